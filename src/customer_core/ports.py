@@ -1,0 +1,287 @@
+"""The Protocols the services talk to; adapters implement them.
+
+A service opens one :class:`Transaction` per call through :class:`Storage`.
+Everything it reads and writes goes through the repositories of that
+transaction, so an adapter can keep the whole call on one connection and
+commit or roll back as one. Values handed to a repository are already
+validated and normalised by :mod:`customer_core.rules`; repositories still
+translate every storage error into :mod:`customer_core.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Literal, Protocol
+
+import attrs
+
+from customer_core.model import (
+    Address,
+    AddressType,
+    Customer,
+    ListedCustomer,
+    Note,
+    OrderTotals,
+)
+
+__all__ = [
+    "AddressRepository",
+    "Clock",
+    "Credentials",
+    "CustomerQuery",
+    "CustomerRepository",
+    "NewAddress",
+    "NewCustomer",
+    "NewNote",
+    "NoteRepository",
+    "OrderLedger",
+    "SortKey",
+    "Storage",
+    "Transaction",
+]
+
+SortKey = Literal["id", "name", "created_at", "lifetime_value", "last_order_at", "total_orders"]
+
+
+class Clock(Protocol):
+    """Tells the time; services truncate it to whole seconds, as the SQL schema stores it."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+@attrs.frozen
+class NewCustomer:
+    """A customer to insert: validated fields plus the password hash (never a password)."""
+
+    name: str
+    email: str
+    password_hash: str = attrs.field(repr=False)
+    phone: str | None
+    avatar: str | None
+    is_blocked: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class Credentials:
+    """A customer together with its stored password hash, for authentication only."""
+
+    customer: Customer
+    password_hash: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class NewAddress:
+    """An address to insert; ``is_default`` is already decided by the service."""
+
+    customer_id: int
+    type: AddressType
+    is_default: bool
+    full_name: str
+    phone: str
+    address_line1: str
+    address_line2: str | None
+    city: str
+    state: str
+    zip_code: str
+    country: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class NewNote:
+    """A note to insert."""
+
+    customer_id: int
+    author_id: int
+    text: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@attrs.frozen
+class CustomerQuery:
+    """A validated search: ``text`` is matched literally (no wildcards), case-insensitively.
+
+    ``text`` is already lower-cased (``str.lower``); adapters compare it with the
+    lower-cased name and e-mail.
+    """
+
+    text: str | None
+    blocked: bool | None
+    repeat: bool | None
+    sort: SortKey
+    descending: bool
+    offset: int
+    limit: int
+
+
+class CustomerRepository(Protocol):
+    """Customers in storage; the e-mail handed in is always lower-cased."""
+
+    def add(self, customer: NewCustomer) -> Customer:
+        """Insert; raises ``DuplicateEmail`` if the e-mail is taken in any case."""
+        ...
+
+    def add_many(self, customers: Sequence[NewCustomer]) -> int:
+        """Insert all or none; the service has checked them; returns how many."""
+        ...
+
+    def find(self, customer_id: int) -> Customer | None:
+        """The customer with this id, or None."""
+        ...
+
+    def lock(self, customer_id: int) -> Customer | None:
+        """Like ``find``, and hold the customer's row until the transaction ends.
+
+        Services lock the customer before changing its addresses or totals, so
+        concurrent calls for one customer run one after the other.
+        """
+        ...
+
+    def find_by_email(self, email: str) -> Customer | None:
+        """The customer whose e-mail equals ``email`` ignoring case, or None."""
+        ...
+
+    def find_credentials(self, email: str) -> Credentials | None:
+        """The customer and its password hash, by e-mail ignoring case."""
+        ...
+
+    def existing_emails(self, emails: Sequence[str]) -> set[str]:
+        """Those of ``emails`` (lower-cased) that some stored customer uses, ignoring case."""
+        ...
+
+    def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
+        """Write the given columns (names of :class:`Customer` fields) and return the result.
+
+        Raises ``DuplicateEmail`` when ``email`` collides.
+        """
+        ...
+
+    def set_password_hash(self, customer_id: int, password_hash: str, updated_at: datetime) -> None:
+        """Replace the stored hash."""
+        ...
+
+    def delete(self, customer_id: int) -> None:
+        """Delete the customer with its addresses and notes."""
+        ...
+
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+        """One page of matches with their orders counts, and the number of all matches."""
+        ...
+
+    def save_totals(self, customer_id: int, totals: OrderTotals, updated_at: datetime) -> Customer:
+        """Store the lifetime-value fields and return the customer."""
+        ...
+
+    def count(self) -> int:
+        """How many customers are stored."""
+        ...
+
+    def recalculate_totals(self, after_id: int, limit: int, updated_at: datetime) -> int | None:
+        """Recompute the totals of the next ``limit`` customers with ids above ``after_id``.
+
+        Set-based where the storage allows: the totals are computed from the
+        storage's order ledger with the same semantics as
+        :meth:`OrderLedger.totals`. Returns the highest id handled, or None
+        when there was none left.
+        """
+        ...
+
+
+class AddressRepository(Protocol):
+    """Addresses in storage."""
+
+    def add(self, address: NewAddress) -> Address:
+        """Insert and return the address."""
+        ...
+
+    def find(self, address_id: int) -> Address | None:
+        """The address with this id, or None."""
+        ...
+
+    def list(self, customer_id: int, type: AddressType | None = None) -> list[Address]:
+        """The customer's addresses: defaults first, then by id."""
+        ...
+
+    def update(self, address_id: int, changes: Mapping[str, object]) -> Address:
+        """Write the given columns (names of :class:`Address` fields) and return the result."""
+        ...
+
+    def clear_default(self, customer_id: int, type: AddressType, updated_at: datetime) -> None:
+        """Unset the default flag of every address of this customer and type."""
+        ...
+
+    def remove(self, address_id: int) -> None:
+        """Delete the address."""
+        ...
+
+
+class NoteRepository(Protocol):
+    """Notes in storage."""
+
+    def add(self, note: NewNote) -> Note:
+        """Insert; raises ``ValidationError`` on ``author_id`` when the storage knows the
+        host's users and the author is not one of them."""
+        ...
+
+    def find(self, note_id: int) -> Note | None:
+        """The note with this id, or None."""
+        ...
+
+    def list(self, customer_id: int) -> list[Note]:
+        """The customer's notes, newest first (``created_at``, then id, descending)."""
+        ...
+
+    def update(self, note_id: int, text: str, updated_at: datetime) -> Note:
+        """Replace the text."""
+        ...
+
+    def remove(self, note_id: int) -> None:
+        """Delete the note."""
+        ...
+
+
+class OrderLedger(Protocol):
+    """The host's orders, read only.
+
+    An order counts for the lifetime value when it is *delivered*; it counts
+    for ``last_order_at`` unless it is *cancelled*; every order counts for
+    ``orders_count`` whatever its status.
+    """
+
+    def totals(self, customer_id: int) -> OrderTotals:
+        """The customer's lifetime-value inputs, as of now."""
+        ...
+
+    def count(self, customer_id: int) -> int:
+        """How many orders the customer has, whatever their status."""
+        ...
+
+
+class Transaction(Protocol):
+    """One unit of work: the repositories, all on the same connection."""
+
+    customers: CustomerRepository
+    addresses: AddressRepository
+    notes: NoteRepository
+    orders: OrderLedger
+
+
+class Storage(Protocol):
+    """Opens transactions: commit when the block succeeds, roll back on any exception."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """A new unit of work."""
+        ...
+
+    def create_schema(self) -> None:
+        """Create what the storage needs and is missing; never alter what exists."""
+        ...
+
