@@ -184,13 +184,15 @@ class CustomerRepository(Protocol):
         """How many customers are stored."""
         ...
 
-    def recalculate_totals(self, after_id: int, limit: int, updated_at: datetime) -> int | None:
+    def recalculate_totals(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int] | None:
         """Recompute the totals of the next ``limit`` customers with ids above ``after_id``.
 
         Set-based where the storage allows: the totals are computed from the
         storage's order ledger with the same semantics as
-        :meth:`OrderLedger.totals`. Returns the highest id handled, or None
-        when there was none left.
+        :meth:`OrderLedger.totals`. Returns ``(highest id handled, how many
+        customers were handled)``, or None when there was none left.
         """
         ...
 

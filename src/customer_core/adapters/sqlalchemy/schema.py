@@ -1,0 +1,211 @@
+"""The library's three tables, as Laravel's migration creates them, on a MetaData a host can share.
+
+Types, defaults, index and foreign-key names follow the DDL Laravel's schema
+grammars emit (``docs``: laravel-schema), per dialect:
+
+- ids are ``bigint unsigned`` on MySQL, ``bigint`` on PostgreSQL, ``integer`` on SQLite;
+- ``addresses.type`` is an ``enum`` on MySQL and a ``varchar`` with a check constraint elsewhere;
+- tables are ``utf8mb4`` / ``utf8mb4_unicode_ci`` InnoDB on MySQL;
+- ``customers_email_unique`` is the unique key on the e-mail (case-sensitive on
+  SQLite and PostgreSQL: the library finds legacy mixed-case rows with ``lower()``);
+- addresses and notes go with their customer (``on delete cascade``).
+
+``customer_notes.user_id`` points at the host's ``users`` table in a Laravel
+database. The library's metadata does not declare that foreign key (the host's
+table is not ours to describe); the storage checks authors against the users
+table instead, when there is one.
+
+Indexes beyond Laravel's are opt-in: :func:`create_performance_indexes`.
+"""
+
+from __future__ import annotations
+
+import attrs
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    text,
+)
+from sqlalchemy.dialects import mysql
+
+from customer_core.adapters.sqlalchemy.types import Id, Money, Timestamp
+
+__all__ = [
+    "CustomerTables",
+    "create_performance_indexes",
+    "create_tables",
+    "define_tables",
+]
+
+#: Table options Laravel's MySQL grammar writes (``default character set ... collate ...``).
+MYSQL_OPTIONS = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+
+ADDRESS_TYPES = ("shipping", "billing")
+
+
+@attrs.frozen
+class CustomerTables:
+    """The library's tables, all on one MetaData."""
+
+    customers: Table
+    addresses: Table
+    notes: Table
+
+    @property
+    def all(self) -> tuple[Table, Table, Table]:
+        """The tables in creation order (parents first)."""
+        return (self.customers, self.addresses, self.notes)
+
+
+def define_tables(metadata: MetaData | None = None) -> CustomerTables:
+    """Put the library's tables on ``metadata`` (a new one by default) and return them.
+
+    Calling it again with the same MetaData returns the tables already there,
+    so several storages can share a host's MetaData.
+    """
+    metadata = metadata if metadata is not None else MetaData()
+    existing = metadata.tables
+    customers = existing.get("customers")
+    if customers is None:
+        customers = _customers(metadata)
+    addresses = existing.get("addresses")
+    if addresses is None:
+        addresses = _addresses(metadata)
+    notes = existing.get("customer_notes")
+    if notes is None:
+        notes = _notes(metadata)
+    return CustomerTables(customers=customers, addresses=addresses, notes=notes)
+
+
+def _timestamps() -> list[Column[object]]:
+    """Laravel's nullable ``created_at`` / ``updated_at``."""
+    return [Column("created_at", Timestamp(), nullable=True), Column("updated_at", Timestamp(), nullable=True)]
+
+
+def _customer_fk(name: str) -> ForeignKey:
+    return ForeignKey("customers.id", name=name, ondelete="CASCADE")
+
+
+def _customers(metadata: MetaData) -> Table:
+    return Table(
+        "customers",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("name", String(255), nullable=False),
+        Column("email", String(255), nullable=False, unique=False),
+        Column("phone", String(255), nullable=True),
+        Column("password", String(255), nullable=False),
+        Column("avatar", String(255), nullable=True),
+        Column("is_blocked", Boolean(), nullable=False, server_default=text("'0'")),
+        Column("lifetime_value", Money(), nullable=False, server_default=text("'0'")),
+        Column("total_orders", Integer(), nullable=False, server_default=text("'0'")),
+        Column("last_order_at", Timestamp(), nullable=True),
+        *_timestamps(),
+        Index("customers_email_unique", "email", unique=True),
+        **MYSQL_OPTIONS,
+    )
+
+
+def _addresses(metadata: MetaData) -> Table:
+    address_type = String(255).with_variant(mysql.ENUM(*ADDRESS_TYPES), "mysql", "mariadb")
+    return Table(
+        "addresses",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("customer_id", Id, _customer_fk("addresses_customer_id_foreign"), nullable=False),
+        Column("type", address_type, nullable=False),
+        Column("is_default", Boolean(), nullable=False, server_default=text("'0'")),
+        Column("full_name", String(255), nullable=False),
+        Column("phone", String(255), nullable=False),
+        Column("address_line1", String(255), nullable=False),
+        Column("address_line2", String(255), nullable=True),
+        Column("city", String(255), nullable=False),
+        Column("state", String(255), nullable=False),
+        Column("zip_code", String(255), nullable=False),
+        Column("country", String(255), nullable=False),
+        *_timestamps(),
+        # MySQL gets the enum instead; elsewhere Laravel writes this check.
+        CheckConstraint(
+            "type in ('shipping', 'billing')", name="addresses_type_check"
+        ).ddl_if(dialect=("sqlite", "postgresql")),
+        **MYSQL_OPTIONS,
+    )
+
+
+def _notes(metadata: MetaData) -> Table:
+    return Table(
+        "customer_notes",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column(
+            "customer_id", Id, _customer_fk("customer_notes_customer_id_foreign"), nullable=False
+        ),
+        Column("user_id", Id, nullable=False),
+        Column("note", Text(), nullable=False),
+        *_timestamps(),
+        **MYSQL_OPTIONS,
+    )
+
+
+def create_tables(engine: Engine, tables: CustomerTables) -> None:
+    """Create those of ``tables`` that are missing; an existing table is never touched."""
+    with engine.begin() as connection:
+        for table in tables.all:
+            table.create(connection, checkfirst=True)
+
+
+def create_performance_indexes(engine: Engine, metadata: MetaData | None = None) -> list[str]:
+    """Opt in to indexes Laravel's migration lacks; returns the names created.
+
+    - PostgreSQL: ``customers_lower_email_index`` on ``lower(email)`` (e-mail
+      look-ups) and, when the ``pg_trgm`` extension is installed, trigram GIN
+      indexes on ``lower(name)`` / ``lower(email)`` for substring search.
+    - MySQL/MariaDB: none needed for e-mails (``utf8mb4_unicode_ci`` is already
+      case-insensitive) and a B-tree cannot serve ``LIKE '%x%'``.
+    - SQLite: none; an index on the library's unicode ``cc_lower`` would break
+      every other client (Laravel) that writes the table without that function.
+
+    Never called implicitly: indexes on a host's live table are the host's decision.
+    Existing indexes of the same name are left alone.
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    tables = define_tables(metadata)
+    created: list[str] = []
+    customers = tables.customers
+    wanted = [Index("customers_lower_email_index", func.lower(customers.c.email))]
+    with engine.begin() as connection:
+        trgm = connection.execute(
+            text("select 1 from pg_extension where extname = 'pg_trgm'")
+        ).first()
+        if trgm is not None:
+            for column in ("name", "email"):
+                wanted.append(
+                    Index(
+                        f"customers_lower_{column}_trgm_index",
+                        func.lower(customers.c[column]),
+                        postgresql_using="gin",
+                        postgresql_ops={"lower_1": "gin_trgm_ops"},
+                    )
+                )
+        present = {index["name"] for index in inspect(connection).get_indexes("customers")}
+        for index in wanted:
+            if index.name not in present:
+                index.create(connection)
+                created.append(str(index.name))
+    return created

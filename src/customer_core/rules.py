@@ -1,0 +1,288 @@
+"""Input rules: normalise what a caller passes in, or say which field is wrong.
+
+Each rule takes the raw value and returns the value to store, or raises
+:class:`Invalid` with a message. :class:`Fields` runs several rules and
+gathers every failure into one :class:`~customer_core.errors.ValidationError`,
+so a caller learns about all bad fields at once. Messages never repeat the
+value: it may be a password.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+import email_validator
+import phonenumbers
+import pycountry
+
+from customer_core.clock import stored_time
+from customer_core.errors import ValidationError
+from customer_core.model import AddressType
+
+__all__ = [
+    "MAX_ID",
+    "Fields",
+    "Invalid",
+    "address_type",
+    "author_id",
+    "avatar",
+    "country",
+    "email",
+    "flag",
+    "name",
+    "note_text",
+    "optional_text",
+    "password",
+    "password_hash",
+    "phone",
+    "record_id",
+    "required_text",
+    "timestamp",
+]
+
+T = TypeVar("T")
+
+MAX_TEXT = 255
+MAX_NOTE = 65_535
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+# Ids are signed 64-bit in every supported database; larger ones cannot exist.
+MAX_ID = 2**63 - 1
+# Line breaks and tabs are fine in a note, never in a one-line field.
+NOTE_WHITESPACE = frozenset("\n\r\t")
+HASH_PREFIXES = ("$argon2id$", "$argon2i$", "$argon2d$", "$2y$", "$2b$", "$2a$")
+
+
+class Invalid(ValueError):
+    """A rule's verdict on one value; :class:`Fields` turns it into a ValidationError."""
+
+
+class Fields:
+    """Runs rules over named fields and raises one ValidationError for all failures.
+
+    >>> fields = Fields()
+    >>> fields.check("name", name, "  Ada  ")
+    'Ada'
+    >>> fields.check("email", email, "not an e-mail")
+    >>> fields.done()
+    Traceback (most recent call last):
+    ...
+    customer_core.errors.ValidationError: invalid input: email: ...
+    """
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.errors: dict[str, str] = {}
+
+    def check(self, field: str, rule: Callable[[Any], T], value: object) -> T:
+        """Apply ``rule`` to ``value``; on failure remember it and return None in its place."""
+        try:
+            return rule(value)
+        except Invalid as error:
+            self.errors[self.prefix + field] = str(error)
+            return cast(T, None)
+
+    def done(self) -> None:
+        """Raise the gathered errors, if any."""
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str):
+        raise Invalid("must be a string")
+    return value
+
+
+def _clean(value: object, *, allowed: frozenset[str] = frozenset()) -> str:
+    """Trim a string and refuse characters no database column should hold."""
+    text = _string(value).strip()
+    for char in text:
+        category = unicodedata.category(char)
+        # Cc: control characters (NUL breaks PostgreSQL); Cs: lone surrogates
+        # cannot be encoded as UTF-8 by any driver.
+        if (category == "Cc" and char not in allowed) or category == "Cs":
+            raise Invalid("must not contain control characters")
+    return text
+
+
+def _bounded(text: str, maximum: int, minimum: int = 1) -> str:
+    if len(text) < minimum:
+        raise Invalid("must not be empty" if minimum == 1 else f"must be at least {minimum} characters")
+    if len(text) > maximum:
+        raise Invalid(f"must be at most {maximum} characters")
+    return text
+
+
+def required_text(value: object) -> str:
+    """A one-line text: trimmed, 1–255 characters."""
+    return _bounded(_clean(value), MAX_TEXT)
+
+
+def optional_text(value: object) -> str | None:
+    """Like :func:`required_text`, but None (or blank) means no value."""
+    if value is None:
+        return None
+    text = _clean(value)
+    return _bounded(text, MAX_TEXT) if text else None
+
+
+name = required_text
+
+
+def email(value: object) -> str:
+    """A syntactically valid e-mail address (no DNS look-up), lower-cased, ≤ 255 characters."""
+    text = _clean(value)
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"must be at most {MAX_TEXT} characters")
+    try:
+        checked = email_validator.validate_email(text, check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        raise Invalid(f"is not a valid e-mail address ({error})") from None
+    return _bounded(checked.normalized.lower(), MAX_TEXT)
+
+
+def password(value: object) -> str:
+    """A password: 8–1024 characters, no NUL (bcrypt would silently cut it there)."""
+    text = _string(value)
+    if "\x00" in text:
+        raise Invalid("must not contain NUL characters")
+    if any(unicodedata.category(char) == "Cs" for char in text):
+        raise Invalid("must be valid Unicode")
+    return _bounded(text, MAX_PASSWORD, MIN_PASSWORD)
+
+
+def password_hash(value: object) -> str:
+    """An existing Argon2 or bcrypt hash, as a migration brings it."""
+    text = _string(value)
+    if not text.startswith(HASH_PREFIXES) or not text.isascii() or len(text) > MAX_TEXT:
+        raise Invalid("must be an Argon2 or bcrypt hash")
+    return text
+
+
+def phone_rule(region: str | None) -> Callable[[object], str | None]:
+    """The phone rule for a default region: E.164 out, None (or blank) clears."""
+
+    def phone_in_region(value: object) -> str | None:
+        return phone(value, region)
+
+    return phone_in_region
+
+
+def phone(value: object, region: str | None = None) -> str | None:
+    """A phone number stored as E.164; a national number needs ``region``."""
+    if value is None:
+        return None
+    text = _clean(value)
+    if not text:
+        return None
+    if len(text) > 64:
+        raise Invalid("is not a phone number")
+    if not text.startswith("+") and region is None:
+        raise Invalid("needs a country code (+…) when no default region is configured")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise Invalid("is not a phone number") from None
+    if not phonenumbers.is_possible_number(number):
+        raise Invalid("is not a possible phone number")
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def required_phone(region: str | None) -> Callable[[object], str]:
+    """The phone rule for fields that must have a number (an address's phone)."""
+
+    def required_phone_in_region(value: object) -> str:
+        number = phone(value, region)
+        if number is None:
+            raise Invalid("must not be empty")
+        return number
+
+    return required_phone_in_region
+
+
+def avatar(value: object) -> str | None:
+    """An http(s) URL of at most 255 characters, or None."""
+    text = optional_text(value)
+    if text is None:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in text:
+        raise Invalid("must be an http(s) URL")
+    return text
+
+
+def country(value: object) -> str:
+    """An ISO 3166-1 alpha-2 code, stored upper-case."""
+    code = _clean(value).upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise Invalid("must be an ISO 3166-1 alpha-2 country code")
+    return code
+
+
+def address_type(value: object) -> AddressType:
+    """``shipping`` or ``billing`` (an AddressType or its string)."""
+    try:
+        return AddressType(value)
+    except ValueError:
+        raise Invalid("must be 'shipping' or 'billing'") from None
+
+
+def note_text(value: object) -> str:
+    """A note: trimmed, 1–65 535 characters, line breaks allowed."""
+    return _bounded(_clean(value, allowed=NOTE_WHITESPACE), MAX_NOTE)
+
+
+def flag(value: object) -> bool:
+    """A real bool (``1`` or ``"yes"`` are refused to avoid surprises)."""
+    if not isinstance(value, bool):
+        raise Invalid("must be true or false")
+    return value
+
+
+def _integer(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Invalid("must be an integer")
+    return value
+
+
+def record_id(value: object) -> int | None:
+    """An id to look up; None when no record can have it (≤ 0 or beyond 64 bits)."""
+    number = _integer(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def author_id(value: object) -> int:
+    """A host user's id: a positive 64-bit integer."""
+    number = _integer(value)
+    if not 1 <= number <= MAX_ID:
+        raise Invalid("must be a positive integer")
+    return number
+
+
+def positive(maximum: int) -> Callable[[object], int]:
+    """An integer from 1 to ``maximum``."""
+
+    def in_range(value: object) -> int:
+        number = _integer(value)
+        if not 1 <= number <= maximum:
+            raise Invalid(f"must be between 1 and {maximum}")
+        return number
+
+    return in_range
+
+
+def timestamp(value: object) -> datetime:
+    """A datetime or ISO 8601 string; naive means UTC; stored in whole seconds."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise Invalid("must be an ISO 8601 date and time") from None
+    if not isinstance(value, datetime):
+        raise Invalid("must be a datetime")
+    return stored_time(value)

@@ -1,0 +1,66 @@
+"""Lifetime value and repeat-customer detection, computed from the host's orders.
+
+- ``lifetime_value``: the sum of ``total_amount`` of the customer's delivered orders;
+- ``total_orders``: how many orders are delivered;
+- ``last_order_at``: the latest ``placed_at`` among orders not cancelled;
+- a customer is a repeat customer when ``total_orders > 1``.
+
+A recalculation reads the orders *after* locking the customer's row. Two
+handlers racing on one customer therefore run one after the other, and the
+later one reads orders at least as new as the earlier one did: the last write
+is never older than the last order change that triggered a recalculation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from customer_core import rules
+from customer_core.model import Customer
+from customer_core.rules import Fields
+from customer_core.services.context import Context, customer_id_of, locked_customer
+
+__all__ = ["LifetimeValue", "Progress"]
+
+Progress = Callable[[int, int], object]
+"""Called as ``progress(done, total)`` while ``recalculate_all`` runs."""
+
+MAX_BATCH = 100_000
+
+
+class LifetimeValue:
+    """Recalculates customers' lifetime value, order count and last order time."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def recalculate(self, customer_id: int) -> Customer:
+        """Recompute one customer's totals from its orders; ``CustomerNotFound`` if absent."""
+        customer_id = customer_id_of(customer_id)
+        with self._context.storage.transaction() as tx:
+            customer = locked_customer(tx, customer_id)
+            totals = tx.orders.totals(customer.id)
+            return tx.customers.save_totals(customer.id, totals, self._context.now())
+
+    def recalculate_all(self, *, batch_size: int = 1000, progress: Progress | None = None) -> int:
+        """Recompute every customer, one set-based statement per batch; returns how many.
+
+        Each batch commits on its own, so an interrupted run keeps the
+        batches it finished and a new run simply starts again.
+        """
+        fields = Fields()
+        size = fields.check("batch_size", rules.positive(MAX_BATCH), batch_size)
+        fields.done()
+        with self._context.storage.transaction() as tx:
+            total = tx.customers.count()
+        done, after_id = 0, 0
+        while True:
+            with self._context.storage.transaction() as tx:
+                batch = tx.customers.recalculate_totals(after_id, size, self._context.now())
+            if batch is None:
+                return done
+            after_id, handled = batch
+            done += handled
+            if progress is not None:
+                # Customers registered meanwhile can push ``done`` past the first count.
+                progress(done, max(total, done))

@@ -1,0 +1,291 @@
+"""The customer registry: profiles, e-mails, passwords, log-in, blocking, deletion, search."""
+
+from __future__ import annotations
+
+import enum
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Final, get_args
+
+from customer_core import rules
+from customer_core.errors import (
+    CustomerBlocked,
+    CustomerNotFound,
+    DuplicateEmail,
+    InvalidCredentials,
+)
+from customer_core.model import Customer, ListedCustomer, Page
+from customer_core.ports import CustomerQuery, NewCustomer, SortKey
+from customer_core.rules import Fields, Invalid
+from customer_core.services.context import Context, customer_id_of, locked_customer
+from customer_core.services.importer import import_customers
+
+__all__ = ["UNSET", "CustomerRegistry", "Unset"]
+
+SORT_KEYS: Final = frozenset(get_args(SortKey))
+MAX_PER_PAGE = 100
+# Pages past this would overflow a database's OFFSET; nobody pages that far.
+MAX_PAGE = 2**31 - 1
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = enum.auto()
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+"""Marks a keyword that was not passed, so that ``None`` can mean "clear"."""
+
+
+def _sort(value: object) -> tuple[SortKey, bool]:
+    if not isinstance(value, str) or value.removeprefix("-") not in SORT_KEYS:
+        raise Invalid(f"must be one of {', '.join(sorted(SORT_KEYS))}, optionally prefixed by '-'")
+    key: SortKey = value.removeprefix("-")  # type: ignore[assignment]
+    return key, value.startswith("-")
+
+
+def _search_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = rules.optional_text(value)
+    return None if text is None else text.lower()
+
+
+def _optional_flag(value: object) -> bool | None:
+    return None if value is None else rules.flag(value)
+
+
+def _lookup_email(value: object) -> str | None:
+    """An e-mail to look up, lower-cased; None when no stored e-mail can equal it.
+
+    Look-ups are lenient (no syntax check) so legacy rows stay reachable.
+    """
+    try:
+        return rules.required_text(value).lower()
+    except Invalid:
+        if isinstance(value, str):
+            return None
+        raise
+
+
+class CustomerRegistry:
+    """Registers, finds, changes, authenticates, blocks, deletes and searches customers."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._dummy_hash: str | None = None
+        self._dummy_lock = threading.Lock()
+
+    def register(
+        self,
+        *,
+        name: str,
+        email: str,
+        password: str,
+        phone: str | None = None,
+        avatar: str | None = None,
+    ) -> Customer:
+        """Create a customer; ``DuplicateEmail`` if the e-mail is taken in any case."""
+        fields = Fields()
+        values = {
+            "name": fields.check("name", rules.name, name),
+            "email": fields.check("email", rules.email, email),
+            "phone": fields.check("phone", rules.phone_rule(self._context.default_region), phone),
+            "avatar": fields.check("avatar", rules.avatar, avatar),
+        }
+        secret = fields.check("password", rules.password, password)
+        fields.done()
+        password_hash = self._context.hasher.hash(secret)
+        now = self._context.now()
+        new = NewCustomer(
+            name=values["name"],
+            email=values["email"],
+            password_hash=password_hash,
+            phone=values["phone"],
+            avatar=values["avatar"],
+            is_blocked=False,
+            created_at=now,
+            updated_at=now,
+        )
+        with self._context.storage.transaction() as tx:
+            if tx.customers.find_by_email(new.email) is not None:
+                raise DuplicateEmail(new.email)
+            return tx.customers.add(new)
+
+    def get(self, customer_id: int) -> Customer:
+        """The customer with this id; ``CustomerNotFound`` if there is none."""
+        number = customer_id_of(customer_id)
+        with self._context.storage.transaction() as tx:
+            customer = tx.customers.find(number)
+        if customer is None:
+            raise CustomerNotFound(customer_id)
+        return customer
+
+    def find_by_email(self, email: str) -> Customer | None:
+        """The customer with this e-mail, compared case-insensitively, or None."""
+        fields = Fields()
+        wanted = fields.check("email", _lookup_email, email)
+        fields.done()
+        if wanted is None:
+            return None
+        with self._context.storage.transaction() as tx:
+            return tx.customers.find_by_email(wanted)
+
+    def update(
+        self,
+        customer_id: int,
+        *,
+        name: str | Unset = UNSET,
+        phone: str | None | Unset = UNSET,
+        avatar: str | None | Unset = UNSET,
+    ) -> Customer:
+        """Change only the given profile fields; ``None`` clears phone or avatar."""
+        fields = Fields()
+        changes: dict[str, object] = {}
+        if name is not UNSET:
+            changes["name"] = fields.check("name", rules.name, name)
+        if phone is not UNSET:
+            region = self._context.default_region
+            changes["phone"] = fields.check("phone", rules.phone_rule(region), phone)
+        if avatar is not UNSET:
+            changes["avatar"] = fields.check("avatar", rules.avatar, avatar)
+        fields.done()
+        with self._context.storage.transaction() as tx:
+            customer = locked_customer(tx, customer_id)
+            if not changes:
+                return customer
+            changes["updated_at"] = self._context.now()
+            return tx.customers.update(customer.id, changes)
+
+    def change_email(self, customer_id: int, email: str) -> Customer:
+        """Give the customer a new e-mail; ``DuplicateEmail`` if another customer has it."""
+        fields = Fields()
+        new_email = fields.check("email", rules.email, email)
+        fields.done()
+        with self._context.storage.transaction() as tx:
+            customer = locked_customer(tx, customer_id)
+            if customer.email == new_email:
+                return customer
+            owner = tx.customers.find_by_email(new_email)
+            if owner is not None and owner.id != customer.id:
+                raise DuplicateEmail(new_email)
+            changes = {"email": new_email, "updated_at": self._context.now()}
+            return tx.customers.update(customer.id, changes)
+
+    def change_password(self, customer_id: int, password: str) -> None:
+        """Store a new password (as a hash made by the configured hasher)."""
+        number = customer_id_of(customer_id)
+        fields = Fields()
+        secret = fields.check("password", rules.password, password)
+        fields.done()
+        password_hash = self._context.hasher.hash(secret)
+        with self._context.storage.transaction() as tx:
+            customer = locked_customer(tx, number)
+            tx.customers.set_password_hash(customer.id, password_hash, self._context.now())
+
+    def authenticate(self, email: str, password: str) -> Customer:
+        """The customer these credentials belong to.
+
+        Unknown e-mail and wrong password both raise ``InvalidCredentials``,
+        and both spend one hash verification so timing does not tell them
+        apart. A blocked customer with the right password raises
+        ``CustomerBlocked``. A hash not of the configured scheme and
+        parameters is replaced after a successful check.
+        """
+        if not isinstance(password, str):
+            raise InvalidCredentials()
+        wanted = _lookup_email(email) if isinstance(email, str) else None
+        with self._context.storage.transaction() as tx:
+            found = None if wanted is None else tx.customers.find_credentials(wanted)
+        hasher = self._context.hasher
+        if found is None or len(password) > rules.MAX_PASSWORD:
+            hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
+            raise InvalidCredentials()
+        if not hasher.verify(found.password_hash, password):
+            raise InvalidCredentials()
+        customer = found.customer
+        if customer.is_blocked:
+            raise CustomerBlocked(customer.id)
+        if hasher.needs_rehash(found.password_hash):
+            self._rehash(customer.id, password)
+        return customer
+
+    def _rehash(self, customer_id: int, password: str) -> None:
+        new_hash = self._context.hasher.hash(password)
+        with self._context.storage.transaction() as tx:
+            if tx.customers.lock(customer_id) is not None:
+                tx.customers.set_password_hash(customer_id, new_hash, self._context.now())
+
+    def _timing_hash(self) -> str:
+        """A hash of the configured scheme to verify against when the e-mail is unknown."""
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._context.hasher.hash("not a password of anyone")
+            return self._dummy_hash
+
+    def block(self, customer_id: int) -> Customer:
+        """Block the customer (idempotent)."""
+        return self._set_blocked(customer_id, True)
+
+    def unblock(self, customer_id: int) -> Customer:
+        """Unblock the customer (idempotent)."""
+        return self._set_blocked(customer_id, False)
+
+    def _set_blocked(self, customer_id: int, blocked: bool) -> Customer:
+        with self._context.storage.transaction() as tx:
+            customer = locked_customer(tx, customer_id)
+            if customer.is_blocked == blocked:
+                return customer
+            changes = {"is_blocked": blocked, "updated_at": self._context.now()}
+            return tx.customers.update(customer.id, changes)
+
+    def delete(self, customer_id: int) -> None:
+        """Delete the customer with its addresses and notes."""
+        with self._context.storage.transaction() as tx:
+            customer = locked_customer(tx, customer_id)
+            tx.customers.delete(customer.id)
+
+    def import_many(self, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000) -> int:
+        """Import existing customers with their password hashes; all or nothing.
+
+        A bad record raises ``ValidationError`` naming ``"<index>.<field>"``;
+        duplicates among the records or of stored customers are bad records.
+        """
+        return import_customers(self._context, records, batch_size=batch_size)
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        page: int = 1,
+        per_page: int = 15,
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+        sort: str = "id",
+    ) -> Page[ListedCustomer]:
+        """A page of customers whose name or e-mail contains ``text`` (literally, any case)."""
+        fields = Fields()
+        needle = fields.check("text", _search_text, text)
+        page_number = fields.check("page", rules.positive(MAX_PAGE), page)
+        size = fields.check("per_page", rules.positive(MAX_PER_PAGE), per_page)
+        only_blocked = fields.check("blocked", _optional_flag, blocked)
+        only_repeat = fields.check("repeat", _optional_flag, repeat)
+        order = fields.check("sort", _sort, sort)
+        fields.done()
+        key, descending = order
+        query = CustomerQuery(
+            text=needle,
+            blocked=only_blocked,
+            repeat=only_repeat,
+            sort=key,
+            descending=descending,
+            offset=(page_number - 1) * size,
+            limit=size,
+        )
+        with self._context.storage.transaction() as tx:
+            items, total = tx.customers.search(query)
+        return Page(items=items, total=total, page=page_number, per_page=size)
