@@ -1,0 +1,58 @@
+"""customer_core: a framework-agnostic customer-management core.
+
+Start with :class:`CustomerCore`::
+
+    from customer_core import CustomerCore
+    core = CustomerCore.in_memory()
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from customer_core.core import CustomerCore
+from customer_core.errors import (
+    AddressNotFound,
+    CustomerBlocked,
+    CustomerCoreError,
+    CustomerNotFound,
+    DuplicateEmail,
+    InvalidCredentials,
+    NoteNotFound,
+    NotFound,
+    StorageError,
+    StorageUnavailable,
+    ValidationError,
+)
+from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
+from customer_core.passwords import Argon2Hasher, BcryptHasher, PasswordHasher
+
+try:
+    __version__ = version("customer-core")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Address",
+    "AddressNotFound",
+    "AddressType",
+    "Argon2Hasher",
+    "BcryptHasher",
+    "Customer",
+    "CustomerBlocked",
+    "CustomerCore",
+    "CustomerCoreError",
+    "CustomerNotFound",
+    "DuplicateEmail",
+    "InvalidCredentials",
+    "ListedCustomer",
+    "Note",
+    "NoteNotFound",
+    "NotFound",
+    "Page",
+    "PasswordHasher",
+    "StorageError",
+    "StorageUnavailable",
+    "ValidationError",
+    "__version__",
+]

@@ -1,0 +1,99 @@
+"""JSON-safe dicts for every public type and event, and back (cattrs).
+
+Decimals become strings (``"10.50"``), datetimes ISO 8601 in UTC
+(``"2026-01-01T12:00:00+00:00"``), address types their value. Derived values
+(``Customer.is_repeat``, ``Page.last_page``) are written out for readers and
+ignored when read back. No public type holds a password or hash, so none can
+be serialized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import cattrs
+
+from customer_core.clock import as_utc
+from customer_core.errors import ValidationError
+from customer_core.events import EVENT_TYPES, OrderEvent
+from customer_core.model import Customer, Page
+
+__all__ = ["converter", "event_from_dict", "event_to_dict", "from_dict", "to_dict"]
+
+T = TypeVar("T")
+
+converter = cattrs.Converter()
+"""The configured converter, for hosts that want to register more hooks on top."""
+
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Decimal, lambda value, _: Decimal(str(value)))
+converter.register_unstructure_hook(datetime, lambda value: as_utc(value).isoformat())
+converter.register_structure_hook(
+    datetime,
+    lambda value, _: as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value)),
+)
+
+
+def _customer_to_dict(customer: Customer) -> dict[str, Any]:
+    data = converter.unstructure_attrs_asdict(customer)
+    data["is_repeat"] = customer.is_repeat
+    return data
+
+
+def _customer_from_dict(data: Mapping[str, Any], _: type) -> Customer:
+    fields = {key: value for key, value in data.items() if key != "is_repeat"}
+    return converter.structure_attrs_fromdict(fields, Customer)
+
+
+converter.register_unstructure_hook(Customer, _customer_to_dict)
+converter.register_structure_hook(Customer, _customer_from_dict)
+
+
+def _page_to_dict(page: Page[Any]) -> dict[str, Any]:
+    return {
+        "items": [converter.unstructure(item) for item in page.items],
+        "total": page.total,
+        "page": page.page,
+        "per_page": page.per_page,
+        "last_page": page.last_page,
+    }
+
+
+converter.register_unstructure_hook(Page, _page_to_dict)
+
+
+def to_dict(value: object) -> dict[str, Any]:
+    """A JSON-safe dict of a public value (Customer, Address, Note, Page, event, …)."""
+    data = converter.unstructure(value)
+    if not isinstance(data, dict):
+        raise TypeError(f"{type(value).__name__} does not serialize to a dict")
+    return data
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
+    """Rebuild a public value of type ``cls`` from :func:`to_dict`'s output."""
+    try:
+        return converter.structure(dict(data), cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
+        raise ValidationError.single(cls.__name__, f"cannot be read from this data ({error})") from None
+
+
+EVENT_NAMES = {cls.__name__: cls for cls in EVENT_TYPES}
+
+
+def event_to_dict(event: OrderEvent) -> dict[str, Any]:
+    """An event as a JSON-safe dict with its kind under ``"type"`` (for queues)."""
+    return {"type": type(event).__name__, **to_dict(event)}
+
+
+def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
+    """Rebuild an event from :func:`event_to_dict`'s output."""
+    kind = EVENT_NAMES.get(str(data.get("type")))
+    if kind is None:
+        raise ValidationError.single("type", f"must be one of {', '.join(EVENT_NAMES)}")
+    fields = {key: value for key, value in data.items() if key != "type"}
+    return from_dict(kind, fields)
+
