@@ -270,10 +270,25 @@ class OrderLedger(Protocol):
 class Transaction(Protocol):
     """One unit of work: the repositories, all on the same connection."""
 
-    customers: CustomerRepository
-    addresses: AddressRepository
-    notes: NoteRepository
-    orders: OrderLedger
+    @property
+    def customers(self) -> CustomerRepository:
+        """The customers."""
+        ...
+
+    @property
+    def addresses(self) -> AddressRepository:
+        """The addresses."""
+        ...
+
+    @property
+    def notes(self) -> NoteRepository:
+        """The notes."""
+        ...
+
+    @property
+    def orders(self) -> OrderLedger:
+        """The host's orders, read in the same transaction."""
+        ...
 
 
 class Storage(Protocol):

@@ -91,22 +91,20 @@ class CustomerRegistry:
     ) -> Customer:
         """Create a customer; ``DuplicateEmail`` if the e-mail is taken in any case."""
         fields = Fields()
-        values = {
-            "name": fields.check("name", rules.name, name),
-            "email": fields.check("email", rules.email, email),
-            "phone": fields.check("phone", rules.phone_rule(self._context.default_region), phone),
-            "avatar": fields.check("avatar", rules.avatar, avatar),
-        }
+        region = self._context.default_region
+        checked_name = fields.check("name", rules.name, name)
+        checked_email = fields.check("email", rules.email, email)
+        checked_phone = fields.check("phone", rules.phone_rule(region), phone)
+        checked_avatar = fields.check("avatar", rules.avatar, avatar)
         secret = fields.check("password", rules.password, password)
         fields.done()
-        password_hash = self._context.hasher.hash(secret)
         now = self._context.now()
         new = NewCustomer(
-            name=values["name"],
-            email=values["email"],
-            password_hash=password_hash,
-            phone=values["phone"],
-            avatar=values["avatar"],
+            name=checked_name,
+            email=checked_email,
+            password_hash=self._context.hasher.hash(secret),
+            phone=checked_phone,
+            avatar=checked_avatar,
             is_blocked=False,
             created_at=now,
             updated_at=now,

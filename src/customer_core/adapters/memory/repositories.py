@@ -99,7 +99,7 @@ class InMemoryCustomerRepository:
     def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
         """Replace the customer with the changed copy, keeping the e-mail index right."""
         old = self._t.customers[customer_id]
-        new = attrs.evolve(old, **changes)
+        new = attrs.evolve(old, **_fields(changes))
         if new.email.lower() != old.email.lower():
             if new.email.lower() in self._t.emails:
                 raise DuplicateEmail(new.email)
@@ -162,6 +162,11 @@ class InMemoryCustomerRepository:
         return ids[-1], len(ids)
 
 
+def _fields(changes: Mapping[str, object]) -> dict[str, Any]:
+    """The changes as keyword arguments (the service validated names and types)."""
+    return dict(changes)
+
+
 def _matches(customer: Customer, query: CustomerQuery) -> bool:
     if query.blocked is not None and customer.is_blocked != query.blocked:
         return False
@@ -210,7 +215,7 @@ class InMemoryAddressRepository:
 
     def update(self, address_id: int, changes: Mapping[str, object]) -> Address:
         """Replace the address with the changed copy."""
-        new = attrs.evolve(self._t.addresses[address_id], **changes)
+        new = attrs.evolve(self._t.addresses[address_id], **_fields(changes))
         self._journal.set(self._t.addresses, address_id, new)
         return new
 
