@@ -1,0 +1,67 @@
+"""Tasks: ``nox -s tests tests-core mypy lint docs`` is what CI runs (through ./dev test)."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "tests-core", "mypy", "lint", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = "3.11"
+TEST = ["pytest>=8", "hypothesis>=6.100", "alembic>=1.13", "pytest-timeout>=2.3"]
+EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
+DOCS = ["sphinx>=7.3", "myst-parser>=3", "furo>=2024.1", "nbclient>=0.10", "ipykernel>=6.29",
+        "nbformat>=5.10", "matplotlib>=3.8"]
+ALL_EXTRAS = ".[postgres,mysql]"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole suite: unit, contract on every backend, integration, docs examples."""
+    session.install("-e", ALL_EXTRAS, *TEST, *EXAMPLES, "nbclient", "ipykernel", "nbformat",
+                    "matplotlib")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(name="tests-core", python=PYTHON)
+def tests_core(session: nox.Session) -> None:
+    """The in-memory core without SQLAlchemy installed: proves it stands alone."""
+    session.install("-e", ".", "pytest>=8", "hypothesis>=6.100")
+    session.run("python", "-c", "import importlib.util as u; assert u.find_spec('sqlalchemy') is None")
+    session.run("pytest", "-m", "not sql", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def mypy(session: nox.Session) -> None:
+    """mypy --strict over src and the typing-only tests."""
+    session.install("-e", ALL_EXTRAS, "mypy>=1.10", *TEST)
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """The demo story on a SQLite file (the embedded default)."""
+    session.install("-e", ".[sqlalchemy]")
+    session.run("python", "-m", "customer_core", "demo", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the docs with warnings as errors."""
+    session.install("-e", ALL_EXTRAS, *DOCS)
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """The full benchmark suite (minutes; not part of CI)."""
+    session.install("-e", ALL_EXTRAS, *TEST)
+    session.run("python", "-m", "benchmarks", *session.posargs)
