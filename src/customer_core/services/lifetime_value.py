@@ -42,25 +42,42 @@ class LifetimeValue:
             totals = tx.orders.totals(customer.id)
             return tx.customers.save_totals(customer.id, totals, self._context.now())
 
-    def recalculate_all(self, *, batch_size: int = 1000, progress: Progress | None = None) -> int:
+    def recalculate_all(
+        self,
+        *,
+        batch_size: int = 1000,
+        progress: Progress | None = None,
+        after_id: int = 0,
+        checkpoint: Callable[[int], object] | None = None,
+    ) -> int:
         """Recompute every customer, one set-based statement per batch; returns how many.
 
         Each batch commits on its own, so an interrupted run keeps the
-        batches it finished and a new run simply starts again.
+        batches it finished. To resume, pass the last id that ``checkpoint``
+        was called with as ``after_id``: only customers with higher ids are done.
         """
         fields = Fields()
         size = fields.check("batch_size", rules.positive(MAX_BATCH), batch_size)
+        start = fields.check("after_id", _non_negative, after_id)
         fields.done()
         with self._context.storage.transaction() as tx:
             total = tx.customers.count()
-        done, after_id = 0, 0
+        done, last_id = 0, start
         while True:
             with self._context.storage.transaction() as tx:
-                batch = tx.customers.recalculate_totals(after_id, size, self._context.now())
+                batch = tx.customers.recalculate_totals(last_id, size, self._context.now())
             if batch is None:
                 return done
-            after_id, handled = batch
+            last_id, handled = batch
             done += handled
+            if checkpoint is not None:
+                checkpoint(last_id)
             if progress is not None:
                 # Customers registered meanwhile can push ``done`` past the first count.
                 progress(done, max(total, done))
+
+
+def _non_negative(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise rules.Invalid("must be a non-negative integer")
+    return value
