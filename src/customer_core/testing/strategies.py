@@ -92,7 +92,7 @@ _HOSTILE_LENGTHS = (254, 255, 256, 1024, 1025, 65_535, 65_536)
 
 
 def names() -> st.SearchStrategy[str]:
-    """Customer or person names: 1–100 visible characters, possibly with spaces inside."""
+    """Customer or person names: 1-100 visible characters, possibly with spaces inside."""
     word = st.text(
         alphabet=st.characters(categories=("L", "N", "P")), min_size=1, max_size=20
     ).filter(lambda w: w.strip() == w)
@@ -113,7 +113,7 @@ def emails() -> st.SearchStrategy[str]:
 
 
 def passwords() -> st.SearchStrategy[str]:
-    """Acceptable passwords: 8–72 characters of any printable text (72 bytes keeps bcrypt exact)."""
+    """Acceptable passwords: 8-72 characters of any printable text (72 bytes keeps bcrypt exact)."""
     return st.text(
         alphabet=st.characters(codec="ascii", categories=("L", "N", "P", "S", "Zs")),
         min_size=8,
@@ -121,9 +121,16 @@ def passwords() -> st.SearchStrategy[str]:
     )
 
 
-def _valid_numbers() -> st.SearchStrategy[Any]:
-    def vary(region: str, tail: int) -> Any:
-        example = phonenumbers.example_number(region)
+def _example(region: str) -> phonenumbers.PhoneNumber:
+    example = phonenumbers.example_number(region)
+    if example is None:  # pragma: no cover - every region listed has one
+        raise LookupError(region)
+    return example
+
+
+def _valid_numbers() -> st.SearchStrategy[phonenumbers.PhoneNumber]:
+    def vary(region: str, tail: int) -> phonenumbers.PhoneNumber:
+        example = _example(region)
         digits = str(example.national_number)
         width = min(3, len(digits) - 1)
         changed = digits[:-width] + str(tail % 10**width).zfill(width)
@@ -141,12 +148,12 @@ def phones_e164() -> st.SearchStrategy[str]:
 
 
 def phones_national(region: str = "GB") -> st.SearchStrategy[str]:
-    """Valid numbers of ``region`` in its national form (``020 7946 0958``); needs a default region."""
+    """Valid numbers of ``region`` in national form (``020 7946 0958``); need a default region."""
 
     def national(tail: int) -> str:
-        example = phonenumbers.example_number(region)
+        example = _example(region)
         digits = str(example.national_number)
-        number = phonenumbers.parse(
+        number: phonenumbers.PhoneNumber = phonenumbers.parse(
             f"+{example.country_code}{digits[:-3]}{str(tail).zfill(3)}", None
         )
         if not phonenumbers.is_valid_number(number):
@@ -205,7 +212,9 @@ def address_fields() -> st.SearchStrategy[dict[str, Any]]:
             "address_line1": _line(),
             "city": _line(),
             "state": _line(),
-            "zip_code": st.text(alphabet=string.ascii_uppercase + string.digits, min_size=3, max_size=10),
+            "zip_code": st.text(
+                alphabet=string.ascii_uppercase + string.digits, min_size=3, max_size=10
+            ),
             "country": countries(),
         },
         optional={"address_line2": st.none() | _line()},
@@ -213,7 +222,7 @@ def address_fields() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def note_texts() -> st.SearchStrategy[str]:
-    """Note texts: 1–2000 characters with no surrounding whitespace."""
+    """Note texts: 1-2000 characters with no surrounding whitespace."""
     return st.text(
         alphabet=st.characters(categories=("L", "N", "P", "S", "Zs")) | st.just("\n"),
         min_size=1,

@@ -18,7 +18,7 @@ from customer_core.errors import (
 from customer_core.testing.contract._support import PASSWORD, address, customer, snapshot
 from customer_core.testing.harness import Harness
 
-__all__ = ["RegistryContract"]
+__all__ = ["RegistryContract", "RegistryValidationContract"]
 
 
 class RegistryContract:
@@ -78,7 +78,9 @@ class RegistryContract:
     def test_register_stores_an_http_avatar(self, harness: Harness) -> None:
         """An https avatar URL is stored as given."""
         ada = customer(harness, avatar="https://cdn.example.com/avatars/ada.png")
-        assert harness.core.customers.get(ada.id).avatar == "https://cdn.example.com/avatars/ada.png"
+        assert (
+            harness.core.customers.get(ada.id).avatar == "https://cdn.example.com/avatars/ada.png"
+        )
 
     def test_register_duplicate_email_in_other_case_raises(self, harness: Harness) -> None:
         """Registering an e-mail another customer has, in any case, raises DuplicateEmail."""
@@ -274,7 +276,7 @@ class RegistryValidationContract:
         ],
     )
     def test_register_rejects_a_bad_field(self, harness: Harness, field: str, value: str) -> None:
-        """A register call with one bad field raises ValidationError naming that field and stores nothing."""
+        """One bad field is a ValidationError naming that field, and nothing is stored."""
         before = snapshot(harness)
         with pytest.raises(ValidationError) as caught:
             customer(harness, **{field: value})

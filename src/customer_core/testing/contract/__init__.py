@@ -1,0 +1,63 @@
+"""The adapter contract suite: one set of test classes every storage adapter must pass.
+
+An adapter's test module subclasses each class and provides a ``harness``
+fixture (a :class:`customer_core.testing.Harness`) that builds a fresh, empty
+core for every test::
+
+    import pytest
+    from customer_core import CustomerCore
+    from customer_core.testing import FrozenClock, Harness
+    from customer_core.testing import contract
+
+
+    @pytest.fixture
+    def harness() -> Harness:
+        clock = FrozenClock()
+        core = CustomerCore.in_memory(clock=clock)
+        return Harness(core=core, orders=core.orders, clock=clock)
+
+
+    class TestRegistry(contract.RegistryContract): ...
+
+The classes never ask which adapter they run on: what holds for one holds for
+all. Host orders are always written through ``harness.orders``.
+:data:`ALL_CONTRACTS` lists every class, for adapters that want them all.
+"""
+
+from __future__ import annotations
+
+from customer_core.testing.contract.addresses import AddressBookContract
+from customer_core.testing.contract.atomicity import FailureAtomicityContract
+from customer_core.testing.contract.authentication import AuthenticationContract
+from customer_core.testing.contract.importer import ImportContract
+from customer_core.testing.contract.lifetime_value import EventsContract, LifetimeValueContract
+from customer_core.testing.contract.notes import NotesContract
+from customer_core.testing.contract.registry import RegistryContract, RegistryValidationContract
+from customer_core.testing.contract.search import SearchContract
+
+__all__ = [
+    "ALL_CONTRACTS",
+    "AddressBookContract",
+    "AuthenticationContract",
+    "EventsContract",
+    "FailureAtomicityContract",
+    "ImportContract",
+    "LifetimeValueContract",
+    "NotesContract",
+    "RegistryContract",
+    "RegistryValidationContract",
+    "SearchContract",
+]
+
+ALL_CONTRACTS: tuple[type, ...] = (
+    RegistryContract,
+    RegistryValidationContract,
+    AuthenticationContract,
+    SearchContract,
+    AddressBookContract,
+    NotesContract,
+    LifetimeValueContract,
+    EventsContract,
+    ImportContract,
+    FailureAtomicityContract,
+)
