@@ -20,7 +20,11 @@ Indexes beyond Laravel's are opt-in: :func:`create_performance_indexes`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
+
+from customer_core.adapters.sqlalchemy.types import Id, Money, Timestamp
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -33,13 +37,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    func,
-    inspect,
     text,
 )
 from sqlalchemy.dialects import mysql
-
-from customer_core.adapters.sqlalchemy.types import Id, Money, Timestamp
 
 __all__ = [
     "CustomerTables",
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: Table options Laravel's MySQL grammar writes (``default character set ... collate ...``).
-MYSQL_OPTIONS = {
+MYSQL_OPTIONS: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_unicode_ci",
@@ -92,9 +92,12 @@ def define_tables(metadata: MetaData | None = None) -> CustomerTables:
     return CustomerTables(customers=customers, addresses=addresses, notes=notes)
 
 
-def _timestamps() -> list[Column[object]]:
+def _timestamps() -> list[Column[Any]]:
     """Laravel's nullable ``created_at`` / ``updated_at``."""
-    return [Column("created_at", Timestamp(), nullable=True), Column("updated_at", Timestamp(), nullable=True)]
+    return [
+        Column("created_at", Timestamp(), nullable=True),
+        Column("updated_at", Timestamp(), nullable=True),
+    ]
 
 
 def _customer_fk(name: str) -> ForeignKey:
@@ -140,11 +143,17 @@ def _addresses(metadata: MetaData) -> Table:
         Column("country", String(255), nullable=False),
         *_timestamps(),
         # MySQL gets the enum instead; elsewhere Laravel writes this check.
-        CheckConstraint(
-            "type in ('shipping', 'billing')", name="addresses_type_check"
-        ).ddl_if(dialect=("sqlite", "postgresql")),
+        _type_check(),
         **MYSQL_OPTIONS,
     )
+
+
+def _type_check() -> CheckConstraint:
+    """Laravel's check on ``addresses.type``, where there is no enum (not MySQL)."""
+    check = CheckConstraint("type in ('shipping', 'billing')", name="addresses_type_check")
+    # SQLAlchemy documents a tuple of dialect names; its annotation says str only.
+    dialects: Any = ("sqlite", "postgresql")
+    return check.ddl_if(dialect=dialects)
 
 
 def _notes(metadata: MetaData) -> Table:
@@ -169,8 +178,8 @@ def create_tables(engine: Engine, tables: CustomerTables) -> None:
             table.create(connection, checkfirst=True)
 
 
-def create_performance_indexes(engine: Engine, metadata: MetaData | None = None) -> list[str]:
-    """Opt in to indexes Laravel's migration lacks; returns the names created.
+def create_performance_indexes(engine: Engine) -> list[str]:
+    """Opt in to indexes Laravel's migration lacks; returns the statements run.
 
     - PostgreSQL: ``customers_lower_email_index`` on ``lower(email)`` (e-mail
       look-ups) and, when the ``pg_trgm`` extension is installed, trigram GIN
@@ -180,32 +189,27 @@ def create_performance_indexes(engine: Engine, metadata: MetaData | None = None)
     - SQLite: none; an index on the library's unicode ``cc_lower`` would break
       every other client (Laravel) that writes the table without that function.
 
-    Never called implicitly: indexes on a host's live table are the host's decision.
-    Existing indexes of the same name are left alone.
+    Never called implicitly: indexes on a host's live table are the host's
+    decision, and they are not on the library's MetaData, so migrations tools
+    comparing against it do not see them. Existing indexes are left alone.
     """
     if engine.dialect.name != "postgresql":
         return []
-    tables = define_tables(metadata)
-    created: list[str] = []
-    customers = tables.customers
-    wanted = [Index("customers_lower_email_index", func.lower(customers.c.email))]
+    statements = [PG_LOWER_EMAIL_INDEX]
     with engine.begin() as connection:
-        trgm = connection.execute(
-            text("select 1 from pg_extension where extname = 'pg_trgm'")
-        ).first()
-        if trgm is not None:
-            for column in ("name", "email"):
-                wanted.append(
-                    Index(
-                        f"customers_lower_{column}_trgm_index",
-                        func.lower(customers.c[column]),
-                        postgresql_using="gin",
-                        postgresql_ops={"lower_1": "gin_trgm_ops"},
-                    )
-                )
-        present = {index["name"] for index in inspect(connection).get_indexes("customers")}
-        for index in wanted:
-            if index.name not in present:
-                index.create(connection)
-                created.append(str(index.name))
-    return created
+        trgm = connection.execute(text("select 1 from pg_extension where extname = 'pg_trgm'"))
+        if trgm.first() is not None:
+            statements += PG_TRIGRAM_INDEXES
+        for statement in statements:
+            connection.execute(text(statement))
+    return statements
+
+
+PG_LOWER_EMAIL_INDEX = (
+    "create index if not exists customers_lower_email_index on customers (lower(email))"
+)
+PG_TRIGRAM_INDEXES = [
+    f"create index if not exists customers_lower_{column}_trgm_index"
+    f" on customers using gin (lower({column}) gin_trgm_ops)"
+    for column in ("name", "email")
+]

@@ -14,13 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from customer_core.clock import as_utc, stored_time
+from customer_core.model import money
 from sqlalchemy import BigInteger, DateTime, Integer, Numeric
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
-
-from customer_core.clock import as_utc, stored_time
-from customer_core.model import money
 
 __all__ = ["Id", "Money", "Timestamp", "read_money", "read_time"]
 
@@ -29,7 +28,9 @@ LARAVEL_FORMAT = "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(sec
 
 #: Reads what Laravel, SQLAlchemy and ISO writers leave in SQLite; fractions are dropped
 #: (stored times are whole seconds) and missing time parts read as zero.
-LENIENT_SQLITE_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
+LENIENT_SQLITE_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
+)
 
 #: Primary and foreign keys: ``bigint unsigned`` on MySQL, ``bigint`` on PostgreSQL and
 #: ``integer`` on SQLite (the only type SQLite auto-increments).
@@ -45,7 +46,7 @@ class _SQLiteLaravelTime(sqlite.DATETIME):
 
     def result_processor(self, dialect: Dialect, coltype: object) -> None:
         """No driver-level parsing: legacy rows may hold text SQLAlchemy's parser rejects."""
-        return None
+        return
 
 
 class Timestamp(TypeDecorator[datetime]):
@@ -57,7 +58,7 @@ class Timestamp(TypeDecorator[datetime]):
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         """Pick the column type Laravel's grammar emits for ``timestamp``."""
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(_SQLiteLaravelTime(storage_format=LARAVEL_FORMAT))
+            return dialect.type_descriptor(_SQLiteLaravelTime(storage_format=LARAVEL_FORMAT))  # type: ignore[no-untyped-call]
         if dialect.name == "postgresql":
             return dialect.type_descriptor(postgresql.TIMESTAMP(precision=0))
         if dialect.name in ("mysql", "mariadb"):
@@ -120,8 +121,8 @@ def read_time(value: Any) -> datetime | None:
     match = LENIENT_SQLITE_TIME.match(str(value))
     if match is None:
         return None
-    parts = [int(part) if part else 0 for part in match.groups()]
+    y, mo, d, h, mi, s = (int(part) if part else 0 for part in match.groups())
     try:
-        return as_utc(datetime(*parts))  # type: ignore[misc]
+        return as_utc(datetime(y, mo, d, h, mi, s))
     except ValueError:
         return None

@@ -1,0 +1,70 @@
+"""Checks made before a write, so that every backend rejects the same values the same way.
+
+SQLite does not enforce ``varchar(255)`` at all, and PostgreSQL's "value too
+long" does not say which column; checking lengths here gives one
+``ValidationError`` naming the field on every dialect. MySQL's ``text`` holds
+65 535 *bytes*, so there the limit is counted in UTF-8 bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from customer_core.adapters.sqlalchemy.dialects import is_mysql
+from customer_core.errors import StorageError, ValidationError
+from sqlalchemy import CursorResult, String, Table, Text
+from sqlalchemy.engine import Dialect
+
+__all__ = ["MAX_ID", "check_lengths", "inserted_id", "valid_id"]
+
+MAX_ID = 2**63 - 1
+MYSQL_TEXT_BYTES = 65_535
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The new row's id (every supported dialect reports it for a single-row insert)."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise StorageError("the database did not report the new row's id")
+    return int(key[0])
+
+
+def valid_id(value: int) -> bool:
+    """An id some row could have (drivers overflow on larger integers)."""
+    return 0 < value <= MAX_ID
+
+
+def check_lengths(
+    dialect: Dialect,
+    table: Table,
+    values: Mapping[str, object],
+    fields: Mapping[str, str] | None = None,
+    prefix: str = "",
+) -> None:
+    """Raise ``ValidationError`` for each text value longer than its column allows.
+
+    ``fields`` maps column names to the caller's field names (``note`` -> ``text``);
+    ``prefix`` is put before them (``"17."`` for a record of a bulk call).
+    """
+    errors: dict[str, str] = {}
+    for name, value in values.items():
+        if not isinstance(value, str) or name not in table.c:
+            continue
+        limit = _limit(dialect, table.c[name].type, value)
+        if limit is not None and limit[0] > limit[1]:
+            field = (fields or {}).get(name, name)
+            errors[prefix + field] = f"must be at most {limit[1]} {limit[2]}"
+    if errors:
+        raise ValidationError(errors)
+
+
+def _limit(dialect: Dialect, column_type: object, value: str) -> tuple[int, int, str] | None:
+    """(size of value, allowed size, unit), or None when the column has no limit."""
+    if isinstance(column_type, Text):
+        if is_mysql(dialect):
+            return len(value.encode("utf-8")), MYSQL_TEXT_BYTES, "bytes"
+        return None
+    if isinstance(column_type, String) and column_type.length is not None:
+        return len(value), column_type.length, "characters"
+    return None

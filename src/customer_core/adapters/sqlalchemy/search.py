@@ -1,0 +1,89 @@
+"""Customer search: filters, a stable sort, one page with its orders counts in one query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from customer_core.adapters.sqlalchemy.dialects import folded, matches_text
+from customer_core.adapters.sqlalchemy.orders import OrderColumns
+from customer_core.adapters.sqlalchemy.rows import customer_from
+from customer_core.model import ListedCustomer
+from customer_core.ports import CustomerQuery
+from sqlalchemy import ColumnElement, Connection, Table, func, literal, or_, select
+
+__all__ = ["search_customers"]
+
+#: Columns that may be NULL: their empty values sort last whatever the direction.
+NULLABLE_SORTS = frozenset({"created_at", "last_order_at"})
+
+
+def search_customers(
+    connection: Connection, customers: Table, orders: OrderColumns | None, query: CustomerQuery
+) -> tuple[list[ListedCustomer], int]:
+    """One page of customers matching ``query`` and the number of all matches.
+
+    Two statements whatever the page size: the page (with each row's orders
+    count as a correlated subquery, evaluated by the database) and the count.
+    """
+    filters = _filters(connection, customers, query)
+    count = select(func.count()).select_from(customers).where(*filters)
+    total = int(connection.execute(count).scalar_one())
+    if total <= query.offset:
+        return [], total
+    page = (
+        select(customers, _orders_count(customers, orders).label("orders_count"))
+        .where(*filters)
+        .order_by(*_ordering(connection, customers, query))
+        .offset(query.offset)
+        .limit(query.limit)
+    )
+    rows = connection.execute(page).all()
+    items = [ListedCustomer(customer_from(row), int(row.orders_count or 0)) for row in rows]
+    return items, total
+
+
+def _filters(
+    connection: Connection, customers: Table, query: CustomerQuery
+) -> list[ColumnElement[bool]]:
+    c = customers.c
+    filters: list[ColumnElement[bool]] = []
+    if query.text:
+        dialect = connection.dialect
+        filters.append(
+            or_(
+                matches_text(dialect, c.name, query.text),
+                matches_text(dialect, c.email, query.text),
+            )
+        )
+    if query.blocked is not None:
+        filters.append(c.is_blocked == query.blocked)
+    if query.repeat is not None:
+        filters.append(c.total_orders > 1 if query.repeat else c.total_orders <= 1)
+    return filters
+
+
+def _orders_count(customers: Table, orders: OrderColumns | None) -> ColumnElement[Any]:
+    """Every order of the row's customer, whatever its status (``withCount('orders')``)."""
+    if orders is None:
+        return literal(0)
+    return (
+        select(func.count())
+        .select_from(orders.table)
+        .where(orders.of_customer(customers.c.id))
+        .scalar_subquery()
+    )
+
+
+def _ordering(
+    connection: Connection, customers: Table, query: CustomerQuery
+) -> list[ColumnElement[Any]]:
+    """Sort key (names case-folded like Python), empty values last, ties by id ascending."""
+    column: ColumnElement[Any] = customers.c[query.sort]
+    key = folded(connection.dialect, column) if query.sort == "name" else column
+    ordering: list[ColumnElement[Any]] = []
+    if query.sort in NULLABLE_SORTS:
+        ordering.append(column.is_(None))
+    ordering.append(key.desc() if query.descending else key.asc())
+    if query.sort != "id":
+        ordering.append(customers.c.id.asc())
+    return ordering
