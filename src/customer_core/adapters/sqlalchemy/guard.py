@@ -3,7 +3,10 @@
 SQLite does not enforce ``varchar(255)`` at all, and PostgreSQL's "value too
 long" does not say which column; checking lengths here gives one
 ``ValidationError`` naming the field on every dialect. MySQL's ``text`` holds
-65 535 *bytes*, so there the limit is counted in UTF-8 bytes.
+65 535 *bytes*, so there the limit is counted in UTF-8 bytes (the library
+creates ``customer_notes.note`` as ``mediumtext`` on MySQL, see :mod:`.schema`;
+a Laravel-made ``text`` column still rejects long notes, through the driver's
+"data too long" error, translated into the same ``ValidationError``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,22 @@ from typing import Any
 from customer_core.adapters.sqlalchemy.dialects import is_mysql
 from customer_core.errors import StorageError, ValidationError
 from sqlalchemy import CursorResult, String, Table, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
 __all__ = ["MAX_ID", "check_lengths", "inserted_id", "valid_id"]
 
 MAX_ID = 2**63 - 1
 MYSQL_TEXT_BYTES = 65_535
+
+
+def _mysql_text_bytes(column_type: object) -> int:
+    """How many bytes a MySQL text column of this type holds."""
+    if isinstance(column_type, mysql.MEDIUMTEXT):
+        return 2**24 - 1
+    if isinstance(column_type, mysql.LONGTEXT):
+        return 2**32 - 1
+    return MYSQL_TEXT_BYTES
 
 
 def inserted_id(result: CursorResult[Any]) -> int:
@@ -63,7 +76,8 @@ def _limit(dialect: Dialect, column_type: object, value: str) -> tuple[int, int,
     """(size of value, allowed size, unit), or None when the column has no limit."""
     if isinstance(column_type, Text):
         if is_mysql(dialect):
-            return len(value.encode("utf-8")), MYSQL_TEXT_BYTES, "bytes"
+            limit = _mysql_text_bytes(column_type.dialect_impl(dialect))
+            return len(value.encode("utf-8")), limit, "bytes"
         return None
     if isinstance(column_type, String) and column_type.length is not None:
         return len(value), column_type.length, "characters"

@@ -8,7 +8,9 @@ grammars emit (``docs``: laravel-schema), per dialect:
 - tables are ``utf8mb4`` / ``utf8mb4_unicode_ci`` InnoDB on MySQL;
 - ``customers_email_unique`` is the unique key on the e-mail (case-sensitive on
   SQLite and PostgreSQL: the library finds legacy mixed-case rows with ``lower()``);
-- addresses and notes go with their customer (``on delete cascade``).
+- addresses and notes go with their customer (``on delete cascade``);
+- one deliberate widening: ``customer_notes.note`` is ``mediumtext`` on MySQL
+  (``text`` holds 65 535 bytes, not the 65 535 characters a note may have).
 
 ``customer_notes.user_id`` points at the host's ``users`` table in a Laravel
 database. The library's metadata does not declare that foreign key (the host's
@@ -165,7 +167,9 @@ def _notes(metadata: MetaData) -> Table:
             "customer_id", Id, _customer_fk("customer_notes_customer_id_foreign"), nullable=False
         ),
         Column("user_id", Id, nullable=False),
-        Column("note", Text(), nullable=False),
+        # MySQL's text holds 65 535 bytes, fewer than the 65 535 characters a note may
+        # have; mediumtext is the smallest type that fits (Laravel's DDL says text).
+        Column("note", Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=False),
         *_timestamps(),
         **MYSQL_OPTIONS,
     )

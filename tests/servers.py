@@ -1,0 +1,211 @@
+"""Throwaway PostgreSQL and MariaDB servers for the test suite.
+
+Each server gets a fresh data directory under a temporary directory, listens
+only on a Unix socket inside it (no TCP port, so parallel runs never clash),
+runs with durability off (``fsync=off`` and friends: the data dies with the
+test run anyway), and is stopped and removed by :meth:`stop`.
+
+``CUSTOMER_CORE_POSTGRES_URL`` / ``CUSTOMER_CORE_MARIADB_URL`` point the suite
+at servers someone else runs instead (their databases get created and dropped).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import attrs
+import sqlalchemy as sa
+
+__all__ = ["Server", "ServerUnavailable", "start_mariadb", "start_postgres"]
+
+START_TIMEOUT = 60.0
+
+
+class ServerUnavailable(RuntimeError):
+    """The server cannot be started here (binary missing, start failed): the reason says why."""
+
+
+@attrs.define
+class Server:
+    """A running database server and how to reach it; :meth:`stop` removes all its traces."""
+
+    kind: str
+    admin_url: str
+    url_template: str  # with "{db}" where the database name goes
+    workdir: Path | None = None
+    stop_command: list[str] | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+    def url(self, database: str) -> str:
+        """The SQLAlchemy URL of one database on this server."""
+        return self.url_template.format(db=database)
+
+    def create_database(self, prefix: str = "t") -> str:
+        """Create a fresh, empty database and return its URL."""
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        engine = sa.create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as connection:
+                if self.kind == "mariadb":
+                    connection.exec_driver_sql(
+                        f"create database `{name}` character set utf8mb4 collate utf8mb4_unicode_ci"
+                    )
+                else:
+                    connection.exec_driver_sql(f'create database "{name}"')
+        finally:
+            engine.dispose()
+        return self.url(name)
+
+    def stop(self) -> None:
+        """Stop the server and delete its directory."""
+        try:
+            if self.stop_command is not None:
+                subprocess.run(self.stop_command, capture_output=True, timeout=60, check=False)
+            if self.process is not None:
+                self.process.terminate()
+                try:
+                    self.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+        finally:
+            if self.workdir is not None:
+                shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _as_server_user(command: list[str], user: str) -> list[str]:
+    """Run as ``user`` when we are root (initdb and postgres refuse to run as root)."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", user, "--", *command]
+    return command
+
+
+def _run(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, timeout=120, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).decode(errors="replace")[-2000:]
+        raise ServerUnavailable(f"{what} failed ({result.returncode}): {output}")
+
+
+def _wait_until_ready(url: str, what: str, log: Path) -> None:
+    engine = sa.create_engine(url)
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while True:
+            try:
+                with engine.connect():
+                    return
+            except sa.exc.OperationalError as error:
+                if time.monotonic() > deadline:
+                    tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                    raise ServerUnavailable(f"{what} did not start: {error}\n{tail}") from error
+                time.sleep(0.1)
+    finally:
+        engine.dispose()
+
+
+def _postgres_bin() -> Path:
+    configured = os.environ.get("CUSTOMER_CORE_PG_BIN")
+    candidates = [configured] if configured else sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    for candidate in reversed(candidates):
+        if candidate and (Path(candidate) / "initdb").exists():
+            return Path(candidate)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise ServerUnavailable("PostgreSQL's initdb was not found (install postgresql)")
+
+
+def start_postgres() -> Server:
+    """Start a PostgreSQL server in a new temporary directory (or use the configured one)."""
+    external = os.environ.get("CUSTOMER_CORE_POSTGRES_URL")
+    if external:
+        return Server("postgres", external, external.rsplit("/", 1)[0] + "/{db}")
+    bindir = _postgres_bin()
+    workdir = Path(tempfile.mkdtemp(prefix="cc-pg-"))
+    user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+    if os.geteuid() == 0:
+        shutil.chown(workdir, user="postgres")
+    data, log = workdir / "data", workdir / "server.log"
+    options = (
+        f"-c listen_addresses='' -c unix_socket_directories={workdir} -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        " -c shared_buffers=32MB"
+    )
+    server = Server(
+        "postgres",
+        f"postgresql+psycopg://postgres@/postgres?host={workdir}",
+        f"postgresql+psycopg://postgres@/{{db}}?host={workdir}",
+        workdir=workdir,
+        stop_command=_as_server_user(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], user
+        ),
+    )
+    try:
+        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
+        initdb += ["--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
+        _run(_as_server_user(initdb, user), "initdb")
+        start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log)]
+        _run(_as_server_user([*start, "-w", "start"], user), "pg_ctl start")
+        _wait_until_ready(server.admin_url, "PostgreSQL", log)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _mariadb_binaries() -> tuple[str, str]:
+    daemon = shutil.which("mariadbd") or shutil.which("mysqld") or "/usr/sbin/mariadbd"
+    install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
+    if not Path(daemon).exists() or install is None:
+        raise ServerUnavailable("MariaDB was not found (install mariadb-server)")
+    return daemon, install
+
+
+def start_mariadb() -> Server:
+    """Start a MariaDB server in a new temporary directory (or use the configured one)."""
+    external = os.environ.get("CUSTOMER_CORE_MARIADB_URL")
+    if external:
+        base, _, query = external.partition("?")
+        template = base.rsplit("/", 1)[0] + "/{db}" + (f"?{query}" if query else "")
+        return Server("mariadb", external, template)
+    daemon, install = _mariadb_binaries()
+    workdir = Path(tempfile.mkdtemp(prefix="cc-mariadb-"))
+    data, socket, log = workdir / "data", workdir / "mysqld.sock", workdir / "server.log"
+    user = ["--user=root"] if os.geteuid() == 0 else []
+    query = f"unix_socket={socket}&charset=utf8mb4"
+    server = Server(
+        "mariadb",
+        f"mysql+pymysql://root@localhost/mysql?{query}",
+        f"mysql+pymysql://root@localhost/{{db}}?{query}",
+        workdir=workdir,
+    )
+    try:
+        _run(
+            [install, "--no-defaults", f"--datadir={data}", *user, "--skip-test-db",
+             "--auth-root-authentication-method=normal"],
+            "mariadb-install-db",
+        )  # fmt: skip
+        command = [
+            daemon, "--no-defaults", f"--datadir={data}", f"--socket={socket}", *user,
+            "--skip-networking", f"--pid-file={workdir / 'mysqld.pid'}", f"--log-error={log}",
+            "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
+            "--innodb-doublewrite=0", "--skip-log-bin", "--innodb-lock-wait-timeout=20",
+            "--max-connections=200", "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_unicode_ci",
+        ]  # fmt: skip
+        server.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _wait_until_ready(server.admin_url, "MariaDB", log)
+    except BaseException:
+        server.stop()
+        raise
+    return server
