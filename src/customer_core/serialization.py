@@ -19,9 +19,18 @@ import cattrs
 from customer_core.clock import as_utc
 from customer_core.errors import ValidationError
 from customer_core.events import EVENT_TYPES, OrderEvent
+from customer_core.laravel import laravel_customer, laravel_paginator
 from customer_core.model import Customer, Page
 
-__all__ = ["converter", "event_from_dict", "event_to_dict", "from_dict", "to_dict"]
+__all__ = [
+    "converter",
+    "event_from_dict",
+    "event_to_dict",
+    "from_dict",
+    "laravel_customer",
+    "laravel_paginator",
+    "to_dict",
+]
 
 T = TypeVar("T")
 

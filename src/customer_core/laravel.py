@@ -1,0 +1,119 @@
+"""The JSON shapes of the Laravel module this library descends from.
+
+A host replacing the Laravel V1 API keeps its clients working by answering
+with these: :func:`laravel_customer` is a customer model as Eloquent
+serializes it (password hidden, dates as ``2026-01-01T12:00:00.000000Z``,
+``decimal:2`` as a string) and :func:`laravel_paginator` is
+``LengthAwarePaginator::toArray()`` with its keys in Laravel's order and its
+``links`` window (``UrlWindow``, three pages on each side).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from customer_core.clock import as_utc
+from customer_core.model import Customer, ListedCustomer, Page
+
+__all__ = ["laravel_customer", "laravel_paginator"]
+
+T = TypeVar("T")
+
+ON_EACH_SIDE = 3
+PREVIOUS = "&laquo; Previous"
+NEXT = "Next &raquo;"
+
+
+def _carbon(moment: datetime | None) -> str | None:
+    """A datetime as Carbon's ``toJSON()`` writes it."""
+    if moment is None:
+        return None
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def laravel_customer(item: Customer | ListedCustomer) -> dict[str, Any]:
+    """A customer as the Laravel model serializes it; a listed one gains ``orders_count``."""
+    customer = item.customer if isinstance(item, ListedCustomer) else item
+    data: dict[str, Any] = {
+        "id": customer.id,
+        "name": customer.name,
+        "email": customer.email,
+        "phone": customer.phone,
+        "avatar": customer.avatar,
+        "is_blocked": customer.is_blocked,
+        "lifetime_value": f"{customer.lifetime_value:.2f}",
+        "total_orders": customer.total_orders,
+        "last_order_at": _carbon(customer.last_order_at),
+        "created_at": _carbon(customer.created_at),
+        "updated_at": _carbon(customer.updated_at),
+    }
+    if isinstance(item, ListedCustomer):
+        data["orders_count"] = item.orders_count
+    return data
+
+
+def laravel_paginator(
+    page: Page[T],
+    *,
+    path: str,
+    item: Callable[[T], Any] | None = None,
+    query: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """``paginate()``'s JSON for ``page``, with URLs built on ``path``.
+
+    ``item`` turns each item into JSON (customers and listed customers by
+    default, as :func:`laravel_customer`); ``query`` holds extra query
+    parameters kept in every URL (Laravel's ``withQueryString()``).
+    """
+    to_json = item if item is not None else laravel_customer
+    current, last = page.page, page.last_page
+
+    def url(number: int) -> str:
+        return f"{path}?{urlencode({**(query or {}), 'page': number})}"
+
+    first_item = (current - 1) * page.per_page + 1 if page.items else None
+    return {
+        "current_page": current,
+        "data": [to_json(entry) for entry in page.items],  # type: ignore[arg-type]
+        "first_page_url": url(1),
+        "from": first_item,
+        "last_page": last,
+        "last_page_url": url(last),
+        "links": _links(current, last, url),
+        "next_page_url": url(current + 1) if current < last else None,
+        "path": path,
+        "per_page": page.per_page,
+        "prev_page_url": url(current - 1) if current > 1 else None,
+        "to": None if first_item is None else first_item + len(page.items) - 1,
+        "total": page.total,
+    }
+
+
+def _window(current: int, last: int) -> list[list[int] | None]:
+    """Laravel's UrlWindow: runs of page numbers, None where it writes ``...``."""
+    if last < ON_EACH_SIDE * 2 + 8:
+        return [list(range(1, last + 1))]
+    window = ON_EACH_SIDE + 4
+    start, finish = [1, 2], [last - 1, last]
+    if current <= window:
+        return [list(range(1, window + ON_EACH_SIDE + 1)), None, finish]
+    if current > last - window:
+        return [start, None, list(range(last - (window + ON_EACH_SIDE - 1), last + 1))]
+    slider = list(range(current - ON_EACH_SIDE, current + ON_EACH_SIDE + 1))
+    return [start, None, slider, None, finish]
+
+
+def _links(current: int, last: int, url: Callable[[int], str]) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = [
+        {"url": url(current - 1) if current > 1 else None, "label": PREVIOUS, "active": False}
+    ]
+    for run in _window(current, last):
+        if run is None:
+            links.append({"url": None, "label": "...", "active": False})
+            continue
+        links.extend({"url": url(n), "label": str(n), "active": n == current} for n in run)
+    links.append({"url": url(current + 1) if current < last else None, "label": NEXT, "active": False})
+    return links
