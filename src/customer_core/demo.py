@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from customer_core.adapters.memory import InMemoryOrderLedger
 from customer_core.core import CustomerCore
 from customer_core.errors import CustomerBlocked, DuplicateEmail, ValidationError
 from customer_core.events import OrderPlaced, OrderStatusChanged
@@ -39,21 +40,25 @@ def run(url: str | None = None, *, say: Say = print) -> CustomerCore:
 
 def _open(url: str | None) -> tuple[CustomerCore, str, Callable[..., None], Callable[[int], None]]:
     """A core and two functions that play the host's part: record an order, deliver it."""
-    start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     try:
-        from customer_core.testing.sql import SQLOrderRecorder
+        from customer_core.testing.sql import HostTables, SQLOrderRecorder
     except ImportError:  # no SQLAlchemy: stay in memory
         core = CustomerCore.in_memory(default_region="GB")
         ledger = core.orders
-        assert ledger is not None
-        return core, "the in-memory adapter", ledger.record, _deliver(ledger.set_status)  # type: ignore[attr-defined]
+        assert isinstance(ledger, InMemoryOrderLedger)
+        return core, "the in-memory adapter", ledger.record, _deliver(ledger.set_status)
     if url is None:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='customer-core-demo-')) / 'shop.db'}"
-    from customer_core.adapters.sqlalchemy import OrdersTable
-
-    core = CustomerCore.from_url(url, orders=OrdersTable("orders"), default_region="GB")
+    # The demo plays the host too: a Laravel-style shop with orders and admin users.
+    host = HostTables.define()
+    core = CustomerCore.from_url(url, orders=host.orders_spec, default_region="GB")
     core.create_schema()
-    recorder = SQLOrderRecorder.create(core, start=start)
+    from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
+
+    assert isinstance(core.storage, SQLAlchemyStorage)
+    engine = core.storage.engine
+    host.create(engine, user_ids=[1])
+    recorder = SQLOrderRecorder(engine, host)
     return core, url, recorder.record, _deliver(recorder.set_status)
 
 
@@ -87,7 +92,7 @@ def _addresses(core: CustomerCore, ada: Customer, say: Say) -> None:
         city="London", state="Greater London", zip_code="SW1Y 4JH", country="gb",
     )
     first = core.addresses.add(ada.id, type="shipping", **home)
-    core.addresses.add(ada.id, type="shipping", **{**home, "address_line1": "Ockham Park"}, city="Ockham")
+    core.addresses.add(ada.id, type="shipping", **{**home, "address_line1": "Ockham Park", "city": "Ockham"})
     say(f"Ada's first shipping address is her default: {first.address_line1}, {first.city}")
     second = core.addresses.list(ada.id, "shipping")[1]
     core.addresses.set_default(second.id)
@@ -116,7 +121,7 @@ def _orders(
     for customer in (core.customers.get(ada.id), core.customers.get(grace.id)):
         kind = "a repeat customer" if customer.is_repeat else "not yet a repeat customer"
         say(f"{customer.name}: lifetime value {customer.lifetime_value}, "
-            f"{customer.total_orders} delivered orders, {kind}")
+            f"{_plural(customer.total_orders, 'delivered order')}, {kind}")
     say("")
 
 
@@ -136,3 +141,7 @@ def _block(core: CustomerCore, grace: Customer, say: Say) -> None:
     except CustomerBlocked:
         say("Grace is blocked: her right password now gets CustomerBlocked")
     say(f"Blocked customers: {core.customers.search(blocked=True).total}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
