@@ -35,7 +35,11 @@ _MYSQL_GONE = {1040, 1053, 2002, 2003, 2005, 2006, 2013, 2055}
 _SQLITE_GONE = {5, 6, 14}
 _SQLITE_UNIQUE = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE
 _SQLITE_FOREIGN_KEY = 787  # SQLITE_CONSTRAINT_FOREIGNKEY
-_MYSQL_TOO_LONG = re.compile(r"column '([^']+)'")
+# MySQL says "for column 'note'"; MariaDB "for column `db`.`customer_notes`.`note`".
+_MYSQL_COLUMN = re.compile(r"column ([`'\w.]+)")
+# 1406: data too long; 1366: incorrect string value (MariaDB's answer when a too long
+# multi-byte text would be cut inside a character).
+_MYSQL_BAD_VALUE = {1366: "cannot be stored", 1406: "is too long"}
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:
@@ -99,10 +103,13 @@ def _is_unavailable(error: exc.DBAPIError) -> bool:
 
 def _too_long(error: exc.DBAPIError, columns: Mapping[str, str]) -> ValidationError | None:
     """A value longer than its column, naming the field when the driver says which."""
-    if _sqlstate(error) == "22001" or _mysql_code(error) == 1406:
-        match = _MYSQL_TOO_LONG.search(str(error.orig))
-        column = match.group(1) if match else "value"
-        return ValidationError.single(columns.get(column, column), "is too long")
+    if _sqlstate(error) == "22001":
+        return ValidationError.single("value", "is too long")
+    code = _mysql_code(error)
+    if code in _MYSQL_BAD_VALUE:
+        match = _MYSQL_COLUMN.search(str(error.orig))
+        column = match.group(1).split(".")[-1].strip("`'") if match else "value"
+        return ValidationError.single(columns.get(column, column), _MYSQL_BAD_VALUE[code])
     return None
 
 

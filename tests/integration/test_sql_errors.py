@@ -1,0 +1,173 @@
+"""Driver errors become the library's errors; no driver exception ever reaches the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from laravel_ddl import build_laravel_database
+
+from customer_core import CustomerCore, DuplicateEmail, StorageError, ValidationError
+from customer_core.adapters.sqlalchemy import OrdersTable, SQLAlchemyStorage, engine_from_url
+from customer_core.errors import StorageUnavailable
+from customer_core.ports import NewCustomer
+from customer_core.testing import FrozenClock
+
+NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
+
+
+def _new(email: str, name: str = "Ada") -> NewCustomer:
+    return NewCustomer(
+        name=name, email=email, password_hash="$argon2id$x", phone=None, avatar=None,
+        is_blocked=False, created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def storage(fresh_database_url: str) -> Iterator[SQLAlchemyStorage]:
+    """A storage with the library's tables on a fresh database."""
+    engine = engine_from_url(fresh_database_url)
+    storage = SQLAlchemyStorage(engine)
+    storage.create_schema()
+    yield storage
+    engine.dispose()
+
+
+UNREACHABLE = {
+    "sqlite": "sqlite:////nonexistent-dir/x/db.sqlite",
+    "postgres": "postgresql+psycopg://postgres@/db?host=/nonexistent-dir",
+    "mariadb": "mysql+pymysql://root@localhost/db?unix_socket=/nonexistent-dir/sock",
+}
+
+
+def test_unreachable_database_is_storage_unavailable(backend: str) -> None:
+    """A database that cannot be reached raises StorageUnavailable, not a driver error."""
+    core = CustomerCore.from_url(UNREACHABLE[backend])
+    with pytest.raises(StorageUnavailable):
+        core.customers.get(1)
+
+
+def _kill_own_connection(storage: SQLAlchemyStorage, admin: sa.Engine, backend: str) -> None:
+    """Kill the transaction's server connection from another one, then use it."""
+    with storage.transaction() as tx:
+        if backend == "postgres":
+            pid = tx.connection.exec_driver_sql("select pg_backend_pid()").scalar_one()
+            kill = f"select pg_terminate_backend({pid})"
+        else:
+            pid = tx.connection.exec_driver_sql("select connection_id()").scalar_one()
+            kill = f"kill {pid}"
+        with admin.connect() as other:
+            other.exec_driver_sql(kill)
+        tx.customers.find(1)
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"], indirect=True)
+def test_connection_lost_mid_transaction_is_storage_unavailable(
+    storage: SQLAlchemyStorage, fresh_database_url: str, backend: str
+) -> None:
+    """A connection the server drops in the middle of a call raises StorageUnavailable."""
+    admin = engine_from_url(fresh_database_url)
+    try:
+        with pytest.raises(StorageUnavailable):
+            _kill_own_connection(storage, admin, backend)
+        # The pool recovers: the next call works on a new connection.
+        with storage.transaction() as tx:
+            assert tx.customers.count() == 0
+    finally:
+        admin.dispose()
+
+
+def test_unique_key_race_is_duplicate_email(
+    storage: SQLAlchemyStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An insert that loses the race to the unique key raises DuplicateEmail, and rolls back."""
+    with storage.transaction() as tx:
+        tx.customers.add(_new("ada@example.com"))
+
+    def racing_insert() -> None:
+        with storage.transaction() as tx:
+            tx.customers.add(_new("first@example.com"))
+            # Pretend the duplicate check ran before the other insert committed.
+            monkeypatch.setattr(tx.customers, "find_by_email", lambda email: None)
+            tx.customers.add(_new("ada@example.com"))
+
+    with pytest.raises(DuplicateEmail):
+        racing_insert()
+    with storage.transaction() as tx:
+        assert tx.customers.count() == 1
+
+
+def test_too_long_values_name_the_field(storage: SQLAlchemyStorage) -> None:
+    """A value longer than its column is a ValidationError naming the field, on every dialect."""
+    with pytest.raises(ValidationError) as raised, storage.transaction() as tx:
+        tx.customers.add(_new("ada@example.com", name="x" * 256))
+    assert set(raised.value.errors) == {"name"}
+    with storage.transaction() as tx:
+        assert tx.customers.count() == 0
+
+
+@pytest.mark.parametrize("backend", ["mariadb"], indirect=True)
+def test_laravel_text_column_overflow_is_validation_error(
+    fresh_database_url: str, backend: str
+) -> None:
+    """On a Laravel ``text`` note column, MySQL's "data too long" becomes a ValidationError."""
+    engine = engine_from_url(fresh_database_url)
+    try:
+        build_laravel_database(engine, backend)
+        with engine.begin() as c:
+            c.exec_driver_sql(
+                "insert into users (id, name, email, password) values (1,'A','a@b.c','x')"
+            )
+        core = CustomerCore.from_engine(engine, orders=OrdersTable("orders"), clock=FrozenClock())
+        ada = core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
+        with pytest.raises(ValidationError) as raised:
+            core.notes.add(ada.id, author_id=1, text="é" * 40_000)  # 80 000 bytes
+        assert set(raised.value.errors) == {"text"}
+        assert core.notes.list(ada.id) == []
+    finally:
+        engine.dispose()
+
+
+def test_other_driver_errors_are_storage_errors(fresh_database_url: str) -> None:
+    """A misconfigured orders table (missing) is a StorageError, and the call changes nothing."""
+    engine = engine_from_url(fresh_database_url)
+    try:
+        core = CustomerCore.from_engine(engine, orders=OrdersTable("no_such_orders"))
+        core.create_schema()
+        ada = core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
+        with pytest.raises(StorageError):
+            core.ltv.recalculate(ada.id)
+        with pytest.raises(StorageError):
+            core.customers.search()
+        assert core.customers.get(ada.id) == ada
+    finally:
+        engine.dispose()
+
+
+def test_exception_in_transaction_rolls_back(storage: SQLAlchemyStorage) -> None:
+    """Any exception inside a transaction leaves nothing written."""
+
+    def failing_call() -> None:
+        with storage.transaction() as tx:
+            tx.customers.add(_new("ada@example.com"))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        failing_call()
+    with storage.transaction() as tx:
+        assert tx.customers.find_by_email("ada@example.com") is None
+
+
+def test_sqlite_connections_enforce_foreign_keys(tmp_path: Path) -> None:
+    """Every SQLite connection of the library's engines runs with foreign keys on."""
+    engine = engine_from_url(f"sqlite:///{tmp_path / 'fk.db'}")
+    try:
+        with engine.connect() as c:
+            assert c.exec_driver_sql("pragma foreign_keys").scalar_one() == 1
+            assert c.exec_driver_sql("pragma journal_mode").scalar_one() == "wal"
+            assert c.exec_driver_sql("select cc_lower('ÄÖÜ')").scalar_one() == "äöü"
+    finally:
+        engine.dispose()
