@@ -19,7 +19,7 @@ class SystemClock:
 
 
 def as_utc(moment: datetime) -> datetime:
-    """Return ``moment`` in UTC; a naive datetime is taken to be UTC already (as Laravel writes it)."""
+    """Return ``moment`` in UTC; a naive one is taken to be UTC already (as Laravel writes it)."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

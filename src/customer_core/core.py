@@ -174,7 +174,9 @@ class CustomerCore:
 def _customer_of(event: object) -> int | None:
     """The event's customer id; None for an id no customer can have."""
     if not isinstance(event, EVENT_TYPES):
-        raise ValidationError.single("event", "must be an OrderPlaced, OrderCancelled or OrderStatusChanged")
+        raise ValidationError.single(
+            "event", "must be an OrderPlaced, OrderCancelled or OrderStatusChanged"
+        )
     try:
         return record_id(event.customer_id)
     except ValueError:

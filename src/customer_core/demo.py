@@ -68,9 +68,14 @@ def _deliver(set_status: Callable[[int, str], None]) -> Callable[[int], None]:
 
 def _register(core: CustomerCore, say: Say) -> tuple[Customer, Customer]:
     ada = core.customers.register(
-        name="Ada Lovelace", email="Ada@Example.com", password="analytical engine", phone="020 7946 0958"
+        name="Ada Lovelace",
+        email="Ada@Example.com",
+        password="analytical engine",
+        phone="020 7946 0958",
     )
-    grace = core.customers.register(name="Grace Hopper", email="grace@example.com", password="cobol-1959!")
+    grace = core.customers.register(
+        name="Grace Hopper", email="grace@example.com", password="cobol-1959!"
+    )
     say(f"Registered {ada.name} <{ada.email}> (phone stored as {ada.phone})")
     say(f"Registered {grace.name} <{grace.email}>")
     try:
@@ -87,12 +92,19 @@ def _register(core: CustomerCore, say: Say) -> tuple[Customer, Customer]:
 
 
 def _addresses(core: CustomerCore, ada: Customer, say: Say) -> None:
-    home: dict[str, Any] = dict(
-        full_name="Ada Lovelace", phone="020 7946 0958", address_line1="12 St James's Square",
-        city="London", state="Greater London", zip_code="SW1Y 4JH", country="gb",
-    )
+    home: dict[str, Any] = {
+        "full_name": "Ada Lovelace",
+        "phone": "020 7946 0958",
+        "address_line1": "12 St James's Square",
+        "city": "London",
+        "state": "Greater London",
+        "zip_code": "SW1Y 4JH",
+        "country": "gb",
+    }
     first = core.addresses.add(ada.id, type="shipping", **home)
-    core.addresses.add(ada.id, type="shipping", **{**home, "address_line1": "Ockham Park", "city": "Ockham"})
+    core.addresses.add(
+        ada.id, type="shipping", **{**home, "address_line1": "Ockham Park", "city": "Ockham"}
+    )
     say(f"Ada's first shipping address is her default: {first.address_line1}, {first.city}")
     second = core.addresses.list(ada.id, "shipping")[1]
     core.addresses.set_default(second.id)
@@ -112,16 +124,24 @@ def _orders(
     placed = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)
     plan = [(101, ada, "120.50"), (102, ada, "79.50"), (103, grace, "42.00"), (104, ada, "15.00")]
     for number, (order_id, customer, amount) in enumerate(plan):
-        record(order_id=order_id, customer_id=customer.id, total_amount=Decimal(amount),
-               placed_at=placed + timedelta(days=number))
+        record(
+            order_id=order_id,
+            customer_id=customer.id,
+            total_amount=Decimal(amount),
+            placed_at=placed + timedelta(days=number),
+        )
         core.handle(OrderPlaced(customer_id=customer.id, order_id=order_id))
     for order_id, customer in [(101, ada), (102, ada), (103, grace)]:
         deliver(order_id)
-        core.handle(OrderStatusChanged(customer_id=customer.id, order_id=order_id, status="delivered"))
+        core.handle(
+            OrderStatusChanged(customer_id=customer.id, order_id=order_id, status="delivered")
+        )
     for customer in (core.customers.get(ada.id), core.customers.get(grace.id)):
         kind = "a repeat customer" if customer.is_repeat else "not yet a repeat customer"
-        say(f"{customer.name}: lifetime value {customer.lifetime_value}, "
-            f"{_plural(customer.total_orders, 'delivered order')}, {kind}")
+        say(
+            f"{customer.name}: lifetime value {customer.lifetime_value}, "
+            f"{_plural(customer.total_orders, 'delivered order')}, {kind}"
+        )
     say("")
 
 

@@ -115,5 +115,7 @@ def _links(current: int, last: int, url: Callable[[int], str]) -> list[dict[str,
             links.append({"url": None, "label": "...", "active": False})
             continue
         links.extend({"url": url(n), "label": str(n), "active": n == current} for n in run)
-    links.append({"url": url(current + 1) if current < last else None, "label": NEXT, "active": False})
+    links.append(
+        {"url": url(current + 1) if current < last else None, "label": NEXT, "active": False}
+    )
     return links

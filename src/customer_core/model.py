@@ -41,14 +41,11 @@ def money(value: Decimal | int | str | float) -> Decimal:
     return Decimal(value).quantize(CENT)
 
 
-class AddressType(str, enum.Enum):
-    """The two kinds of address; plain strings ``"shipping"``/``"billing"`` are accepted as input."""
+class AddressType(enum.StrEnum):
+    """The two kinds of address; the plain strings ``"shipping"``/``"billing"`` work as input."""
 
     SHIPPING = "shipping"
     BILLING = "billing"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @attrs.frozen

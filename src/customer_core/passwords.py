@@ -78,7 +78,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 class Argon2Hasher:
-    """Argon2id (argon2-cffi), the default; parameters default to argon2-cffi's (RFC 9106 low-memory).
+    """Argon2id (argon2-cffi), the default, with argon2-cffi's parameters (RFC 9106 low-memory).
 
     Lower ``time_cost``/``memory_cost`` only in tests.
     """
@@ -116,7 +116,10 @@ class Argon2Hasher:
 
     def __repr__(self) -> str:
         h = self._hasher
-        return f"Argon2Hasher(time_cost={h.time_cost}, memory_cost={h.memory_cost}, parallelism={h.parallelism})"
+        return (
+            f"Argon2Hasher(time_cost={h.time_cost}, memory_cost={h.memory_cost},"
+            f" parallelism={h.parallelism})"
+        )
 
 
 class BcryptHasher:

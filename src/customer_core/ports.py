@@ -301,4 +301,3 @@ class Storage(Protocol):
     def create_schema(self) -> None:
         """Create what the storage needs and is missing; never alter what exists."""
         ...
-

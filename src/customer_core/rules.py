@@ -112,7 +112,9 @@ def _clean(value: object, *, allowed: frozenset[str] = frozenset()) -> str:
 
 def _bounded(text: str, maximum: int, minimum: int = 1) -> str:
     if len(text) < minimum:
-        raise Invalid("must not be empty" if minimum == 1 else f"must be at least {minimum} characters")
+        raise Invalid(
+            "must not be empty" if minimum == 1 else f"must be at least {minimum} characters"
+        )
     if len(text) > maximum:
         raise Invalid(f"must be at most {maximum} characters")
     return text

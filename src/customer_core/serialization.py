@@ -42,7 +42,9 @@ converter.register_structure_hook(Decimal, lambda value, _: Decimal(str(value)))
 converter.register_unstructure_hook(datetime, lambda value: as_utc(value).isoformat())
 converter.register_structure_hook(
     datetime,
-    lambda value, _: as_utc(value if isinstance(value, datetime) else datetime.fromisoformat(value)),
+    lambda value, _: as_utc(
+        value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    ),
 )
 
 
@@ -87,7 +89,9 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
     try:
         return converter.structure(dict(data), cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
-        raise ValidationError.single(cls.__name__, f"cannot be read from this data ({error})") from None
+        raise ValidationError.single(
+            cls.__name__, f"cannot be read from this data ({error})"
+        ) from None
 
 
 EVENT_NAMES = {cls.__name__: cls for cls in EVENT_TYPES}
@@ -105,4 +109,3 @@ def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
         raise ValidationError.single("type", f"must be one of {', '.join(EVENT_NAMES)}")
     fields = {key: value for key, value in data.items() if key != "type"}
     return from_dict(kind, fields)
-

@@ -72,7 +72,9 @@ class AddressBook:
         fields = Fields()
         kind = fields.check("type", rules.address_type, type)
         wanted_default = fields.check("is_default", rules.flag, is_default)
-        values = {name: fields.check(name, self._rules[name], value) for name, value in given.items()}
+        values = {
+            name: fields.check(name, self._rules[name], value) for name, value in given.items()
+        }
         fields.done()
         now = self._context.now()
         with self._context.storage.transaction() as tx:
@@ -96,7 +98,9 @@ class AddressBook:
         with self._context.storage.transaction() as tx:
             return _found(tx, number)
 
-    def list(self, customer_id: int, type: AddressType | str | None = None) -> builtins.list[Address]:
+    def list(
+        self, customer_id: int, type: AddressType | str | None = None
+    ) -> builtins.list[Address]:
         """The customer's addresses (of one type if given): the defaults first, then by id."""
         kind = _optional_type(type)
         number = customer_id_of(customer_id)
@@ -127,7 +131,7 @@ class AddressBook:
             return tx.addresses.update(address.id, {"is_default": True, "updated_at": now})
 
     def update(self, address_id: int, **changes: object) -> Address:
-        """Change the given fields; ``type`` cannot change, ``is_default=True`` moves the default."""
+        """Change the given fields (not ``type``); ``is_default=True`` moves the default."""
         number = _address_id(address_id)
         fields = Fields()
         values: dict[str, object] = {}

@@ -74,4 +74,3 @@ def _refuse_repeats(customers: Sequence[NewCustomer]) -> None:
         if earlier != index:
             message = f"repeats the e-mail of record {earlier}"
             raise ValidationError.single(f"{index}.email", message)
-

@@ -138,8 +138,8 @@ class CustomerRegistry:
         customer_id: int,
         *,
         name: str | Unset = UNSET,
-        phone: str | None | Unset = UNSET,
-        avatar: str | None | Unset = UNSET,
+        phone: str | Unset | None = UNSET,
+        avatar: str | Unset | None = UNSET,
     ) -> Customer:
         """Change only the given profile fields; ``None`` clears phone or avatar."""
         fields = Fields()
@@ -247,7 +247,9 @@ class CustomerRegistry:
             customer = locked_customer(tx, customer_id)
             tx.customers.delete(customer.id)
 
-    def import_many(self, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000) -> int:
+    def import_many(
+        self, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000
+    ) -> int:
         """Import existing customers with their password hashes; all or nothing.
 
         A bad record raises ``ValidationError`` naming ``"<index>.<field>"``;
