@@ -117,7 +117,8 @@ def _customers(metadata: MetaData) -> Table:
         Column("password", String(255), nullable=False),
         Column("avatar", String(255), nullable=True),
         Column("is_blocked", Boolean(), nullable=False, server_default=text("'0'")),
-        Column("lifetime_value", Money(), nullable=False, server_default=text("'0'")),
+        # Laravel writes default '0'; MySQL keeps it as 0.00, and saying so keeps Alembic quiet.
+        Column("lifetime_value", Money(), nullable=False, server_default=text("'0.00'")),
         Column("total_orders", Integer(), nullable=False, server_default=text("'0'")),
         Column("last_order_at", Timestamp(), nullable=True),
         *_timestamps(),
