@@ -19,13 +19,20 @@ from customer_core.errors import CustomerBlocked, DuplicateEmail, ValidationErro
 from customer_core.events import OrderPlaced, OrderStatusChanged
 from customer_core.model import Customer
 
-__all__ = ["run"]
+__all__ = ["MEMORY", "run"]
+
+MEMORY = "memory:"
+"""The ``url`` that keeps the demo in memory."""
 
 Say = Callable[[str], object]
 
 
 def run(url: str | None = None, *, say: Say = print) -> CustomerCore:
-    """Tell the story on ``url`` (a new SQLite file in a temp dir by default); returns the core."""
+    """Tell the story on ``url``; returns the core.
+
+    By default the story runs on a new SQLite file in a temp dir (in memory
+    when SQLAlchemy is not installed); :data:`MEMORY` keeps it in memory.
+    """
     core, where, record, deliver = _open(url)
     say(f"customer_core demo, on {where}\n")
     ada, grace = _register(core, say)
@@ -43,6 +50,8 @@ def _open(url: str | None) -> tuple[CustomerCore, str, Callable[..., None], Call
     try:
         from customer_core.testing.sql import HostTables, SQLOrderRecorder
     except ImportError:  # no SQLAlchemy: stay in memory
+        url = MEMORY
+    if url == MEMORY:
         core = CustomerCore.in_memory(default_region="GB")
         ledger = core.orders
         assert isinstance(ledger, InMemoryOrderLedger)

@@ -229,8 +229,8 @@ def country(value: object) -> str:
 def address_type(value: object) -> AddressType:
     """``shipping`` or ``billing`` (an AddressType or its string)."""
     try:
-        return AddressType(value)
-    except ValueError:
+        return AddressType(_string(value))
+    except (Invalid, ValueError):
         raise Invalid("must be 'shipping' or 'billing'") from None
 
 
