@@ -43,8 +43,14 @@ class PasswordHasher(Protocol):
         ...
 
 
+def _bytes(password: str) -> bytes:
+    # "surrogatepass" lets a malformed password (lone surrogates) be checked,
+    # and fail, like any other wrong password instead of raising.
+    return password.encode("utf-8", "surrogatepass")
+
+
 def _bcrypt_bytes(password: str) -> bytes:
-    return password.encode("utf-8")[:BCRYPT_MAX_BYTES]
+    return _bytes(password)[:BCRYPT_MAX_BYTES]
 
 
 def _verify_bcrypt(password_hash: str, password: str) -> bool:
@@ -61,7 +67,7 @@ def _verify_argon2(password_hash: str, password: str) -> bool:
     # Verification reads the parameters from the hash itself, so one
     # verifier serves hashes made with any parameters.
     try:
-        return _ARGON2_VERIFIER.verify(password_hash, password)
+        return _ARGON2_VERIFIER.verify(password_hash, _bytes(password))
     except argon2.exceptions.VerificationError:
         return False
     except argon2.exceptions.InvalidHashError:
