@@ -1,0 +1,66 @@
+"""The entry point: parse, run one command, turn every operator error into a message and a code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from customer_core.cli.exits import CliError, ExitCode
+from customer_core.cli.parser import build_parser
+from customer_core.errors import (
+    CustomerCoreError,
+    DuplicateEmail,
+    StorageError,
+    StorageUnavailable,
+    ValidationError,
+)
+
+__all__ = ["main"]
+
+PROG = "customer-core"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``customer-core`` with ``argv`` (``sys.argv[1:]`` by default); returns the exit code.
+
+    Errors an operator can cause print one message on stderr, never a
+    traceback; see :class:`~customer_core.cli.exits.ExitCode` for the codes.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as leaving:  # --help (0) or a usage error (2)
+        return leaving.code if isinstance(leaving.code, int) else ExitCode.USAGE
+    try:
+        code: int = args.run(args)
+    except CliError as error:
+        return _fail(error.code, error.message, error.details)
+    except KeyboardInterrupt:
+        return _fail(ExitCode.INTERRUPTED, "interrupted")
+    except BrokenPipeError:
+        # The reader (``| head``) went away; nothing is left to say to it.
+        sys.stderr.close()
+        return ExitCode.OK
+    except CustomerCoreError as error:
+        return _fail(*_library_failure(error))
+    return code
+
+
+def _library_failure(error: CustomerCoreError) -> tuple[ExitCode, str, tuple[str, ...]]:
+    """The code and message for a library error that a command did not handle itself."""
+    if isinstance(error, ValidationError | DuplicateEmail):
+        fields = getattr(error, "errors", {})
+        details = tuple(f"{field}: {message}" for field, message in fields.items())
+        return ExitCode.INVALID_DATA, "invalid input", details
+    if isinstance(error, StorageUnavailable):
+        return ExitCode.UNREACHABLE, str(error), ()
+    if isinstance(error, StorageError):
+        return ExitCode.STORAGE, str(error), ()
+    return ExitCode.FAILURE, str(error), ()
+
+
+def _fail(code: ExitCode, message: str, details: Sequence[str] = ()) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    for line in details:
+        print(f"  {line}", file=sys.stderr)
+    return int(code)
