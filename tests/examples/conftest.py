@@ -40,21 +40,27 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(params=EXAMPLE_BACKENDS)
-def example_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new, empty database for one test: a SQLite file, or a PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'shop.db'}"
-    url: str = request.getfixturevalue("postgres_server").create_database("example")
-    return url
-
-
-@pytest.fixture
-def shop(example_database_url: str) -> Iterator[Shop]:
-    """A host shop (orders and users tables) around a core, on a fresh database."""
+@pytest.fixture(scope="session")
+def postgres_shop(request: pytest.FixtureRequest) -> Iterator[Shop]:
+    """A shop on its own PostgreSQL database for the session (tests reset it)."""
     from example_shop import Shop
 
-    opened = Shop.open(example_database_url)
+    opened = Shop.open(request.getfixturevalue("postgres_server").create_database("examples"))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(params=EXAMPLE_BACKENDS)
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
+    """An empty host shop (orders and users tables) around a core: SQLite file or PostgreSQL."""
+    from example_shop import Shop
+
+    if request.param == "postgres":
+        shared: Shop = request.getfixturevalue("postgres_shop")
+        shared.reset()
+        yield shared
+        return
+    opened = Shop.open(f"sqlite:///{tmp_path / 'shop.db'}")
     yield opened
     opened.close()
 

@@ -48,6 +48,13 @@ class Shop:
         """Give the engine's connections back (PostgreSQL counts them)."""
         self.engine.dispose()
 
+    def reset(self) -> None:
+        """Empty every table but ``users``, ids starting at 1 again (PostgreSQL)."""
+        self._order_ids = itertools.count(1)
+        tables = "customer_notes, addresses, customers, orders"
+        with self.engine.begin() as connection:
+            connection.exec_driver_sql(f"truncate {tables} restart identity")
+
     def customer(self, name: str, *, orders: tuple[tuple[str, str], ...] = ()) -> int:
         """Register a customer with ``(status, amount)`` orders and an up-to-date LTV."""
         email = f"{name.lower().replace(' ', '.')}@example.com"
