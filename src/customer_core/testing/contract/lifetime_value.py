@@ -124,6 +124,21 @@ class LifetimeValueContract:
         harness.core.ltv.recalculate(ada.id)
         assert harness.core.customers.get(bob.id) == bob
 
+    def test_deleted_customers_orders_never_count_for_a_new_customer(
+        self, harness: Harness
+    ) -> None:
+        """Orders left by a deleted customer do not count for a customer registered later."""
+        ada = customer(harness, "ada")
+        _order(harness, ada.id, "70.00", day=2)
+        harness.core.customers.delete(ada.id)
+        bob = customer(harness, "bob")
+        result = harness.core.ltv.recalculate(bob.id)
+        assert (result.lifetime_value, result.total_orders, result.last_order_at) == (
+            Decimal("0.00"),
+            0,
+            None,
+        )
+
     def test_recalculate_unknown_customer_raises(self, harness: Harness) -> None:
         """Recalculating a missing customer raises CustomerNotFound."""
         with pytest.raises(CustomerNotFound):
