@@ -39,9 +39,12 @@ def test_imports_every_row(run: Run, shop: Shop, tmp_path: Path, quoted_hash: st
     core = shop.core()
     ada = core.customers.authenticate("ada@example.com", "correct horse")
     assert ada.phone == "+442079460958"
-    assert ada.created_at is not None and ada.created_at.year == 2020
+    assert ada.created_at is not None
+    assert ada.created_at.year == 2020
     grace = core.customers.find_by_email("grace@example.com")
-    assert grace is not None and grace.name == "Hopper, Grace" and grace.is_blocked
+    assert grace is not None
+    assert grace.name == "Hopper, Grace"
+    assert grace.is_blocked
 
 
 def test_reports_every_bad_row_by_line_and_imports_nothing(
@@ -129,7 +132,8 @@ def test_national_phone_numbers_need_a_default_region(
     accepted = run("import", shop.url, str(csv), "--default-region", "GB")
     assert accepted.code == 0, accepted.err
     ada = shop.core().customers.find_by_email("ada@example.com")
-    assert ada is not None and ada.phone == "+442079460958"
+    assert ada is not None
+    assert ada.phone == "+442079460958"
 
 
 @pytest.mark.parametrize(
