@@ -9,7 +9,9 @@ installs and imports without SQLAlchemy.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVar
 
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.clock import SystemClock
@@ -27,10 +29,13 @@ if TYPE_CHECKING:
 
     from customer_core.adapters.sqlalchemy import OrdersTable
 
-__all__ = ["CustomerCore"]
+__all__ = ["CustomerCore", "OrdersT"]
+
+OrdersT = TypeVar("OrdersT", covariant=True, default=object)
+"""What ``core.orders`` is: the in-memory ledger, or the SQL ``OrdersTable`` mapping."""
 
 
-class CustomerCore:
+class CustomerCore(Generic[OrdersT]):
     """The library's entry point: ``customers``, ``addresses``, ``notes``, ``ltv`` and events.
 
     >>> core = CustomerCore.in_memory()
@@ -52,14 +57,14 @@ class CustomerCore:
         self,
         storage: Storage,
         *,
-        orders: object = None,
+        orders: OrdersT,
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
     ) -> None:
         """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories."""
         self.storage = storage
-        self.orders = orders
+        self._orders = orders
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.password_hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self.default_region = _region(default_region)
@@ -76,11 +81,11 @@ class CustomerCore:
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
-    ) -> CustomerCore:
+    ) -> CustomerCore[InMemoryOrderLedger]:
         """An embedded core with no I/O; ``core.orders`` is an :class:`InMemoryOrderLedger`."""
         clock = clock if clock is not None else SystemClock()
         ledger = InMemoryOrderLedger(clock=clock)
-        return cls(
+        return CustomerCore(
             InMemoryStorage(ledger),
             orders=ledger,
             password_hasher=password_hasher,
@@ -100,7 +105,7 @@ class CustomerCore:
         clock: Clock | None = None,
         default_region: str | None = None,
         **engine_options: Any,
-    ) -> CustomerCore:
+    ) -> CustomerCore[OrdersTable | None]:
         """A core on a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) given by URL.
 
         ``orders`` maps the host's orders table (read only); ``users_table``
@@ -131,20 +136,25 @@ class CustomerCore:
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
-    ) -> CustomerCore:
+    ) -> CustomerCore[OrdersTable | None]:
         """A core on an SQLAlchemy engine the host already has."""
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
 
         storage = SQLAlchemyStorage(
             engine, orders=orders, metadata=metadata, users_table=users_table
         )
-        return cls(
+        return CustomerCore(
             storage,
             orders=orders,
             password_hasher=password_hasher,
             clock=clock,
             default_region=default_region,
         )
+
+    @property
+    def orders(self) -> OrdersT:
+        """The host's orders: the :class:`InMemoryOrderLedger`, or the SQL ``OrdersTable``."""
+        return self._orders
 
     def create_schema(self) -> None:
         """Create the library's tables where missing; never alters an existing table."""

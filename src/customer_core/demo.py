@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from customer_core.adapters.memory import InMemoryOrderLedger
 from customer_core.core import CustomerCore
 from customer_core.errors import CustomerBlocked, DuplicateEmail, ValidationError
 from customer_core.events import OrderPlaced, OrderStatusChanged
@@ -52,10 +51,9 @@ def _open(url: str | None) -> tuple[CustomerCore, str, Callable[..., None], Call
     except ImportError:  # no SQLAlchemy: stay in memory
         url = MEMORY
     if url == MEMORY:
-        core = CustomerCore.in_memory(default_region="GB")
-        ledger = core.orders
-        assert isinstance(ledger, InMemoryOrderLedger)
-        return core, "the in-memory adapter", ledger.record, _deliver(ledger.set_status)
+        embedded = CustomerCore.in_memory(default_region="GB")
+        ledger = embedded.orders
+        return embedded, "the in-memory adapter", ledger.record, _deliver(ledger.set_status)
     if url is None:
         url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='customer-core-demo-')) / 'shop.db'}"
     # The demo plays the host too: a Laravel-style shop with orders and admin users.
