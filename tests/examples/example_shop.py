@@ -72,6 +72,15 @@ class Shop:
         )
         return order_id
 
+    def order_status(self, order_id: int) -> str:
+        """An order's status as the host's table has it."""
+        orders = self.host.orders
+        with self.engine.connect() as connection:
+            status: str = connection.execute(
+                select(orders.c.status).where(orders.c.id == order_id)
+            ).scalar_one()
+        return status
+
     def truth(self, customer_id: int) -> tuple[Decimal, int, datetime | None]:
         """LTV, delivered count and last order time, computed in Python from the order rows."""
         orders = self.host.orders
