@@ -175,3 +175,26 @@ def _assert_converged(shop: Shop, customers: list[int]) -> None:
         got = (customer.lifetime_value, customer.total_orders, customer.last_order_at)
         assert got == shop.truth(customer_id), f"customer {customer_id}"
     assert sum(shop.truth(c)[1] for c in customers) > 0, "some orders were delivered"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("shop", ["postgres"], indirect=True)
+def test_an_event_handled_before_the_commit_leaves_a_stale_ltv(shop: Shop, worker: Worker) -> None:
+    """Why the host publishes after its commit: handled earlier, the worker reads old orders."""
+    from celery_worker import publish
+    from sqlalchemy import insert
+
+    from customer_core.events import OrderPlaced
+
+    ada = shop.customer("Ada", orders=(("delivered", "10.00"),))
+    orders = shop.host.orders
+    event = OrderPlaced(customer_id=ada, order_id=2)
+    with shop.engine.begin() as connection:  # the host's transaction, still open...
+        row = {"id": 2, "customer_id": ada, "status": "delivered", "total_amount": "5.00"}
+        row["created_at"] = shop.core.clock.now()
+        connection.execute(insert(orders).values(row))
+        worker.drain([publish(worker.app, event)])  # ...while the worker handles the event
+    assert shop.core.customers.get(ada).lifetime_value == Decimal("10.00")  # stale
+    assert shop.truth(ada)[0] == Decimal("15.00")
+    worker.drain([publish(worker.app, event)])  # published after the commit: right
+    assert shop.core.customers.get(ada).lifetime_value == Decimal("15.00")
