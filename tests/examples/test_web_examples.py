@@ -277,3 +277,28 @@ def test_fastapi_order_events_endpoint(shop: Shop) -> None:
     bad = client.post("/api/v1/order-events", json={"type": "OrderShipped", "customer_id": 1})
     assert bad.status_code == 422
     assert list(bad.json()["errors"]) == ["type"]
+    not_an_object = client.post("/api/v1/order-events", json=[event])
+    assert not_an_object.status_code == 422
+    assert list(not_an_object.json()) == ["message", "errors"]
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("shop", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("framework", ["fastapi", "flask"])
+def test_apps_from_the_environment(
+    shop: Shop, framework: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command-line entry points build the app on ``$CUSTOMER_CORE_DATABASE_URL``."""
+    pytest.importorskip(framework)
+    monkeypatch.setenv("CUSTOMER_CORE_DATABASE_URL", shop.url)
+    ada = shop.customer("Ada Lovelace", orders=(("delivered", "1.00"), ("pending", "2.00")))
+    if framework == "fastapi":
+        from fastapi.testclient import TestClient
+        from fastapi_app import app_from_env
+
+        body = TestClient(app_from_env()).get("/api/v1/customers").json()
+    else:
+        from flask_app import app_from_env as flask_app_from_env
+
+        body = flask_app_from_env().test_client().get("/api/v1/customers").get_json()
+    assert [(item["id"], item["orders_count"]) for item in body["data"]] == [(ada, 2)]
