@@ -26,7 +26,11 @@ from fastapi.responses import JSONResponse
 
 from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
 from customer_core.events import OrderEventHandler
-from customer_core.serialization import laravel_customer, laravel_paginator
+from customer_core.serialization import (
+    laravel_customer,
+    laravel_paginator,
+    laravel_validation_errors,
+)
 
 # Query parameter names of the HTTP API for the library's argument names.
 PARAMETERS = {"text": "search"}
@@ -111,15 +115,7 @@ def _customer_id(raw: str) -> int:
 def _unprocessable(_request: Request, error: Exception) -> JSONResponse:
     """Laravel's 422: ``{"message": first error, "errors": {field: [message]}}``."""
     assert isinstance(error, ValidationError)
-    errors = {
-        PARAMETERS.get(field, field): [f"The {PARAMETERS.get(field, field)} field {message}."]
-        for field, message in error.errors.items()
-    }
-    message = next(iter(errors.values()))[0]
-    if len(errors) > 1:
-        more = len(errors) - 1
-        message += f" (and {more} more error{'s' if more > 1 else ''})"
-    return JSONResponse({"message": message, "errors": errors}, status_code=422)
+    return JSONResponse(laravel_validation_errors(error, names=PARAMETERS), status_code=422)
 
 
 def _not_found(_request: Request, error: Exception) -> JSONResponse:

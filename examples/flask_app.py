@@ -19,7 +19,7 @@ import re
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
 from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
-from customer_core.serialization import laravel_paginator
+from customer_core.serialization import laravel_paginator, laravel_validation_errors
 
 # Query parameter names of the HTTP API for the library's argument names.
 PARAMETERS = {"text": "search"}
@@ -91,15 +91,7 @@ def _customer_id(raw: str) -> int:
 
 def _unprocessable(error: ValidationError) -> tuple[Response, int]:
     """Laravel's 422: ``{"message": first error, "errors": {field: [message]}}``."""
-    errors = {
-        PARAMETERS.get(field, field): [f"The {PARAMETERS.get(field, field)} field {message}."]
-        for field, message in error.errors.items()
-    }
-    message = next(iter(errors.values()))[0]
-    if len(errors) > 1:
-        more = len(errors) - 1
-        message += f" (and {more} more error{'s' if more > 1 else ''})"
-    return jsonify(message=message, errors=errors), 422
+    return jsonify(laravel_validation_errors(error, names=PARAMETERS)), 422
 
 
 def _not_found(error: NotFound) -> tuple[Response, int]:

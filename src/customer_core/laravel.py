@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from customer_core.clock import as_utc
+from customer_core.errors import ValidationError
 from customer_core.model import Customer, ListedCustomer, Page
 
-__all__ = ["laravel_customer", "laravel_paginator"]
+__all__ = ["laravel_customer", "laravel_paginator", "laravel_validation_errors"]
 
 T = TypeVar("T")
 
@@ -119,3 +120,31 @@ def _links(current: int, last: int, url: Callable[[int], str]) -> list[dict[str,
         {"url": url(current + 1) if current < last else None, "label": NEXT, "active": False}
     )
     return links
+
+
+def laravel_validation_errors(
+    error: ValidationError, *, names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The body of Laravel's 422 answer for ``error``.
+
+    ``{"message": "The page field must be ... (and 1 more error)", "errors":
+    {"page": ["The page field must be ..."], ...}}``; ``names`` renames the
+    library's fields to the API's (``{"text": "search"}``).
+
+    >>> error = ValidationError({"text": "must be a string"})
+    >>> body = laravel_validation_errors(error, names={"text": "search"})
+    >>> body["message"]
+    'The search field must be a string.'
+    >>> body["errors"]
+    {'search': ['The search field must be a string.']}
+    """
+    renamed = names or {}
+    errors = {
+        renamed.get(field, field): [f"The {renamed.get(field, field)} field {message}."]
+        for field, message in error.errors.items()
+    }
+    message = next(iter(errors.values()))[0] if errors else "The given data was invalid."
+    if len(errors) > 1:
+        more = len(errors) - 1
+        message += f" (and {more} more error{'s' if more > 1 else ''})"
+    return {"message": message, "errors": errors}

@@ -19,7 +19,7 @@ import cattrs
 from customer_core.clock import as_utc
 from customer_core.errors import ValidationError
 from customer_core.events import EVENT_TYPES, OrderEvent
-from customer_core.laravel import laravel_customer, laravel_paginator
+from customer_core.laravel import laravel_customer, laravel_paginator, laravel_validation_errors
 from customer_core.model import Customer, Page
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "from_dict",
     "laravel_customer",
     "laravel_paginator",
+    "laravel_validation_errors",
     "to_dict",
 ]
 
@@ -88,10 +89,19 @@ def from_dict(cls: type[T], data: Mapping[str, Any]) -> T:
     """Rebuild a public value of type ``cls`` from :func:`to_dict`'s output."""
     try:
         return converter.structure(dict(data), cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
-        raise ValidationError.single(
-            cls.__name__, f"cannot be read from this data ({error})"
-        ) from None
+    except cattrs.BaseValidationError as error:
+        raise ValidationError(_field_errors(error)) from None
+    except (ValueError, TypeError, KeyError) as error:
+        raise ValidationError.single(cls.__name__, f"cannot be read ({error})") from None
+
+
+def _field_errors(error: cattrs.BaseValidationError) -> dict[str, str]:
+    """cattrs' error tree as field → message (``"customer_id": "required field missing"``)."""
+    errors: dict[str, str] = {}
+    for line in cattrs.transform_error(error, path="$"):
+        message, _, where = line.partition(" @ ")
+        errors[where.removeprefix("$").lstrip(".") or "$"] = message
+    return errors
 
 
 EVENT_NAMES = {cls.__name__: cls for cls in EVENT_TYPES}
