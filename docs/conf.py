@@ -35,7 +35,9 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_default_options = {"members": True, "show-inheritance": True}
 # The testing helpers import pytest and hypothesis; a docs-only environment may lack them.
-autodoc_mock_imports = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
+autodoc_mock_imports = [
+    name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None
+]
 
 html_theme = "furo"
 html_title = "customer_core"

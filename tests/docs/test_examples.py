@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import linecache
 import os
 from pathlib import Path
 
@@ -57,8 +58,15 @@ def test_page_examples_run(page: Page, tmp_path: Path, monkeypatch: pytest.Monke
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(block.source, encoding="utf-8")
             continue
-        code = compile(block.source, f"{page.path}:{block.line}", "exec", dont_inherit=True)
-        exec(code, namespace)
+        filename = f"{page.path}:{block.line}"
+        # Tracebacks then show the page's lines; the caller's __future__ flags stay out.
+        linecache.cache[filename] = (
+            len(block.source),
+            None,
+            block.source.splitlines(True),
+            filename,
+        )
+        exec(compile(block.source, filename, "exec", dont_inherit=True), namespace)
 
 
 def _missing(reason: str) -> None:
