@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from cli_support import Run, Shop, assert_clean_failure, make_shop
 
 from customer_core.cli import ExitCode
-from servers import Server
+
+if TYPE_CHECKING:
+    from servers import Server  # imports SQLAlchemy: typing only
 
 pytestmark = [pytest.mark.sql, pytest.mark.postgres]
 
