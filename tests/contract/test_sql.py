@@ -7,13 +7,21 @@ the host's ``users`` table keeps the admin user ``1`` that writes notes.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import sqlalchemy as sa
+from hypothesis.stateful import run_state_machine_as_test
 
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
 from customer_core.testing import FrozenClock, Harness, contract
 from customer_core.testing.sql import HostTables, SQLOrderRecorder
+from customer_core.testing.stateful import (
+    DEFAULT_SETTINGS,
+    make_agreement_machine,
+    make_invariant_machine,
+)
 
 # Cheap parameters keep the suite fast; the contract never depends on them.
 CHEAP_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -30,22 +38,34 @@ def host_schema(sql_engine: sa.Engine) -> HostTables:
     return host
 
 
-def empty_tables(engine: sa.Engine, host: HostTables) -> None:
-    """Delete every row the previous test left (children first), keeping the users."""
+def empty_tables(engine: sa.Engine, host: HostTables, *, restart_ids: bool = False) -> None:
+    """Delete every row the previous test left (children first), keeping the users.
+
+    ``restart_ids`` also makes the next ids 1 again, as in a new database (the
+    agreement machine compares ids with the in-memory adapter's).
+    """
+    tables = ("customer_notes", "addresses", "customers", host.orders.name)
     with engine.begin() as connection:
-        for name in ("customer_notes", "addresses", "customers", host.orders.name):
+        if restart_ids and engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"truncate {', '.join(tables)} restart identity"))
+            return
+        for name in tables:
             connection.execute(sa.text(f"delete from {name}"))
+        if restart_ids and engine.dialect.name == "mysql":
+            for name in tables:
+                connection.execute(sa.text(f"alter table {name} auto_increment = 1"))
+        if restart_ids and engine.dialect.name == "sqlite":
+            connection.execute(sa.text("delete from sqlite_sequence"))
 
 
-@pytest.fixture
-def harness(sql_engine: sa.Engine, host_schema: HostTables) -> Harness:
+def sql_harness(engine: sa.Engine, host: HostTables, *, restart_ids: bool = False) -> Harness:
     """A core on an emptied SQL database with a frozen clock and the host's orders table."""
-    empty_tables(sql_engine, host_schema)
+    empty_tables(engine, host, restart_ids=restart_ids)
     clock = FrozenClock()
     core = CustomerCore.from_engine(
-        sql_engine, orders=host_schema.orders_spec, clock=clock, password_hasher=CHEAP_HASHER
+        engine, orders=host.orders_spec, clock=clock, password_hasher=CHEAP_HASHER
     )
-    recorder = SQLOrderRecorder(sql_engine, host_schema, clock=clock)
+    recorder = SQLOrderRecorder(engine, host, clock=clock)
     return Harness(
         core=core,
         orders=recorder,
@@ -53,6 +73,12 @@ def harness(sql_engine: sa.Engine, host_schema: HostTables) -> Harness:
         author_id=AUTHOR_ID,
         unknown_author_id=UNKNOWN_AUTHOR_ID,
     )
+
+
+@pytest.fixture
+def harness(sql_engine: sa.Engine, host_schema: HostTables) -> Harness:
+    """A fresh SQL harness for each contract test."""
+    return sql_harness(sql_engine, host_schema)
 
 
 class TestRegistry(contract.RegistryContract):
@@ -93,3 +119,23 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+def memory_harness() -> Harness:
+    """The reference of the agreement machine: a fresh in-memory core."""
+    clock = FrozenClock()
+    core = CustomerCore.in_memory(clock=clock, password_hasher=CHEAP_HASHER)
+    return Harness(core=core, orders=core.orders, clock=clock)
+
+
+def test_random_calls_keep_the_invariants(sql_engine: sa.Engine, host_schema: HostTables) -> None:
+    """Hypothesis call sequences keep every domain invariant on this SQL backend."""
+    machine = make_invariant_machine(lambda: sql_harness(sql_engine, host_schema))
+    run_state_machine_as_test(machine, settings=DEFAULT_SETTINGS)
+
+
+def test_random_calls_agree_with_memory(sql_engine: sa.Engine, host_schema: HostTables) -> None:
+    """The same random calls give the same results (ids and times too) as the in-memory core."""
+    candidate = partial(sql_harness, sql_engine, host_schema, restart_ids=True)
+    machine = make_agreement_machine(memory_harness, candidate)
+    run_state_machine_as_test(machine, settings=DEFAULT_SETTINGS)

@@ -22,7 +22,7 @@ import attrs
 from sqlalchemy import Column, Engine, MetaData, String, Table, insert, update
 
 from customer_core.adapters.sqlalchemy import OrdersTable
-from customer_core.adapters.sqlalchemy.schema import MYSQL_OPTIONS
+from customer_core.adapters.sqlalchemy.schema import TABLE_OPTIONS
 from customer_core.adapters.sqlalchemy.types import Id, Money, Timestamp
 from customer_core.clock import SystemClock
 from customer_core.model import money
@@ -53,7 +53,7 @@ class HostTables:
             Column("total_amount", Money(), nullable=False),
             Column("created_at", Timestamp(), nullable=True),
             Column("updated_at", Timestamp(), nullable=True),
-            **MYSQL_OPTIONS,
+            **TABLE_OPTIONS,
         )
         users = Table(
             "users",
@@ -64,7 +64,7 @@ class HostTables:
             Column("password", String(255), nullable=False),
             Column("created_at", Timestamp(), nullable=True),
             Column("updated_at", Timestamp(), nullable=True),
-            **MYSQL_OPTIONS,
+            **TABLE_OPTIONS,
         )
         return cls(orders=orders, users=users)
 

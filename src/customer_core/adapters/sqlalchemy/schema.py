@@ -50,8 +50,12 @@ __all__ = [
     "define_tables",
 ]
 
-#: Table options Laravel's MySQL grammar writes (``default character set ... collate ...``).
-MYSQL_OPTIONS: dict[str, Any] = {
+#: Table options as Laravel's grammars write them: ``default character set ... collate ...``
+#: on MySQL; ``autoincrement`` on SQLite, so the id of a deleted row is never handed out again
+#: (without it SQLite reuses the highest id: a new customer would inherit a deleted one's
+#: orders in the host's table).
+TABLE_OPTIONS: dict[str, Any] = {
+    "sqlite_autoincrement": True,
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_unicode_ci",
@@ -123,7 +127,7 @@ def _customers(metadata: MetaData) -> Table:
         Column("last_order_at", Timestamp(), nullable=True),
         *_timestamps(),
         Index("customers_email_unique", "email", unique=True),
-        **MYSQL_OPTIONS,
+        **TABLE_OPTIONS,
     )
 
 
@@ -147,7 +151,7 @@ def _addresses(metadata: MetaData) -> Table:
         *_timestamps(),
         # MySQL gets the enum instead; elsewhere Laravel writes this check.
         _type_check(),
-        **MYSQL_OPTIONS,
+        **TABLE_OPTIONS,
     )
 
 
@@ -172,7 +176,7 @@ def _notes(metadata: MetaData) -> Table:
         # have; mediumtext is the smallest type that fits (Laravel's DDL says text).
         Column("note", Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=False),
         *_timestamps(),
-        **MYSQL_OPTIONS,
+        **TABLE_OPTIONS,
     )
 
 
