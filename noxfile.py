@@ -19,6 +19,7 @@ DOCS = [
     "nbformat>=5.10",
     "matplotlib>=3.8",
 ]
+NOTEBOOK = ["nbclient>=0.10", "ipykernel>=6.29", "nbformat>=5.10", "matplotlib>=3.8"]
 ALL_EXTRAS = ".[postgres,mysql]"
 
 
@@ -34,7 +35,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(name="tests-core", python=PYTHON)
 def tests_core(session: nox.Session) -> None:
     """The in-memory core without SQLAlchemy installed: proves it stands alone."""
-    session.install("-e", ".", "pytest>=8", "hypothesis>=6.100")
+    session.install("-e", ".", "pytest>=8", "hypothesis>=6.100", *NOTEBOOK)
     session.run(
         "python", "-c", "import importlib.util as u; assert u.find_spec('sqlalchemy') is None"
     )
@@ -66,7 +67,7 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the docs with warnings as errors."""
-    session.install("-e", ALL_EXTRAS, *DOCS)
+    session.install("-e", ALL_EXTRAS, *DOCS, "pytest>=8", "hypothesis>=6.100")
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
 
 

@@ -161,7 +161,8 @@ def password(value: object) -> str:
 def password_hash(value: object) -> str:
     """An existing Argon2 or bcrypt hash, as a migration brings it."""
     text = _string(value)
-    if not text.startswith(HASH_PREFIXES) or not text.isascii() or len(text) > MAX_TEXT:
+    well_formed = text.isascii() and text.isprintable() and " " not in text
+    if not text.startswith(HASH_PREFIXES) or not well_formed or len(text) > MAX_TEXT:
         raise Invalid("must be an Argon2 or bcrypt hash")
     return text
 

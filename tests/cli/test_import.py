@@ -104,13 +104,16 @@ def test_a_byte_order_mark_and_quoted_newlines_are_fine(
     """Spreadsheet exports (UTF-8 with BOM) import; a quoted cell may span lines."""
     csv = write(
         tmp_path / "customers.csv",
-        f'name,email,password_hash\nZoë,zoe@example.com,"$argon2id$v=19$m=1024,\nt=1"\n'
+        f'name,email,password_hash\n"Zoë\nSmith",zoe@example.com,{quoted_hash}\n'
         f"\nBad,bad,{quoted_hash}\n",
         encoding="utf-8-sig",
     )
     result = run("import", shop.url, str(csv))
-    # The first row spans lines 2-3, line 4 is blank: the bad row starts on line 5.
-    assert_clean_failure(result, ExitCode.INVALID_DATA, "1 bad row", "line 5: email:")
+    # The first row spans lines 2-3 (a name may not hold a line break), line 4 is
+    # blank: the second bad row starts on line 5.
+    assert_clean_failure(
+        result, ExitCode.INVALID_DATA, "2 bad rows", "line 2: name:", "line 5: email:"
+    )
     fixed = write(
         tmp_path / "fixed.csv",
         f'name,email,password_hash\n"Zoë\u00a0Smith",zoe@example.com,{quoted_hash}\n',

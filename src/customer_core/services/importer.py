@@ -16,27 +16,52 @@ __all__ = ["import_customers"]
 REQUIRED = ("name", "email", "password_hash")
 OPTIONAL = ("phone", "avatar", "is_blocked", "created_at")
 MAX_BATCH = 100_000
+# A file with a million bad rows should not make an error of a million entries.
+MAX_REPORTED = 1000
 
 
 def import_customers(
     context: Context, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000
 ) -> int:
-    """Validate every record, then insert them all in one transaction; returns how many."""
+    """Validate every record, then insert them all in one transaction; returns how many.
+
+    Every bad record is reported (up to :data:`MAX_REPORTED` fields), so an
+    operator can fix a whole file in one go.
+    """
     fields = Fields()
     size = fields.check("batch_size", rules.positive(MAX_BATCH), batch_size)
     fields.done()
     now = context.now()
-    customers = [_record(context, index, record, now) for index, record in enumerate(records)]
-    _refuse_repeats(customers)
+    errors: dict[str, str] = {}
+    customers: list[NewCustomer] = []
+    for index, record in enumerate(records):
+        try:
+            customers.append(_record(context, index, record, now))
+        except ValidationError as error:
+            _gather(errors, error.errors)
+    if errors:
+        raise ValidationError(errors)
+    _gather(errors, _repeats(customers))
+    if errors:
+        raise ValidationError(errors)
+    batches = [customers[start : start + size] for start in range(0, len(customers), size)]
     with context.storage.transaction() as tx:
-        for start in range(0, len(customers), size):
-            batch = customers[start : start + size]
+        for number, batch in enumerate(batches):
             taken = tx.customers.existing_emails([customer.email for customer in batch])
-            if taken:
-                index = start + next(i for i, c in enumerate(batch) if c.email in taken)
-                raise ValidationError.single(f"{index}.email", "is already taken")
+            for offset, customer in enumerate(batch):
+                if customer.email in taken:
+                    _gather(errors, {f"{number * size + offset}.email": "is already taken"})
+        if errors:
+            raise ValidationError(errors)
+        for batch in batches:
             tx.customers.add_many(batch)
     return len(customers)
+
+
+def _gather(errors: dict[str, str], more: Mapping[str, str]) -> None:
+    for field, message in more.items():
+        if len(errors) < MAX_REPORTED:
+            errors[field] = message
 
 
 def _record(context: Context, index: int, record: object, now: datetime) -> NewCustomer:
@@ -67,10 +92,11 @@ def _record(context: Context, index: int, record: object, now: datetime) -> NewC
     return new
 
 
-def _refuse_repeats(customers: Sequence[NewCustomer]) -> None:
+def _repeats(customers: Sequence[NewCustomer]) -> dict[str, str]:
     first_seen: dict[str, int] = {}
+    errors: dict[str, str] = {}
     for index, customer in enumerate(customers):
         earlier = first_seen.setdefault(customer.email, index)
         if earlier != index:
-            message = f"repeats the e-mail of record {earlier}"
-            raise ValidationError.single(f"{index}.email", message)
+            errors[f"{index}.email"] = f"repeats the e-mail of record {earlier}"
+    return errors
