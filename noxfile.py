@@ -10,25 +10,15 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = "3.11"
 TEST = ["pytest>=8", "hypothesis>=6.100", "alembic>=1.13", "pytest-timeout>=2.3"]
 EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
-DOCS = [
-    "sphinx>=7.3",
-    "myst-parser>=3",
-    "furo>=2024.1",
-    "nbclient>=0.10",
-    "ipykernel>=6.29",
-    "nbformat>=5.10",
-    "matplotlib>=3.8",
-]
 NOTEBOOK = ["nbclient>=0.10", "ipykernel>=6.29", "nbformat>=5.10", "matplotlib>=3.8"]
+DOCS = ["sphinx>=7.3", "myst-parser>=3", "furo>=2024.1", *NOTEBOOK]
 ALL_EXTRAS = ".[postgres,mysql]"
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole suite: unit, contract on every backend, integration, docs examples."""
-    session.install(
-        "-e", ALL_EXTRAS, *TEST, *EXAMPLES, "nbclient", "ipykernel", "nbformat", "matplotlib"
-    )
+    session.install("-e", ALL_EXTRAS, *TEST, *EXAMPLES, *NOTEBOOK)
     session.run("pytest", *session.posargs)
 
 
