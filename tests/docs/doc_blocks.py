@@ -19,7 +19,10 @@ from pathlib import Path
 
 import attrs
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+#: Pages outside docs/ whose examples readers meet first.
+OUTSIDE = (ROOT / "README.md", ROOT / "examples" / "README.md")
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>[^`\n]*)$")
 REQUIRES = re.compile(r"<!--\s*requires:(?P<names>[^>]*)-->")
 FILE_LINE = re.compile(r"#\s*file:\s*(?P<name>\S+)\s*$")
@@ -45,13 +48,14 @@ class Page:
 
     @property
     def name(self) -> str:
-        """The page's path under ``docs/``."""
-        return self.path.relative_to(DOCS).as_posix()
+        """The page's path under ``docs/`` (or the repository for the READMEs)."""
+        base = DOCS if DOCS in self.path.parents else ROOT
+        return self.path.relative_to(base).as_posix()
 
 
 def pages() -> list[Page]:
-    """Every Markdown page of the docs, sorted by path."""
-    found = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts)
+    """Every Markdown page of the docs, sorted by path, then the READMEs."""
+    found = sorted(p for p in DOCS.rglob("*.md") if "_build" not in p.parts) + list(OUTSIDE)
     return [read_page(path) for path in found]
 
 
