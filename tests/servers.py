@@ -113,7 +113,11 @@ def _wait_until_ready(url: str, what: str, log: Path) -> None:
 
 def _postgres_bin() -> Path:
     configured = os.environ.get("CUSTOMER_CORE_PG_BIN")
-    candidates = [configured] if configured else sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    if configured:
+        if not (Path(configured) / "initdb").exists():
+            raise ServerUnavailable(f"CUSTOMER_CORE_PG_BIN={configured} has no initdb")
+        return Path(configured)
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
     for candidate in reversed(candidates):
         if candidate and (Path(candidate) / "initdb").exists():
             return Path(candidate)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from customer_core.adapters.sqlalchemy.dialects import email_equals, folded
+from customer_core.adapters.sqlalchemy.dialects import email_equals, folded, is_mysql
 from customer_core.adapters.sqlalchemy.errors import is_unique_violation, translating
 from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id, valid_id
 from customer_core.adapters.sqlalchemy.ltv import recalculate_batch
@@ -102,12 +102,11 @@ class SQLAlchemyCustomerRepository:
         """Those of ``emails`` some stored customer uses, ignoring case."""
         wanted = list(dict.fromkeys(emails))
         found: set[str] = set()
-        lowered = folded(self._dialect, self._c.c.email)
         for start in range(0, len(wanted), EMAIL_CHUNK):
             chunk = wanted[start : start + EMAIL_CHUNK]
             with translating():
-                rows = self._conn.execute(select(lowered).where(lowered.in_(chunk))).scalars()
-                found.update(str(value) for value in rows)
+                rows = self._conn.execute(self._select_emails_in(chunk)).scalars()
+                found.update(str(value).lower() for value in rows)
         return found & set(wanted)
 
     def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
@@ -177,6 +176,17 @@ class SQLAlchemyCustomerRepository:
             .order_by(exact_first, self._c.c.id)
             .limit(1)
         )
+
+    def _select_emails_in(self, emails: Sequence[str]) -> Select[Any]:
+        """Stored e-mails equal to one of ``emails`` ignoring case (callers compare exactly).
+
+        MySQL's case-insensitive collation lets the unique index find them (a
+        superset, narrowed by the caller with ``str.lower``); elsewhere ``lower()``.
+        """
+        column = self._c.c.email
+        if is_mysql(self._dialect):
+            return select(column).where(column.in_(emails))
+        return select(column).where(folded(self._dialect, column).in_(emails))
 
     def _one(self, query: Select[Any]) -> Customer | None:
         with translating():

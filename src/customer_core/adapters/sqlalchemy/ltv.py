@@ -42,13 +42,13 @@ def recalculate_batch(
         return None
     last = int(ids[-1])
     in_batch = and_(c.id > after_id, c.id <= last)
-    values = _totals(customers, orders)
+    values = _totals(customers, orders, connection.dialect.name)
     values["updated_at"] = updated_at
     connection.execute(update(customers).where(in_batch).values(values))
     return last, len(ids)
 
 
-def _totals(customers: Table, orders: OrderColumns | None) -> dict[str, Any]:
+def _totals(customers: Table, orders: OrderColumns | None, dialect: str) -> dict[str, Any]:
     """The new column values: correlated aggregates over the row's orders."""
     if orders is None:
         empty = OrderTotals.empty()
@@ -59,6 +59,10 @@ def _totals(customers: Table, orders: OrderColumns | None) -> dict[str, Any]:
     def scalar(aggregate: ColumnElement[Any]) -> ColumnElement[Any]:
         return select(aggregate).select_from(orders.table).where(mine).scalar_subquery()
 
+    if dialect == "postgresql":
+        # A host's timestamp(6) would be *rounded* into timestamp(0); every other path
+        # truncates to whole seconds (clock.stored_time), so truncate here too.
+        last = func.date_trunc("second", last)
     return {
         "lifetime_value": func.coalesce(scalar(amount), literal(0)),
         "total_orders": scalar(delivered),
