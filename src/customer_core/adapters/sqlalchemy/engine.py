@@ -37,7 +37,8 @@ def engine_from_url(url: str, **engine_options: Any) -> Engine:
 
     ``engine_options`` go to :func:`sqlalchemy.create_engine` and win over the defaults.
     """
-    parsed = make_url(url)
+    with translating():
+        parsed = make_url(url)
     options: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         if _is_memory(parsed.database):

@@ -27,6 +27,8 @@ class OrdersTable:
 
     Only names are held; nothing is reflected, so the table may be any shape
     with these columns. ``placed_at`` is the order's time (Laravel: ``created_at``).
+    Every query filters on ``customer_id``: the host's table wants an index on it
+    (MySQL's foreign key makes one; PostgreSQL and SQLite need it declared).
     """
 
     name: str = "orders"
