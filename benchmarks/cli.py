@@ -103,7 +103,9 @@ def _sql_backend(name: str, scale: Scale, workloads: Sequence[str], results: Res
                 databases.get("events", s.event_customers, s.event_count), s, results
             ),
             "search": lambda: search.run(databases.big(), s, results),
-            "import": lambda: imports.run(databases.get("import", 0, 0), s, results),
+            "import": lambda: imports.run(
+                databases.get("import", 0, 0), databases.big(), s, results
+            ),
         }
         for workload in workloads:
             if workload in steps:
