@@ -218,3 +218,15 @@ def _memory(database: Database, big: Database | None, scale: Scale, results: Res
             note="fresh process each (ru_maxrss)",
         )
     )
+    traced = [probe(["ltv", db.url, "--traced"])["traced_peak_kib"] for db in (database, big)]
+    results.add(
+        Result(
+            "ltv",
+            backend,
+            f"Python allocation peak, {database.customers:,} → {big.customers:,} customers",
+            traced[1] / 1024,
+            "MiB",
+            note=f"tracemalloc, separate processes; {traced[0] / 1024:.2f} MiB at "
+            f"{database.customers:,}",
+        )
+    )
