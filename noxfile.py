@@ -35,7 +35,7 @@ def tests_core(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def mypy(session: nox.Session) -> None:
     """mypy --strict over src and the typing-only tests."""
-    session.install("-e", ALL_EXTRAS, "mypy>=1.10", *TEST)
+    session.install("-e", ALL_EXTRAS, "mypy>=1.10", "types-tqdm", *TEST)
     session.run("mypy")
 
 
