@@ -38,14 +38,17 @@ class Server:
 
     kind: str
     admin_url: str
-    url_template: str  # with "{db}" where the database name goes
     workdir: Path | None = None
     stop_command: list[str] | None = None
     process: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str) -> str:
-        """The SQLAlchemy URL of one database on this server."""
-        return self.url_template.format(db=database)
+        """The SQLAlchemy URL of one database on this server (the admin URL's, renamed).
+
+        SQLAlchemy's URL object swaps the database, so socket URLs
+        (``postgresql+psycopg://u@/db?host=/tmp/x``) keep their query.
+        """
+        return sa.make_url(self.admin_url).set(database=database).render_as_string(False)
 
     def create_database(self, prefix: str = "t") -> str:
         """Create a fresh, empty database and return its URL."""
@@ -131,7 +134,7 @@ def start_postgres() -> Server:
     """Start a PostgreSQL server in a new temporary directory (or use the configured one)."""
     external = os.environ.get("CUSTOMER_CORE_POSTGRES_URL")
     if external:
-        return Server("postgres", external, external.rsplit("/", 1)[0] + "/{db}")
+        return Server("postgres", external)
     bindir = _postgres_bin()
     workdir = Path(tempfile.mkdtemp(prefix="cc-pg-"))
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
@@ -146,7 +149,6 @@ def start_postgres() -> Server:
     server = Server(
         "postgres",
         f"postgresql+psycopg://postgres@/postgres?host={workdir}",
-        f"postgresql+psycopg://postgres@/{{db}}?host={workdir}",
         workdir=workdir,
         stop_command=_as_server_user(
             [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], user
@@ -177,9 +179,7 @@ def start_mariadb() -> Server:
     """Start a MariaDB server in a new temporary directory (or use the configured one)."""
     external = os.environ.get("CUSTOMER_CORE_MARIADB_URL")
     if external:
-        base, _, query = external.partition("?")
-        template = base.rsplit("/", 1)[0] + "/{db}" + (f"?{query}" if query else "")
-        return Server("mariadb", external, template)
+        return Server("mariadb", external)
     daemon, install = _mariadb_binaries()
     workdir = Path(tempfile.mkdtemp(prefix="cc-mariadb-"))
     data, socket, log = workdir / "data", workdir / "mysqld.sock", workdir / "server.log"
@@ -188,7 +188,6 @@ def start_mariadb() -> Server:
     server = Server(
         "mariadb",
         f"mysql+pymysql://root@localhost/mysql?{query}",
-        f"mysql+pymysql://root@localhost/{{db}}?{query}",
         workdir=workdir,
     )
     try:
