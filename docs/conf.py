@@ -1,9 +1,9 @@
 """Sphinx configuration: MyST Markdown pages, autodoc for the API reference, the Furo theme.
 
 Why Sphinx rather than MkDocs Material: the API reference comes from the
-docstrings through autodoc, the cross-references to every public name are
-checked (``-W`` turns a broken one into a failed build), and the notebook page
-and doctest-style examples fit its toolchain; MyST keeps the pages Markdown.
+docstrings through autodoc (``-W`` turns a broken docstring into a failed
+build), the doctest-style examples and the notebook page fit its toolchain, and
+MyST keeps the pages in Markdown.
 
 The build is offline (no intersphinx) and reads the package from ``src/`` so
 it documents this checkout, installed or not.
