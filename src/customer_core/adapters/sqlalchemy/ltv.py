@@ -1,25 +1,63 @@
-"""Set-based lifetime-value recalculation: a batch of customers in one UPDATE.
+"""Set-based lifetime-value recalculation: a group of customers in one UPDATE.
 
-Each batch first locks its customers' rows (``SELECT ... FOR UPDATE`` in id
-order) and then runs a single ``UPDATE`` whose correlated subqueries aggregate
-the host's orders. In READ COMMITTED the UPDATE's snapshot is taken after the
-locks were granted, so a batch that waited for a racing per-customer
-recalculation reads orders at least as new as that one did and never writes
-older totals over newer ones. Without the explicit lock, PostgreSQL would
-re-check a row changed meanwhile but keep its statement-start snapshot of the
-orders.
+Two ways to pick the group share one implementation: :func:`recalculate_batch`
+takes the next ``limit`` customers above an id (``recalculate_all``), and
+:func:`recalculate_ids` takes a list of ids (``handle_many``). Either way it is
+two statements:
+
+1. ``SELECT id ... FOR UPDATE`` of the group, in id order, which locks the rows;
+2. one ``UPDATE`` that writes every locked customer's totals.
+
+On PostgreSQL and SQLite ≥ 3.33 the UPDATE is an ``UPDATE ... FROM``: the
+group's orders aggregated by one ``GROUP BY customer_id`` (an index range scan)
+and left-joined to the group's customers, so a customer without orders gets 0,
+0 and NULL. Elsewhere each column is a correlated scalar subquery: the same
+values, with three index look-ups per customer. That includes MySQL/MariaDB
+on purpose: InnoDB reads the other tables of a multi-table UPDATE with shared
+row locks even in READ COMMITTED, so ``UPDATE customers JOIN (... orders ...)``
+would lock the host's order rows, wait behind every open order transaction and
+block the host's order writes until the batch commits (measured on MariaDB
+10.11: a host's uncommitted order write held ``recalculate_all`` until the lock
+wait timeout), while a single-table UPDATE reads the orders from a snapshot
+without locking them.
+
+In READ COMMITTED the UPDATE's snapshot is taken after the locks were granted,
+so a group that waited for a racing per-customer recalculation reads orders at
+least as new as that one did and never writes older totals over newer ones.
+Without the explicit lock, PostgreSQL would re-check a row changed meanwhile
+but keep its statement-start snapshot of the orders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from customer_core.adapters.sqlalchemy.orders import OrderColumns
 from customer_core.model import OrderTotals
-from sqlalchemy import ColumnElement, Connection, Table, and_, func, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.engine import Dialect
 
-__all__ = ["recalculate_batch"]
+__all__ = ["recalculate_batch", "recalculate_ids", "uses_joined_update"]
+
+#: Which customers a statement covers, as a condition on an id column (the customers'
+#: ``id`` or the orders' ``customer_id``).
+Group = Callable[[ColumnElement[Any]], ColumnElement[bool]]
+
+#: The first SQLite with ``UPDATE ... FROM``.
+SQLITE_UPDATE_FROM = (3, 33, 0)
 
 
 def recalculate_batch(
@@ -41,30 +79,153 @@ def recalculate_batch(
     if not ids:
         return None
     last = int(ids[-1])
-    in_batch = and_(c.id > after_id, c.id <= last)
-    values = _totals(customers, orders, connection.dialect.name)
-    values["updated_at"] = updated_at
-    connection.execute(update(customers).where(in_batch).values(values))
+    # Typed like the customers' ids: an untyped bound int is an INTEGER on PostgreSQL.
+    low, high = literal(after_id, c.id.type), literal(last, c.id.type)
+
+    def in_batch(column: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(column > low, column <= high)
+
+    connection.execute(_update(connection.dialect, customers, orders, in_batch, updated_at))
     return last, len(ids)
 
 
-def _totals(customers: Table, orders: OrderColumns | None, dialect: str) -> dict[str, Any]:
-    """The new column values: correlated aggregates over the row's orders."""
+def recalculate_ids(
+    connection: Connection,
+    customers: Table,
+    orders: OrderColumns | None,
+    ids: Sequence[int],
+    updated_at: datetime,
+) -> list[int]:
+    """Recompute the customers among ``ids`` that exist; returns their ids, ascending.
+
+    Ids of no customer are ignored. Two statements whatever the number of ids
+    (none for no ids): the locking SELECT and the UPDATE of the rows it locked.
+    The ids are written into the SQL as integer literals, so no driver's limit
+    on bound parameters applies.
+    """
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return []
+    c = customers.c
+    query = select(c.id).where(_among(wanted, c.id, c.id.type)).order_by(c.id).with_for_update()
+    found = [int(i) for i in connection.execute(query).scalars().all()]
+    if found:
+        # Only the rows locked: an id that appears meanwhile is not this call's to write.
+
+        def locked(column: ColumnElement[Any]) -> ColumnElement[bool]:
+            return _among(found, column, c.id.type)
+
+        connection.execute(_update(connection.dialect, customers, orders, locked, updated_at))
+    return found
+
+
+def uses_joined_update(dialect: Dialect) -> bool:
+    """Whether the UPDATE joins the aggregated orders (``UPDATE ... FROM``) on this database.
+
+    PostgreSQL, and SQLite from 3.33 (the version of the library the connection
+    uses); not MySQL/MariaDB, whose multi-table UPDATE would lock the host's
+    orders (see the module's documentation), nor any other dialect.
+    """
+    if dialect.name == "postgresql":
+        return True
+    if dialect.name == "sqlite":
+        version = dialect.server_version_info or (0,)
+        return tuple(version) >= SQLITE_UPDATE_FROM
+    return False
+
+
+def _among(ids: Sequence[int], column: ColumnElement[Any], id_type: Any) -> ColumnElement[bool]:
+    """``column IN (1, 2, 3)``: the ids rendered as integer literals of ``id_type``."""
+    values = bindparam(None, list(ids), type_=id_type, expanding=True, literal_execute=True)
+    return column.in_(values)
+
+
+def _update(
+    dialect: Dialect,
+    customers: Table,
+    orders: OrderColumns | None,
+    group: Group,
+    updated_at: datetime,
+) -> Update:
+    """The UPDATE that writes the totals of the customers in ``group``."""
     if orders is None:
         empty = OrderTotals.empty()
-        return {"lifetime_value": empty.lifetime_value, "total_orders": 0, "last_order_at": None}
+        values: dict[str, Any] = {
+            "lifetime_value": empty.lifetime_value,
+            "total_orders": 0,
+            "last_order_at": None,
+        }
+        statement = update(customers).where(group(customers.c.id))
+    elif uses_joined_update(dialect):
+        totals = _joined_totals(dialect, customers, orders, group)
+        values = {
+            "lifetime_value": func.coalesce(totals.c.lifetime_value, literal(0)),
+            "total_orders": func.coalesce(totals.c.total_orders, literal(0)),
+            "last_order_at": totals.c.last_order_at,
+        }
+        statement = update(customers).where(group(customers.c.id), customers.c.id == totals.c.id)
+    else:
+        values = _correlated_totals(dialect, customers, orders)
+        statement = update(customers).where(group(customers.c.id))
+    values["updated_at"] = updated_at
+    return statement.values(values)
+
+
+def _last_order_at(dialect: Dialect, last: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``last_order_at`` in whole seconds, as every other path stores it.
+
+    PostgreSQL would *round* a host's ``timestamp(6)`` into the ``timestamp(0)``
+    column; every other path truncates (``clock.stored_time``), so truncate here too.
+    """
+    if dialect.name == "postgresql":
+        return func.date_trunc("second", last)
+    return last
+
+
+def _joined_totals(dialect: Dialect, customers: Table, orders: OrderColumns, group: Group) -> Any:
+    """``(id, lifetime_value, total_orders, last_order_at)`` of every customer in ``group``.
+
+    The orders of the group are aggregated by one ``GROUP BY customer_id`` (an
+    index range scan) and left-joined to the group's customers, so a customer
+    without orders has a row of NULLs.
+    """
+    amount, delivered, last = orders.aggregates()
+    owner = orders.col("customer_id")
+    aggregated = (
+        select(
+            owner.label("customer_id"),
+            amount.label("lifetime_value"),
+            delivered.label("total_orders"),
+            _last_order_at(dialect, last).label("last_order_at"),
+        )
+        .where(group(owner))
+        .group_by(owner)
+        .subquery("order_totals")
+    )
+    member = customers.alias("member")
+    return (
+        select(
+            member.c.id,
+            aggregated.c.lifetime_value,
+            aggregated.c.total_orders,
+            aggregated.c.last_order_at,
+        )
+        .select_from(member.outerjoin(aggregated, aggregated.c.customer_id == member.c.id))
+        .where(group(member.c.id))
+        .subquery("new_totals")
+    )
+
+
+def _correlated_totals(dialect: Dialect, customers: Table, orders: OrderColumns) -> dict[str, Any]:
+    """The new column values as correlated aggregates over the row's orders (the fallback)."""
     amount, delivered, last = orders.aggregates()
     mine = orders.of_customer(customers.c.id)
 
     def scalar(aggregate: ColumnElement[Any]) -> ColumnElement[Any]:
         return select(aggregate).select_from(orders.table).where(mine).scalar_subquery()
 
-    if dialect == "postgresql":
-        # A host's timestamp(6) would be *rounded* into timestamp(0); every other path
-        # truncates to whole seconds (clock.stored_time), so truncate here too.
-        last = func.date_trunc("second", last)
     return {
         "lifetime_value": func.coalesce(scalar(amount), literal(0)),
         "total_orders": scalar(delivered),
-        "last_order_at": scalar(last),
+        "last_order_at": scalar(_last_order_at(dialect, last)),
     }
