@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
@@ -12,6 +13,9 @@ from customer_core.model import Address, Customer, Note
 __all__ = ["Journal", "Tables"]
 
 _MISSING: Any = object()
+
+#: Ids of deleted customers :attr:`Tables.customer_ids` may keep beyond the live count.
+COMPACTION_SLACK = 1024
 
 
 class Journal:
@@ -37,6 +41,10 @@ class Journal:
         else:
             self._undo.append(lambda: table.__setitem__(key, old))
 
+    def on_roll_back(self, undo: Callable[[], None]) -> None:
+        """Run ``undo`` if the transaction rolls back (in its place among the other undos)."""
+        self._undo.append(undo)
+
     def roll_back(self) -> None:
         """Undo every remembered write, newest first."""
         while self._undo:
@@ -54,6 +62,10 @@ class Tables:
     addresses_of: dict[int, dict[int, None]] = attrs.Factory(dict)
     notes: dict[int, Note] = attrs.Factory(dict)
     notes_of: dict[int, dict[int, None]] = attrs.Factory(dict)
+    # Customer ids in ascending order, for batches by id: new ids are appended (they only
+    # grow); ids of deleted customers may linger until ``compact_customer_ids``, so readers
+    # skip ids that are not in ``customers``.
+    customer_ids: list[int] = attrs.Factory(list)
     # Ids are never reused, even after a rollback, as with database sequences.
     last_id: dict[str, int] = attrs.Factory(lambda: {"customer": 0, "address": 0, "note": 0})
 
@@ -61,3 +73,34 @@ class Tables:
         """The next id of this kind of row."""
         self.last_id[kind] += 1
         return self.last_id[kind]
+
+    def customer_ids_above(self, after_id: int, limit: int) -> list[int]:
+        """The first ``limit`` ids of stored customers above ``after_id``, ascending.
+
+        A bisection and a walk over at most ``limit`` live ids plus the lingering
+        ids of deleted customers in between (kept below the live count by
+        :meth:`compact_customer_ids`), so a pass over all customers in batches is
+        O(n) after the O(log n) starts.
+        """
+        ids = self.customer_ids
+        found: list[int] = []
+        index = bisect.bisect_right(ids, after_id)
+        while index < len(ids) and len(found) < limit:
+            if ids[index] in self.customers:
+                found.append(ids[index])
+            index += 1
+        return found
+
+    def compact_customer_ids(self) -> None:
+        """Drop the ids of deleted customers once they outnumber the live ones (amortised O(1)).
+
+        A rolled-back delete puts its id back (:meth:`restore_customer_id`).
+        """
+        if len(self.customer_ids) > 2 * len(self.customers) + COMPACTION_SLACK:
+            self.customer_ids = [i for i in self.customer_ids if i in self.customers]
+
+    def restore_customer_id(self, customer_id: int) -> None:
+        """Put ``customer_id`` back in :attr:`customer_ids` if compaction dropped it."""
+        index = bisect.bisect_left(self.customer_ids, customer_id)
+        if index == len(self.customer_ids) or self.customer_ids[index] != customer_id:
+            self.customer_ids.insert(index, customer_id)
