@@ -196,6 +196,18 @@ class CustomerRepository(Protocol):
         """
         ...
 
+    def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
+        """Recompute the totals of the customers among ``ids``; returns the ids found, ascending.
+
+        ``ids`` are valid ids (the service drops ids no row can have); they may
+        repeat, and ids of no customer are skipped. The customers found are
+        locked (in id order, where the storage has row locks) before their
+        orders are read, as :meth:`lock` does for one, and get the totals
+        :meth:`OrderLedger.totals` gives, stamped ``updated_at``. Set-based where
+        the storage allows: the service hands in up to a thousand ids at once.
+        """
+        ...
+
 
 class AddressRepository(Protocol):
     """Addresses in storage."""

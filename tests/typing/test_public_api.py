@@ -133,6 +133,8 @@ def test_notes_ltv_and_event_types() -> None:
     seen: list[tuple[int, int]] = []
     done = core.ltv.recalculate_all(batch_size=10, progress=lambda d, t: seen.append((d, t)))
     assert_type(done, int)
+    assert_type(core.ltv.recalculate_many([ada.id, ada.id]), int)
+    assert_type(core.ltv.recalculate_many(range(1, 3)), int)
     placed = OrderPlaced(customer_id=ada.id, order_id=1)
     events: list[OrderEvent] = [
         placed,

@@ -13,9 +13,10 @@ is never older than the last order change that triggered a recalculation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from customer_core import rules
+from customer_core.errors import ValidationError
 from customer_core.model import Customer
 from customer_core.rules import Fields
 from customer_core.services.context import Context, customer_id_of, locked_customer
@@ -26,6 +27,9 @@ Progress = Callable[[int, int], object]
 """Called as ``progress(done, total)`` while ``recalculate_all`` runs."""
 
 MAX_BATCH = 100_000
+
+#: Customers per transaction of :meth:`LifetimeValue.recalculate_many`.
+MANY_CHUNK = 1000
 
 
 class LifetimeValue:
@@ -41,6 +45,34 @@ class LifetimeValue:
             customer = locked_customer(tx, customer_id)
             totals = tx.orders.totals(customer.id)
             return tx.customers.save_totals(customer.id, totals, self._context.now())
+
+    def recalculate_many(self, customer_ids: Iterable[int]) -> int:
+        """Recompute the customers with these ids, set-based; returns how many exist.
+
+        Each distinct id counts once; ids of no customer (deleted meanwhile, or
+        ``0`` and other ids no row can have) are skipped, never an error, and an
+        id that is not an integer is a ``ValidationError`` on ``customer_ids.<index>``
+        before anything is written. The ids go in ascending order in chunks of
+        1 000, one transaction per chunk: each chunk locks its customers, then
+        recomputes them all in one statement where the storage allows (two
+        statements per chunk on SQL). A failing chunk is rolled back; the chunks
+        before it stay done, like ``recalculate_all``'s batches.
+        """
+        if isinstance(customer_ids, str | bytes) or not isinstance(customer_ids, Iterable):
+            raise ValidationError.single("customer_ids", "must be a collection of integers")
+        fields = Fields()
+        checked = [
+            fields.check(f"customer_ids.{index}", rules.record_id, value)
+            for index, value in enumerate(customer_ids)
+        ]
+        fields.done()
+        wanted = sorted({i for i in checked if i is not None})
+        done = 0
+        for start in range(0, len(wanted), MANY_CHUNK):
+            with self._context.storage.transaction() as tx:
+                chunk = wanted[start : start + MANY_CHUNK]
+                done += len(tx.customers.recalculate_ids(chunk, self._context.now()))
+        return done
 
     def recalculate_all(
         self,

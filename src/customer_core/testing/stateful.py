@@ -392,6 +392,32 @@ def make_invariant_machine(factory: HarnessFactory) -> type[RuleBasedStateMachin
             handled = self.harness.core.handle(event)
             assert (handled is None) is (order.customer_id not in self.emails)
 
+        @rule(
+            order_ids=st.lists(orders, max_size=5),
+            status=st.sampled_from(_STATUSES),
+            others=st.lists(customers, max_size=3),
+            stranger=st.booleans(),
+        )
+        def handle_many(
+            self, order_ids: list[int], status: str, others: list[int], stranger: bool
+        ) -> None:
+            """Change several orders' status, then hand all their events over in one batch."""
+            self.tick()
+            for order_id in order_ids:
+                self.harness.orders.set_status(order_id, status)
+                self.order_model[order_id].status = status
+            owners = [self.order_model[o].customer_id for o in order_ids]
+            events: list[OrderEvent] = [
+                OrderStatusChanged(customer_id=owner, order_id=order_id)
+                for owner, order_id in zip(owners, order_ids, strict=True)
+            ]
+            # Customers whose orders did not change (deleted ones too), and one never known.
+            events += [OrderPlaced(customer_id=other, order_id=0) for other in others]
+            if stranger:
+                events.append(OrderPlaced(customer_id=2**40, order_id=0))
+            known = {*owners, *others} & self.emails.keys()
+            assert self.harness.core.handle_many(events) == len(known)
+
         # -- other bad calls -----------------------------------------------
 
         @rule(customer_id=customers, text=st.sampled_from(["", "  ", "\n", "x" * 65_536]))

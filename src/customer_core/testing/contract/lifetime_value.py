@@ -9,9 +9,11 @@ from itertools import count
 import attrs
 import pytest
 
-from customer_core.errors import CustomerNotFound
+from customer_core.errors import CustomerNotFound, ValidationError
 from customer_core.events import OrderCancelled, OrderEvent, OrderPlaced, OrderStatusChanged
-from customer_core.testing.contract._support import at, customer
+from customer_core.model import Customer
+from customer_core.testing.contract._support import at, customer, snapshot
+from customer_core.testing.contract.authentication import bcrypt_hash
 from customer_core.testing.harness import Harness
 
 __all__ = ["EventsContract", "LifetimeValueContract"]
@@ -35,6 +37,28 @@ def _order(
         placed_at=at(day),
     )
     return order_id
+
+
+def _mixed_customers(harness: Harness) -> list[Customer]:
+    """Five customers: no orders; delivered and pending; only cancelled; mixed; delivered twice.
+
+    Every customer's stored totals start stale (nothing was recalculated).
+    """
+    people = [customer(harness, f"mixed{n}") for n in range(5)]
+    _order(harness, people[1].id, "12.34", "delivered", day=2)
+    _order(harness, people[1].id, "99.00", "pending", day=6)
+    _order(harness, people[2].id, "50.00", "cancelled", day=4)
+    _order(harness, people[3].id, "7.10", "delivered", day=1)
+    _order(harness, people[3].id, "3.00", "cancelled", day=9)
+    _order(harness, people[3].id, "8.00", "shipped", day=5)
+    _order(harness, people[4].id, "0.05", "delivered", day=3)
+    _order(harness, people[4].id, "0.10", "delivered", day=8)
+    return people
+
+
+def _one_by_one(harness: Harness, people: list[Customer]) -> list[Customer]:
+    """What ``recalculate`` stores for each (the clock stands still, so times agree too)."""
+    return [harness.core.ltv.recalculate(person.id) for person in people]
 
 
 class LifetimeValueContract:
@@ -189,6 +213,120 @@ class LifetimeValueContract:
         """With no customers ``recalculate_all`` returns 0."""
         assert harness.core.ltv.recalculate_all() == 0
 
+    def test_recalculate_many_matches_recalculate(self, harness: Harness) -> None:
+        """``recalculate_many`` stores exactly what one ``recalculate`` per customer stores."""
+        people = _mixed_customers(harness)
+        harness.clock.advance(60)
+        assert harness.core.ltv.recalculate_many([p.id for p in people]) == len(people)
+        bulk = [harness.core.customers.get(p.id) for p in people]
+        assert bulk == _one_by_one(harness, people)
+        assert [(c.lifetime_value, c.total_orders, c.last_order_at) for c in bulk] == [
+            (Decimal("0.00"), 0, None),
+            (Decimal("12.34"), 1, at(6)),
+            (Decimal("0.00"), 0, None),
+            (Decimal("7.10"), 1, at(5)),
+            (Decimal("0.15"), 2, at(8)),
+        ]
+        assert all(c.updated_at == harness.clock.now() for c in bulk)
+
+    def test_recalculate_many_counts_each_known_customer_once(self, harness: Harness) -> None:
+        """Repeated ids count once; deleted ids and ids no customer can have are skipped."""
+        ada = customer(harness, "ada")
+        bob = customer(harness, "bob")
+        gone = customer(harness, "gone")
+        _order(harness, ada.id, "5.00")
+        harness.core.customers.delete(gone.id)
+        ids = [bob.id, ada.id, ada.id, gone.id, gone.id + 10_000, 0, -3, 2**70, bob.id]
+        assert harness.core.ltv.recalculate_many(ids) == 2
+        assert harness.core.customers.get(ada.id).lifetime_value == Decimal("5.00")
+
+    def test_recalculate_many_changes_only_those_customers(self, harness: Harness) -> None:
+        """A customer not in the list keeps its stored totals and ``updated_at``."""
+        ada = customer(harness, "ada")
+        bob = customer(harness, "bob")
+        _order(harness, ada.id, "5.00")
+        _order(harness, bob.id, "6.00")
+        harness.clock.advance(60)
+        assert harness.core.ltv.recalculate_many(iter([ada.id])) == 1
+        assert harness.core.customers.get(bob.id) == bob
+        assert harness.core.customers.get(ada.id).lifetime_value == Decimal("5.00")
+
+    def test_recalculate_many_of_nothing_is_zero(self, harness: Harness) -> None:
+        """No ids, or only unknown ones, recalculate nothing and return 0."""
+        customer(harness)
+        before = snapshot(harness)
+        assert harness.core.ltv.recalculate_many([]) == 0
+        assert harness.core.ltv.recalculate_many([424_242, 424_243]) == 0
+        assert snapshot(harness) == before
+
+    @pytest.mark.parametrize("bad", ["1", 1.5, None, True])
+    def test_recalculate_many_refuses_a_non_integer_before_writing(
+        self, harness: Harness, bad: object
+    ) -> None:
+        """An id that is not an integer is a ValidationError naming its index; nothing changes."""
+        ada = customer(harness)
+        _order(harness, ada.id, "5.00")
+        before = snapshot(harness)
+        with pytest.raises(ValidationError) as caught:
+            harness.core.ltv.recalculate_many([ada.id, bad])  # type: ignore[list-item]
+        assert "customer_ids.1" in caught.value.errors
+        assert snapshot(harness) == before
+
+    @pytest.mark.parametrize("bad", [7, "17", b"17"])
+    def test_recalculate_many_refuses_what_is_no_collection_of_ids(
+        self, harness: Harness, bad: object
+    ) -> None:
+        """An int, a string or bytes in place of the ids is a ValidationError on customer_ids."""
+        with pytest.raises(ValidationError) as caught:
+            harness.core.ltv.recalculate_many(bad)  # type: ignore[arg-type]
+        assert "customer_ids" in caught.value.errors
+
+    def test_recalculate_many_handles_more_ids_than_one_transaction_takes(
+        self, harness: Harness
+    ) -> None:
+        """Over a thousand customers (several chunks) are all recalculated and counted."""
+        count = 1_205
+        password_hash = bcrypt_hash("imported secret")
+        records = [
+            {"name": f"Bulk {n}", "email": f"bulk{n}@example.com", "password_hash": password_hash}
+            for n in range(count)
+        ]
+        harness.core.customers.import_many(records)
+        page = harness.core.customers.search(per_page=100, sort="id")
+        first = page.items[0].customer
+        last = harness.core.customers.search(per_page=1, sort="-id").items[0].customer
+        _order(harness, first.id, "1.00", day=2)
+        _order(harness, last.id, "2.00", day=3)
+        ids = list(range(first.id, last.id + 1))
+        assert harness.core.ltv.recalculate_many(reversed(ids)) == count
+        assert harness.core.customers.get(first.id).lifetime_value == Decimal("1.00")
+        assert harness.core.customers.get(last.id).last_order_at == at(3)
+
+    def test_recalculate_ids_rolls_back_with_its_transaction(self, harness: Harness) -> None:
+        """The port's ``recalculate_ids`` reports the ids found; a failed transaction undoes it."""
+        ada = customer(harness, "ada")
+        bob = customer(harness, "bob")
+        _order(harness, ada.id, "5.00")
+        _order(harness, bob.id, "6.00")
+        before = snapshot(harness)
+        found: list[int] = []
+
+        def recalculate_then_fail() -> None:
+            with harness.core.storage.transaction() as tx:
+                found.extend(
+                    tx.customers.recalculate_ids([bob.id, 424_242, ada.id, bob.id], at(20))
+                )
+                assert tx.customers.find(bob.id) == attrs.evolve(
+                    bob, lifetime_value=Decimal("6.00"), total_orders=1, last_order_at=at(1),
+                    updated_at=at(20),
+                )  # fmt: skip
+                raise RuntimeError("the caller fails after the recalculation")
+
+        with pytest.raises(RuntimeError):
+            recalculate_then_fail()
+        assert found == [ada.id, bob.id]
+        assert snapshot(harness) == before
+
 
 class EventsContract:
     """``core.handle`` and ``core.handle_many`` with the order events."""
@@ -254,6 +392,50 @@ class EventsContract:
     def test_handle_many_of_nothing_is_zero(self, harness: Harness) -> None:
         """``handle_many`` of no events returns 0."""
         assert harness.core.handle_many([]) == 0
+
+    def test_handle_many_matches_handle(self, harness: Harness) -> None:
+        """``handle_many`` stores what ``handle`` of each event stores, for every kind of orders."""
+        people = _mixed_customers(harness)
+        gone = customer(harness, "gone")
+        harness.core.customers.delete(gone.id)
+        harness.clock.advance(60)
+        events: list[OrderEvent] = [
+            OrderPlaced(customer_id=people[3].id, order_id=1),
+            OrderCancelled(customer_id=people[2].id, order_id=2),
+            OrderPlaced(customer_id=gone.id, order_id=3),
+            OrderStatusChanged(customer_id=people[1].id, order_id=4),
+            OrderPlaced(customer_id=people[3].id, order_id=5),
+            OrderPlaced(customer_id=people[0].id, order_id=6),
+            OrderPlaced(customer_id=people[4].id, order_id=7),
+        ]
+        assert harness.core.handle_many(events) == 5
+        bulk = [harness.core.customers.get(p.id) for p in people]
+        single = [harness.core.handle(OrderPlaced(customer_id=p.id, order_id=1)) for p in people]
+        assert bulk == single
+        assert harness.core.handle(OrderPlaced(customer_id=gone.id, order_id=3)) is None
+
+    def test_handle_many_skips_ids_no_customer_can_have(self, harness: Harness) -> None:
+        """Events naming 0, a negative or a too large id are skipped like deleted customers."""
+        ada = customer(harness)
+        before = snapshot(harness)
+        events = [OrderPlaced(customer_id=bad, order_id=1) for bad in (0, -1, 2**70)]
+        assert harness.core.handle_many(events) == 0
+        assert snapshot(harness) == before
+        assert harness.core.handle_many([*events, OrderPlaced(customer_id=ada.id, order_id=1)]) == 1
+
+    def test_handle_many_checks_every_event_before_writing(self, harness: Harness) -> None:
+        """Something that is no event, or an event with a non-integer id, changes nothing."""
+        ada = customer(harness)
+        _order(harness, ada.id, "5.00")
+        before = snapshot(harness)
+        good = OrderPlaced(customer_id=ada.id, order_id=1)
+        with pytest.raises(ValidationError) as caught:
+            harness.core.handle_many([good, 42])  # type: ignore[list-item]
+        assert "event" in caught.value.errors
+        with pytest.raises(ValidationError) as caught:
+            harness.core.handle_many([good, OrderPlaced(customer_id="7", order_id=1)])  # type: ignore[arg-type]
+        assert "customer_id" in caught.value.errors
+        assert snapshot(harness) == before
 
     @pytest.mark.parametrize("kind", [OrderPlaced, OrderCancelled, OrderStatusChanged])
     def test_events_are_frozen(self, kind: type[OrderPlaced]) -> None:

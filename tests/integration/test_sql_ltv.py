@@ -1,0 +1,172 @@
+"""The set-based LTV statements on every SQL backend: their count, both forms, and their locks.
+
+``recalculate_all`` and ``handle_many`` lock a group of customers and write
+their totals in one UPDATE: joined to the orders aggregated by ``GROUP BY``
+where the database allows it without locking the host's orders, with
+correlated subqueries elsewhere (:mod:`customer_core.adapters.sqlalchemy.ltv`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from customer_core import Argon2Hasher, CustomerCore
+from customer_core.adapters.sqlalchemy import engine_from_url, ltv
+from customer_core.events import OrderEvent, OrderPlaced, OrderStatusChanged
+from customer_core.model import Customer
+from customer_core.testing import FrozenClock
+from customer_core.testing.sql import HostTables, SQLOrderRecorder
+
+CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+Shop = tuple[CustomerCore, SQLOrderRecorder, sa.Engine, HostTables]
+
+
+@pytest.fixture
+def shop(fresh_database_url: str) -> Iterator[Shop]:
+    """A core with the host's tables on a fresh database."""
+    engine = engine_from_url(fresh_database_url, pool_size=4)
+    host = HostTables.define()
+    host.create(engine)
+    clock = FrozenClock()
+    core = CustomerCore.from_engine(
+        engine, orders=host.orders_spec, clock=clock, password_hasher=CHEAP
+    )
+    core.create_schema()
+    yield core, SQLOrderRecorder(engine, host, clock=clock), engine, host
+    engine.dispose()
+
+
+class StatementCounter:
+    """Records the statements an engine executes (BEGIN/COMMIT are not statements here)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.statements: list[str] = []
+        self._engine = engine
+
+    def __enter__(self) -> StatementCounter:
+        sa.event.listen(self._engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        sa.event.remove(self._engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+
+def _customers_with_orders(core: CustomerCore, orders: SQLOrderRecorder, count: int) -> list[int]:
+    """``count`` customers; customer n has n orders of mixed statuses (the first has none)."""
+    statuses = ("delivered", "cancelled", "pending", "delivered", "shipped")
+    ids, order_id = [], 0
+    for n in range(count):
+        customer = core.customers.register(name=f"C{n}", email=f"c{n}@x.io", password="p" * 12)
+        for k in range(n):
+            order_id += 1
+            status = statuses[(n + k) % len(statuses)]
+            orders.record(
+                order_id=order_id, customer_id=customer.id, total_amount=f"{k}.5{n}", status=status
+            )
+        ids.append(customer.id)
+    return ids
+
+
+def _one_by_one(core: CustomerCore, ids: list[int]) -> list[Customer]:
+    return [core.ltv.recalculate(i) for i in ids]
+
+
+def test_handle_many_is_two_statements_per_transaction(shop: Shop) -> None:
+    """A batch of events over 12 customers: one locking SELECT and one UPDATE, not per customer."""
+    core, orders, engine, _ = shop
+    ids = _customers_with_orders(core, orders, 12)
+    events: list[OrderEvent] = [OrderPlaced(customer_id=i, order_id=1) for i in ids * 3]
+    events.append(OrderStatusChanged(customer_id=ids[-1] + 500, order_id=1))
+    with StatementCounter(engine) as counter:
+        assert core.handle_many(events) == 12
+    assert len(counter.statements) == 2, counter.statements
+    assert "FOR UPDATE" in counter.statements[0] or engine.dialect.name == "sqlite"
+    assert counter.statements[1].lstrip().upper().startswith("UPDATE")
+    assert [core.customers.get(i) for i in ids] == _one_by_one(core, ids)
+
+
+@pytest.mark.parametrize("joined", [True, False], ids=["joined", "correlated"])
+def test_both_update_forms_store_what_recalculate_stores(
+    shop: Shop, joined: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UPDATE ... FROM (or MySQL's multi-table UPDATE) and the fallback write the same totals."""
+    core, orders, engine, _ = shop
+    monkeypatch.setattr(ltv, "uses_joined_update", lambda dialect: joined)
+    ids = _customers_with_orders(core, orders, 7)
+    with StatementCounter(engine) as counter:
+        assert core.ltv.recalculate_all(batch_size=3) == 7
+    updates = [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]
+    assert len(updates) == 3
+    assert all(("GROUP BY" in s) is joined for s in updates), updates
+    after_all = [core.customers.get(i) for i in ids]
+    core.handle_many([OrderPlaced(customer_id=i, order_id=1) for i in reversed(ids)])
+    after_many = [core.customers.get(i) for i in ids]
+    expected = _one_by_one(core, ids)
+    assert after_all == expected
+    assert after_many == expected
+    assert expected[0].lifetime_value == Decimal("0.00")
+    assert expected[0].last_order_at is None
+
+
+def test_an_open_order_transaction_blocks_no_recalculation(shop: Shop, backend: str) -> None:
+    """A host transaction holding an uncommitted order write delays no recalculation.
+
+    The orders are read from a snapshot, never with shared locks (which MySQL's
+    multi-table UPDATE would take even in READ COMMITTED).
+    """
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: an open write transaction blocks all")
+    core, orders, engine, host = shop
+    ids = _customers_with_orders(core, orders, 4)
+    finished = threading.Event()
+    failures: list[BaseException] = []
+
+    def recalculate() -> None:
+        try:
+            core.ltv.recalculate_all(batch_size=2)
+            core.handle_many([OrderPlaced(customer_id=i, order_id=1) for i in ids])
+            core.ltv.recalculate(ids[-1])
+            finished.set()
+        except BaseException as error:  # re-raised in the test's thread
+            failures.append(error)
+
+    with engine.connect() as host_connection:
+        with host_connection.begin():
+            table = host.orders
+            host_connection.execute(sa.update(table).where(table.c.id == 1).values(status="x"))
+            worker = threading.Thread(target=recalculate)
+            worker.start()
+            done_while_open = finished.wait(timeout=10)
+            host_connection.rollback()
+        worker.join(timeout=60)
+    assert not failures, failures
+    assert done_while_open, "the recalculation waited for the host's order transaction"
+
+
+@pytest.mark.parametrize(
+    ("dialect", "version", "joined"),
+    [
+        (postgresql.dialect(), (15, 0), True),
+        (sqlite.dialect(), (3, 33, 0), True),
+        (sqlite.dialect(), (3, 45, 1), True),
+        (sqlite.dialect(), (3, 32, 3), False),
+        (mysql.dialect(), (10, 11, 9), False),
+    ],
+)
+def test_which_databases_get_the_joined_update(
+    dialect: sa.Dialect, version: tuple[int, ...], joined: bool
+) -> None:
+    """PostgreSQL and SQLite from 3.33 join; older SQLite and MySQL/MariaDB correlate."""
+    dialect.server_version_info = version
+    assert ltv.uses_joined_update(dialect) is joined
