@@ -1,0 +1,250 @@
+"""The input rules' fast paths agree with the general paths they short-cut.
+
+- ``rules.plain_email`` settles plain ASCII addresses without email_validator:
+  it may only accept what ``email_validator.validate_email`` (called as
+  ``rules.email`` calls it) accepts, with the same normalised result.
+- ``rules._clean`` returns early for printable text: the result (or the
+  refusal) is the one of the per-character loop.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import email_validator
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from customer_core import rules
+
+FAST = settings(
+    max_examples=1500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+ATEXT = "aZ09!#$%&'*+/=?^_`{|}~-"
+#: What may surround or break a local part: dots, quotes, escapes, spaces, specials.
+LOCAL_EXTRA = '."\\ @()<>[],;:\t'
+SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+ODD_LABELS = (
+    *SPECIAL_USE,
+    *(name.upper() for name in SPECIAL_USE),
+    "LocalHost",
+    "example",
+    "com",
+    "Co",
+    "io",
+    "a",
+    "1",
+    "123",
+    "1a",
+    "a1",
+    "-a",
+    "a-",
+    "a-b",
+    "a--b",
+    "ab--cd",
+    "abc--d",
+    "xn--p1ai",
+    "XN--P1AI",
+    "xn--80ak6aa92e",
+    "xn--",
+    "a" * 62,
+    "a" * 63,
+    "a" * 64,
+    "b" * 61 + "-c",
+    "",
+)
+#: 254 characters, the most email_validator allows (a local part of 64, labels of 63).
+LONGEST = "l" * 64 + "@" + "a" * 63 + "." + "b" * 63 + "." + "c" * 58 + ".co"
+LITERALS = ("[1.2.3.4]", "[300.1.1.1]", "[IPv6:::1]", "[ipv6:2001:db8::1]", "[x:y]", "[]")
+
+
+def _old_email(value: object) -> str:
+    """``rules.email`` before the fast path: email_validator for every address."""
+    text = rules._clean(value)
+    if len(text) > rules.MAX_TEXT:
+        raise rules.Invalid(f"must be at most {rules.MAX_TEXT} characters")
+    try:
+        checked = email_validator.validate_email(text, check_deliverability=False)
+    except email_validator.EmailNotValidError as error:
+        raise rules.Invalid(f"is not a valid e-mail address ({error})") from None
+    return rules._bounded(checked.normalized.lower(), rules.MAX_TEXT)
+
+
+def _validated(text: str) -> str | None:
+    """What email_validator, called as ``rules.email`` calls it, makes of ``text``."""
+    try:
+        checked = email_validator.validate_email(text, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return None
+    return checked.normalized.lower()
+
+
+def _verdict(rule: object, value: object) -> tuple[str, str]:
+    try:
+        return "ok", rule(value)  # type: ignore[operator]
+    except rules.Invalid as error:
+        return "invalid", str(error)
+
+
+good_labels = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,10}[A-Za-z0-9])?", fullmatch=True)
+good_locals = st.from_regex(r"[A-Za-z0-9_+'=-]{1,12}(\.[A-Za-z0-9_!#~-]{1,6}){0,2}", fullmatch=True)
+# Mostly well-formed parts, so that many addresses are valid, and every edge case often.
+labels = st.one_of(
+    good_labels,
+    good_labels,
+    st.sampled_from(ODD_LABELS),
+    st.text(alphabet="aZ09-", max_size=8),
+    st.integers(min_value=1, max_value=70).map(lambda n: "x" * n),
+)
+tlds = st.one_of(st.from_regex(r"[A-Za-z]{1,6}", fullmatch=True), labels)
+domain_names = st.builds(
+    lambda names, tld: ".".join([*names, tld]), st.lists(labels, min_size=1, max_size=3), tlds
+)
+domains = st.one_of(
+    domain_names,
+    domain_names,
+    domain_names,
+    labels,
+    domain_names.map(lambda d: "." + d),
+    domain_names.map(lambda d: d + "."),
+    domain_names.map(lambda d: d.replace(".", "..", 1)),
+    domain_names.map(lambda d: d.upper()),
+    st.sampled_from(LITERALS),
+    # Long domains around the 253/254-octet limits.
+    st.integers(min_value=1, max_value=5).map(lambda n: ".".join(["a" * 63] * n) + ".com"),
+)
+local_parts = st.one_of(
+    good_locals,
+    good_locals,
+    good_locals.map(str.upper),
+    st.text(alphabet=ATEXT + ".", max_size=12),
+    st.text(alphabet=ATEXT + LOCAL_EXTRA, max_size=12),
+    st.text(alphabet=ATEXT + " ", max_size=10).map(lambda t: f'"{t}"'),
+    good_locals.map(lambda t: f'"{t}"'),
+    st.sampled_from(
+        ("INFO", "Postmaster", "a.b", ".a", "a.", "a..b", '"a@b"', '"a\\"b"', '""', "a" * 64)
+    ),
+    st.integers(min_value=60, max_value=70).map(lambda n: "l" * n),
+)
+address_like = st.one_of(
+    st.builds(lambda local, domain: f"{local}@{domain}", local_parts, domains),
+    st.builds(lambda local, domain: f"{local}@{domain}", local_parts, domains),
+    st.builds(lambda local, domain: f"{local}@{domain}", good_locals, domains),
+    st.builds(lambda local, domain: f"{local}@{domain}", good_locals, domain_names),
+    st.builds(lambda local, domain: f"{local}@@{domain}", local_parts, domains),
+    st.builds(
+        lambda name, local, domain: f"{name} <{local}@{domain}>", labels, local_parts, domains
+    ),
+    st.text(alphabet=ATEXT + LOCAL_EXTRA + "aZ09-.", max_size=40),
+)
+
+#: Plain addresses the fast path is meant for (it must take them, not only be safe).
+plain_labels = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,20}[A-Za-z0-9])?", fullmatch=True).filter(
+    lambda label: "--" not in label
+)
+plain_addresses = st.builds(
+    lambda local, names, tld: f"{local}@{'.'.join(names)}.{tld}",
+    st.from_regex(r"[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,10}){0,2}", fullmatch=True),
+    st.lists(plain_labels, min_size=1, max_size=3).filter(
+        lambda names: not set(SPECIAL_USE) & {name.lower() for name in names}
+    ),
+    st.from_regex(r"[A-Za-z]{2,10}", fullmatch=True).filter(
+        lambda tld: tld.lower() not in SPECIAL_USE
+    ),
+)
+
+
+@FAST
+@given(text=address_like)
+@example(text="Ada.Lovelace@Example.COM")
+@example(text="a@b.test")
+@example(text="a@sub.LOCALHOST")
+@example(text="a@b.c1")
+@example(text="a@1.2.3.4")
+@example(text="a@[1.2.3.4]")
+@example(text='"a"@b.com')
+@example(text="a@xn--p1ai.com")
+@example(text="a@ab--c.com")
+@example(text="l" * 65 + "@b.com")
+@example(text="l" * 64 + "@" + ".".join(["a" * 63] * 3) + ".co")
+@example(text=".a@b.com")
+@example(text="a.@b.com")
+@example(text="a..b@c.com")
+@example(text="a@b..com")
+@example(text="a@-b.com")
+@example(text="a@b-.com")
+@example(text="a@localhost")
+@example(text="a@b.com.")
+@example(text=LONGEST)
+@example(text=LONGEST + "m")
+def test_plain_email_accepts_only_what_email_validator_accepts(text: str) -> None:
+    """An accepted address is one validate_email accepts, normalised to the same string."""
+    fast = rules.plain_email(text)
+    if fast is not None:
+        assert _validated(text) == fast
+
+
+@FAST
+@given(value=st.one_of(address_like, plain_addresses))
+def test_email_rule_is_unchanged_by_the_fast_path(value: str) -> None:
+    """``rules.email`` accepts and refuses exactly as before, with the same values and messages."""
+    assert _verdict(rules.email, value) == _verdict(_old_email, value)
+
+
+@FAST
+@given(text=plain_addresses)
+def test_plain_addresses_take_the_fast_path(text: str) -> None:
+    """Ordinary ASCII addresses are settled without email_validator, lower-cased."""
+    assert rules.plain_email(text) == text.lower() == _validated(text)
+
+
+def test_fast_path_follows_email_validators_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Special-use names and ``TEST_ENVIRONMENT`` are read when called, as email_validator does."""
+    assert rules.plain_email("ada@shop.test") is None
+    monkeypatch.setattr(email_validator, "TEST_ENVIRONMENT", True)
+    assert rules.plain_email("ada@shop.test") == "ada@shop.test" == _validated("ada@shop.test")
+    names = [*email_validator.SPECIAL_USE_DOMAIN_NAMES, "internal"]
+    monkeypatch.setattr(email_validator, "SPECIAL_USE_DOMAIN_NAMES", names)
+    assert rules.plain_email("ada@corp.INTERNAL") is None
+    assert _validated("ada@corp.INTERNAL") is None
+
+
+# -- _clean ---------------------------------------------------------------------
+
+
+def _old_clean(value: object, *, allowed: frozenset[str] = frozenset()) -> str:
+    """``rules._clean`` before the early return: the per-character loop alone."""
+    text = rules._string(value).strip()
+    for char in text:
+        category = unicodedata.category(char)
+        if (category == "Cc" and char not in allowed) or category == "Cs":
+            raise rules.Invalid("must not contain control characters")
+    return text
+
+
+any_character = st.characters(exclude_categories=())
+texts = st.one_of(
+    st.text(any_character, max_size=30),
+    st.text(st.sampled_from(" \t\n\r\x00\x0b\x0c\x1f\x7f\x85\xa0\u2028\u200b\ud800a"), max_size=10),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=texts, allowed=st.sampled_from([frozenset(), rules.NOTE_WHITESPACE]))
+@example(value="\ud800", allowed=frozenset())
+@example(value=" a\u2028b ", allowed=frozenset())
+@example(value="a\tb", allowed=rules.NOTE_WHITESPACE)
+def test_clean_early_return_keeps_the_loops_verdict(value: str, allowed: frozenset[str]) -> None:
+    """``_clean`` returns or refuses exactly as the per-character loop does."""
+
+    def new(v: object) -> str:
+        return rules._clean(v, allowed=allowed)
+
+    def old(v: object) -> str:
+        return _old_clean(v, allowed=allowed)
+
+    assert _verdict(new, value) == _verdict(old, value)
