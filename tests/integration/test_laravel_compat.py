@@ -155,6 +155,19 @@ def test_mixed_case_email_found_and_reserved(core: CustomerCore) -> None:
         core.customers.change_email(3, "ada@EXAMPLE.com")
 
 
+def test_import_reports_a_legacy_mixed_case_email_as_taken(core: CustomerCore) -> None:
+    """Importing ``ADA@EXAMPLE.COM`` over the legacy ``Ada@Example.COM`` names that record."""
+    hashed = _laravel_hash(PASSWORD)
+    records = [
+        {"name": "New", "email": "new@example.com", "password_hash": hashed},
+        {"name": "Ada", "email": "ADA@EXAMPLE.COM", "password_hash": hashed},
+    ]
+    with pytest.raises(ValidationError) as caught:
+        core.customers.import_many(records)
+    assert caught.value.errors == {"1.email": "is already taken"}
+    assert core.customers.find_by_email("new@example.com") is None
+
+
 def test_authenticates_laravel_bcrypt_hashes(core: CustomerCore) -> None:
     """``$2y$`` hashes Laravel wrote verify; a blocked customer is refused after the check."""
     assert core.customers.authenticate("ada@example.com", PASSWORD).id == 1

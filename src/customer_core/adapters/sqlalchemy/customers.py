@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from customer_core.adapters.sqlalchemy.dialects import email_equals, folded, is_mysql
 from customer_core.adapters.sqlalchemy.errors import is_unique_violation, translating
-from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id, valid_id
+from customer_core.adapters.sqlalchemy.guard import (
+    check_lengths,
+    check_many_lengths,
+    inserted_id,
+    valid_id,
+)
 from customer_core.adapters.sqlalchemy.ltv import recalculate_batch
 from customer_core.adapters.sqlalchemy.orders import OrderColumns
 from customer_core.adapters.sqlalchemy.rows import customer_from
@@ -19,12 +26,32 @@ from customer_core.adapters.sqlalchemy.search import search_customers
 from customer_core.errors import CustomerNotFound, DuplicateEmail
 from customer_core.model import Customer, ListedCustomer, OrderTotals
 from customer_core.ports import Credentials, CustomerQuery, NewCustomer
-from sqlalchemy import Connection, Select, delete, exc, func, insert, select, update
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Connection,
+    LargeBinary,
+    Select,
+    cast,
+    delete,
+    exc,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy import column as untyped_column
+from sqlalchemy import table as untyped_table
 
 __all__ = ["SQLAlchemyCustomerRepository"]
 
 #: E-mails per ``IN (...)`` list: far below every driver's parameter limit.
 EMAIL_CHUNK = 500
+#: A ``pg_get_indexdef`` of a B-tree on ``lower(email)`` alone, e.g. ``CREATE INDEX
+#: customers_lower_email_index ON public.customers USING btree (lower((email)::text))``.
+LOWER_EMAIL_INDEX = re.compile(r"USING btree \(lower\(\(?email\)?(?:::text)?\)\)")
 
 
 @contextmanager
@@ -61,15 +88,41 @@ class SQLAlchemyCustomerRepository:
         return self._get(inserted_id(result))
 
     def add_many(self, customers: Sequence[NewCustomer]) -> int:
-        """Insert all in one executemany; the service has checked them already."""
+        """Insert all in one executemany; the service has checked them already.
+
+        The rows go in already in the driver's types (:meth:`_bound`), through
+        untyped columns, so SQLAlchemy has no per-value work left to do.
+        """
         if not customers:
             return 0
-        rows = [_insert_values(customer) for customer in customers]
-        for index, values in enumerate(rows):
-            check_lengths(self._dialect, self._c, values, prefix=f"{index}.")
+        zero = OrderTotals.empty().lifetime_value
+        rows = [_insert_values(customer, zero) for customer in customers]
+        check_many_lengths(self._dialect, self._c, rows)
+        names = list(rows[0])
+        columns: list[ColumnClause[Any]] = [untyped_column(name) for name in names]
+        untyped = untyped_table(self._c.name, *columns, schema=self._c.schema)
         with translating(), _unique_email("(one of the imported e-mails)"):
-            self._conn.execute(insert(self._c), rows)
+            self._conn.execute(insert(untyped), self._bound(rows))
         return len(rows)
+
+    def _bound(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` with each value through its column type's bind processing, as
+        SQLAlchemy would do it, once per distinct object: most columns of a bulk
+        insert hold one or two objects (the same ``updated_at``, flag, amount)."""
+        for name in rows[0]:
+            column_type = self._c.c[name].type
+            process = column_type.dialect_impl(self._dialect).bind_processor(self._dialect)
+            if process is None:
+                continue
+            # The originals stay referenced here, so no id() is reused while converting.
+            originals = [row[name] for row in rows]
+            done: dict[int, Any] = {}
+            for row, value in zip(rows, originals, strict=True):
+                key = id(value)
+                if key not in done:
+                    done[key] = process(value)
+                row[name] = done[key]
+        return rows
 
     def find(self, customer_id: int) -> Customer | None:
         """The customer with this id, or None."""
@@ -99,15 +152,24 @@ class SQLAlchemyCustomerRepository:
         return Credentials(customer=customer_from(row), password_hash=str(row.password))
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
-        """Those of ``emails`` some stored customer uses, ignoring case."""
+        """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case.
+
+        A stored e-mail equal to a wanted one once lower-cased is either that
+        very string, which the unique index finds (``email IN (...)``, chunks
+        of :data:`EMAIL_CHUNK`), or a row whose e-mail is not its own lower
+        case: a legacy mixed-case row, read in one pass (:meth:`_legacy_emails`)
+        however many chunks there are. Folding the column instead
+        (``lower(email) IN (...)``) would scan the whole table for every chunk
+        on SQLite, and on PostgreSQL without ``customers_lower_email_index``;
+        with that index PostgreSQL keeps the folded look-up. MySQL's
+        case-insensitive collation lets the unique index find every spelling.
+        """
         wanted = list(dict.fromkeys(emails))
-        found: set[str] = set()
-        for start in range(0, len(wanted), EMAIL_CHUNK):
-            chunk = wanted[start : start + EMAIL_CHUNK]
-            with translating():
-                rows = self._conn.execute(self._select_emails_in(chunk)).scalars()
-                found.update(str(value).lower() for value in rows)
-        return found & set(wanted)
+        if not wanted:
+            return set()
+        if is_mysql(self._dialect) or self._lower_email_indexed():
+            return self._emails_in(wanted, folded_column=True)
+        return self._emails_in(wanted, folded_column=False) | self._legacy_emails(set(wanted))
 
     def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
         """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's."""
@@ -177,16 +239,66 @@ class SQLAlchemyCustomerRepository:
             .limit(1)
         )
 
-    def _select_emails_in(self, emails: Sequence[str]) -> Select[Any]:
-        """Stored e-mails equal to one of ``emails`` ignoring case (callers compare exactly).
+    def _emails_in(self, wanted: Sequence[str], *, folded_column: bool) -> set[str]:
+        """Those of ``wanted`` found with ``email IN (...)``, or ``lower(email) IN (...)``.
 
-        MySQL's case-insensitive collation lets the unique index find them (a
-        superset, narrowed by the caller with ``str.lower``); elsewhere ``lower()``.
+        On MySQL the plain ``IN`` goes through the case-insensitive collation (a
+        superset, narrowed here with ``str.lower``), so it is the folded look-up.
         """
         column = self._c.c.email
-        if is_mysql(self._dialect):
-            return select(column).where(column.in_(emails))
-        return select(column).where(folded(self._dialect, column).in_(emails))
+        probe: ColumnElement[Any] = column
+        if folded_column and not is_mysql(self._dialect):
+            probe = folded(self._dialect, column)
+        found: set[str] = set()
+        for start in range(0, len(wanted), EMAIL_CHUNK):
+            chunk = wanted[start : start + EMAIL_CHUNK]
+            with translating():
+                rows = self._conn.execute(select(column).where(probe.in_(chunk))).scalars()
+                found.update(str(value).lower() for value in rows)
+        return found & set(wanted)
+
+    def _legacy_emails(self, wanted: set[str]) -> set[str]:
+        """Those of ``wanted`` that a stored e-mail other than itself folds to (one table scan).
+
+        Only rows whose e-mail may differ from its lower case are read, with a
+        native test:
+
+        - SQLite: ``lower()`` folds ASCII only, and the library's ``cc_lower``
+          (Python's ``str.lower``) would be a Python call per row; so the rows
+          read are those ``lower()`` changes plus every row that is not pure
+          ASCII (``length(CAST(email AS BLOB))`` counts bytes, ``length(email)``
+          characters), folded here with ``str.lower`` as ``cc_lower`` would;
+        - PostgreSQL: the rows ``lower()`` changes, with their ``lower(email)``
+          (the folding the look-up by e-mail uses there).
+        """
+        column = self._c.c.email
+        if self._dialect.name == "sqlite":
+            not_ascii = func.length(cast(column, LargeBinary)) != func.length(column)
+            query = select(column).where(or_(column != func.lower(column), not_ascii))
+            with translating():
+                rows = self._conn.execute(query).scalars()
+                return {
+                    lowered
+                    for value in rows
+                    if isinstance(value, str) and (lowered := value.lower()) in wanted
+                }
+        lower = func.lower(column)
+        with translating():
+            rows = self._conn.execute(select(lower).where(column != lower)).scalars()
+            return {value for value in rows if value in wanted}
+
+    def _lower_email_indexed(self) -> bool:
+        """PostgreSQL with an index on ``lower(email)`` (``create_performance_indexes``)."""
+        if self._dialect.name != "postgresql":
+            return False
+        table = self._dialect.identifier_preparer.format_table(self._c)
+        query = text(
+            "select pg_get_indexdef(indexrelid) from pg_index"
+            " where indrelid = to_regclass(:table) and indpred is null"
+        )
+        with translating():
+            definitions = self._conn.execute(query, {"table": table}).scalars().all()
+        return any(LOWER_EMAIL_INDEX.search(str(definition)) for definition in definitions)
 
     def _one(self, query: Select[Any]) -> Customer | None:
         with translating():
@@ -208,7 +320,7 @@ class SQLAlchemyCustomerRepository:
             self._conn.execute(statement)
 
 
-def _insert_values(customer: NewCustomer) -> dict[str, Any]:
+def _insert_values(customer: NewCustomer, zero: Decimal | None = None) -> dict[str, Any]:
     return {
         "name": customer.name,
         "email": customer.email,
@@ -216,7 +328,7 @@ def _insert_values(customer: NewCustomer) -> dict[str, Any]:
         "phone": customer.phone,
         "avatar": customer.avatar,
         "is_blocked": customer.is_blocked,
-        "lifetime_value": OrderTotals.empty().lifetime_value,
+        "lifetime_value": OrderTotals.empty().lifetime_value if zero is None else zero,
         "total_orders": 0,
         "last_order_at": None,
         "created_at": customer.created_at,

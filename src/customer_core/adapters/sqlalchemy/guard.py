@@ -11,7 +11,7 @@ a Laravel-made ``text`` column still rejects long notes, through the driver's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from customer_core.adapters.sqlalchemy.dialects import is_mysql
@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, String, Table, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-__all__ = ["MAX_ID", "check_lengths", "inserted_id", "valid_id"]
+__all__ = ["MAX_ID", "check_lengths", "check_many_lengths", "inserted_id", "valid_id"]
 
 MAX_ID = 2**63 - 1
 MYSQL_TEXT_BYTES = 65_535
@@ -70,6 +70,41 @@ def check_lengths(
             errors[prefix + field] = f"must be at most {limit[1]} {limit[2]}"
     if errors:
         raise ValidationError(errors)
+
+
+def check_many_lengths(
+    dialect: Dialect, table: Table, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """:func:`check_lengths` of every row (prefix ``"<index>."``): the first bad row raises.
+
+    For a bulk insert of rows with the same keys: where every column is limited
+    in characters, a value costs one ``len``, and only a row over a limit goes
+    through :func:`check_lengths` itself, which words the error.
+    """
+    limits = _character_limits(table, rows[0]) if rows else []
+    if limits is None:
+        for index, values in enumerate(rows):
+            check_lengths(dialect, table, values, prefix=f"{index}.")
+        return
+    for index, values in enumerate(rows):
+        for name, length in limits:
+            value = values.get(name)
+            if isinstance(value, str) and len(value) > length:
+                check_lengths(dialect, table, values, prefix=f"{index}.")
+
+
+def _character_limits(table: Table, names: Mapping[str, object]) -> list[tuple[str, int]] | None:
+    """(column, length) of the ``String(n)`` columns among ``names``; None if one is a Text."""
+    limits: list[tuple[str, int]] = []
+    for name in names:
+        if name not in table.c:
+            continue
+        column_type = table.c[name].type
+        if isinstance(column_type, Text):
+            return None  # bytes on MySQL: :func:`_limit` decides
+        if isinstance(column_type, String) and column_type.length is not None:
+            limits.append((name, column_type.length))
+    return limits
 
 
 def _limit(dialect: Dialect, column_type: object, value: str) -> tuple[int, int, str] | None:
