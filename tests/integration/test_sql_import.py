@@ -110,8 +110,9 @@ def test_legacy_mixed_case_rows_are_taken(store: tuple[CustomerCore, sa.Engine])
 def test_duplicate_check_reads_the_table_once(
     store: tuple[CustomerCore, sa.Engine], backend: str
 ) -> None:
-    """Exact ``email IN (...)`` per chunk plus one read of the rows ``lower()`` may change:
-    no folded column in a chunk's look-up (SQLite's ``cc_lower`` is a Python call per row)."""
+    """Exact look-ups (``email IN (...)`` per chunk, ``= ANY`` on PostgreSQL) plus one read of
+    the rows ``lower()`` may change: no folded column in a look-up (SQLite's ``cc_lower`` is a
+    Python call per row)."""
     core, engine = store
     _legacy(engine, "old@example.com")
     counter = Statements(engine)
@@ -121,8 +122,9 @@ def test_duplicate_check_reads_the_table_once(
         counter.close()
     selects = counter.selects()
     assert not any("cc_lower" in s for s in counter.seen), selects
-    probes = [s for s in selects if " IN " in s.upper()]
-    assert len(probes) == 3, selects
+    probes = [s for s in selects if " IN " in s or "ANY" in s]
+    # 500 e-mails a statement, or one array parameter on PostgreSQL.
+    assert len(probes) == (1 if backend == "postgres" else 3), selects
     assert all("lower(" not in s.lower() for s in probes), probes
     others = [s for s in selects if s not in probes]
     assert len(counter.catalog()) == (backend == "postgres"), counter.seen
@@ -155,10 +157,8 @@ def test_postgres_uses_the_lower_email_index_when_there_is_one(
     finally:
         counter.close()
     assert errors == {"700.email": "is already taken"}
-    probes = [s for s in counter.selects() if " IN " in s.upper()]
-    assert len(probes) == 3
-    assert all("lower(customers.email) IN" in s for s in probes), probes
-    assert len(counter.selects()) == 3, counter.selects()
+    [probe] = counter.selects()
+    assert "lower(customers.email) = ANY" in probe, probe
     assert len(counter.catalog()) == 1, counter.seen
 
 

@@ -32,6 +32,9 @@ from sqlalchemy import (
     Connection,
     LargeBinary,
     Select,
+    String,
+    any_,
+    bindparam,
     cast,
     delete,
     exc,
@@ -44,11 +47,14 @@ from sqlalchemy import (
 )
 from sqlalchemy import column as untyped_column
 from sqlalchemy import table as untyped_table
+from sqlalchemy.dialects.postgresql import ARRAY
 
 __all__ = ["SQLAlchemyCustomerRepository"]
 
 #: E-mails per ``IN (...)`` list: far below every driver's parameter limit.
 EMAIL_CHUNK = 500
+#: E-mails per PostgreSQL ``= ANY(:array)`` look-up (one parameter, however long).
+EMAIL_ARRAY_CHUNK = 10_000
 #: A ``pg_get_indexdef`` of a B-tree on ``lower(email)`` alone, e.g. ``CREATE INDEX
 #: customers_lower_email_index ON public.customers USING btree (lower((email)::text))``.
 LOWER_EMAIL_INDEX = re.compile(r"USING btree \(lower\(\(?email\)?(?:::text)?\)\)")
@@ -156,7 +162,7 @@ class SQLAlchemyCustomerRepository:
 
         A stored e-mail equal to a wanted one once lower-cased is either that
         very string, which the unique index finds (``email IN (...)``, chunks
-        of :data:`EMAIL_CHUNK`), or a row whose e-mail is not its own lower
+        of :data:`EMAIL_CHUNK`; one array on PostgreSQL), or a row whose e-mail is not its own lower
         case: a legacy mixed-case row, read in one pass (:meth:`_legacy_emails`)
         however many chunks there are. Folding the column instead
         (``lower(email) IN (...)``) would scan the whole table for every chunk
@@ -240,7 +246,8 @@ class SQLAlchemyCustomerRepository:
         )
 
     def _emails_in(self, wanted: Sequence[str], *, folded_column: bool) -> set[str]:
-        """Those of ``wanted`` found with ``email IN (...)``, or ``lower(email) IN (...)``.
+        """Those of ``wanted`` found with ``email IN (...)``, or ``lower(email) IN (...)``
+        (``= ANY(:emails)`` on PostgreSQL).
 
         On MySQL the plain ``IN`` goes through the case-insensitive collation (a
         superset, narrowed here with ``str.lower``), so it is the folded look-up.
@@ -249,11 +256,18 @@ class SQLAlchemyCustomerRepository:
         probe: ColumnElement[Any] = column
         if folded_column and not is_mysql(self._dialect):
             probe = folded(self._dialect, column)
+        postgres = self._dialect.name == "postgresql"
+        size = EMAIL_ARRAY_CHUNK if postgres else EMAIL_CHUNK
         found: set[str] = set()
-        for start in range(0, len(wanted), EMAIL_CHUNK):
-            chunk = wanted[start : start + EMAIL_CHUNK]
+        for start in range(0, len(wanted), size):
+            chunk = wanted[start : start + size]
+            if postgres:
+                # One array parameter: a short statement the driver parses once, whatever the size.
+                condition = probe == any_(bindparam("emails", chunk, type_=ARRAY(String())))
+            else:
+                condition = probe.in_(chunk)
             with translating():
-                rows = self._conn.execute(select(column).where(probe.in_(chunk))).scalars()
+                rows = self._conn.execute(select(column).where(condition)).scalars()
                 found.update(str(value).lower() for value in rows)
         return found & set(wanted)
 
