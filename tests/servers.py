@@ -193,11 +193,12 @@ def start_mariadb() -> Server:
     try:
         _run(
             [install, "--no-defaults", f"--datadir={data}", *user, "--skip-test-db",
-             "--auth-root-authentication-method=normal"],
+             "--auth-root-authentication-method=normal", f"--tmpdir={workdir}"],
             "mariadb-install-db",
         )  # fmt: skip
         command = [
             daemon, "--no-defaults", f"--datadir={data}", f"--socket={socket}", *user,
+            f"--tmpdir={workdir}",
             "--skip-networking", f"--pid-file={workdir / 'mysqld.pid'}", f"--log-error={log}",
             "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=0",
             "--innodb-doublewrite=0", "--skip-log-bin", "--innodb-lock-wait-timeout=20",
