@@ -9,9 +9,9 @@ two statements:
 2. one ``UPDATE`` that writes every locked customer's totals.
 
 On PostgreSQL and SQLite ≥ 3.33 the UPDATE is an ``UPDATE ... FROM``: the
-group's orders aggregated by one ``GROUP BY customer_id`` (an index range scan)
-and left-joined to the group's customers, so a customer without orders gets 0,
-0 and NULL. Elsewhere each column is a correlated scalar subquery: the same
+group's orders aggregated by one ``GROUP BY customer_id`` (an index range scan),
+merged with the group's customers so that a customer without orders gets 0, 0
+and NULL (:func:`_joined_totals`). Elsewhere each column is a correlated scalar subquery: the same
 values, with three index look-ups per customer. That includes MySQL/MariaDB
 on purpose: InnoDB reads the other tables of a multi-table UPDATE with shared
 row locks even in READ COMMITTED, so ``UPDATE customers JOIN (... orders ...)``
@@ -45,7 +45,9 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    null,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Dialect
@@ -159,8 +161,8 @@ def _update(
     elif uses_joined_update(dialect):
         totals = _joined_totals(dialect, customers, orders, group)
         values = {
-            "lifetime_value": func.coalesce(totals.c.lifetime_value, literal(0)),
-            "total_orders": func.coalesce(totals.c.total_orders, literal(0)),
+            "lifetime_value": totals.c.lifetime_value,
+            "total_orders": totals.c.total_orders,
             "last_order_at": totals.c.last_order_at,
         }
         statement = update(customers).where(group(customers.c.id), customers.c.id == totals.c.id)
@@ -185,33 +187,42 @@ def _last_order_at(dialect: Dialect, last: ColumnElement[Any]) -> ColumnElement[
 def _joined_totals(dialect: Dialect, customers: Table, orders: OrderColumns, group: Group) -> Any:
     """``(id, lifetime_value, total_orders, last_order_at)`` of every customer in ``group``.
 
-    The orders of the group are aggregated by one ``GROUP BY customer_id`` (an
-    index range scan) and left-joined to the group's customers, so a customer
-    without orders has a row of NULLs.
+    The group's orders are aggregated by one ``GROUP BY customer_id`` (an index
+    range scan), and one row of (NULL, 0, NULL) per customer of the group is
+    appended (``UNION ALL``), so that a second ``GROUP BY`` over at most two rows
+    per customer also yields the customers without orders. A LEFT JOIN from the
+    group's customers would do the same, but the self-join it needs (the UPDATE's
+    customers to the group's customers, both restricted to the same ids) makes
+    PostgreSQL expect one row and pick a nested loop that re-aggregates the
+    orders per customer (or, without the restriction on one side, a scan of
+    the whole table per batch): a million customers took 2 minutes instead of 20 s.
     """
     amount, delivered, last = orders.aggregates()
     owner = orders.col("customer_id")
-    aggregated = (
+    rows = union_all(
         select(
-            owner.label("customer_id"),
+            owner.label("id"),
             amount.label("lifetime_value"),
             delivered.label("total_orders"),
-            _last_order_at(dialect, last).label("last_order_at"),
+            last.label("last_order_at"),
         )
         .where(group(owner))
-        .group_by(owner)
-        .subquery("order_totals")
-    )
-    member = customers.alias("member")
+        .group_by(owner),
+        select(
+            customers.c.id.label("id"),
+            null().label("lifetime_value"),
+            literal(0).label("total_orders"),
+            null().label("last_order_at"),
+        ).where(group(customers.c.id)),
+    ).subquery("group_rows")
     return (
         select(
-            member.c.id,
-            aggregated.c.lifetime_value,
-            aggregated.c.total_orders,
-            aggregated.c.last_order_at,
+            rows.c.id,
+            func.coalesce(func.max(rows.c.lifetime_value), literal(0)).label("lifetime_value"),
+            func.max(rows.c.total_orders).label("total_orders"),
+            _last_order_at(dialect, func.max(rows.c.last_order_at)).label("last_order_at"),
         )
-        .select_from(member.outerjoin(aggregated, aggregated.c.customer_id == member.c.id))
-        .where(group(member.c.id))
+        .group_by(rows.c.id)
         .subquery("new_totals")
     )
 
