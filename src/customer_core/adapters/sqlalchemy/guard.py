@@ -20,7 +20,14 @@ from sqlalchemy import CursorResult, String, Table, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 
-__all__ = ["MAX_ID", "check_lengths", "check_many_lengths", "inserted_id", "valid_id"]
+__all__ = [
+    "MAX_ID",
+    "check_column_lengths",
+    "check_lengths",
+    "check_many_lengths",
+    "inserted_id",
+    "valid_id",
+]
 
 MAX_ID = 2**63 - 1
 MYSQL_TEXT_BYTES = 65_535
@@ -91,6 +98,34 @@ def check_many_lengths(
             value = values.get(name)
             if isinstance(value, str) and len(value) > length:
                 check_lengths(dialect, table, values, prefix=f"{index}.")
+
+
+def check_column_lengths(
+    dialect: Dialect, table: Table, columns: Mapping[str, Sequence[Any]]
+) -> None:
+    """:func:`check_many_lengths` of rows given column by column (``columns[name][index]``).
+
+    Where every column is limited in characters, the longest value of each
+    column is found in one pass in C (``max(map(len, ...))``); only when one is
+    over its limit, or a column holds something other than text, do the rows go
+    through :func:`check_many_lengths`, which names the first bad row as it does
+    for rows given one by one.
+    """
+    limits = _character_limits(table, columns)
+    if limits is not None:
+        try:
+            within = all(
+                max(map(len, filter(None, columns[name])), default=0) <= length
+                for name, length in limits
+            )
+        except TypeError:  # something without a len(): let the row check judge it
+            within = False
+        if within:
+            return
+    names = list(columns)
+    count = len(columns[names[0]]) if names else 0
+    rows = [{name: columns[name][index] for name in names} for index in range(count)]
+    check_many_lengths(dialect, table, rows)
 
 
 def _character_limits(table: Table, names: Mapping[str, object]) -> list[tuple[str, int]] | None:
