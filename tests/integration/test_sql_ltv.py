@@ -8,8 +8,9 @@ correlated subqueries elsewhere (:mod:`customer_core.adapters.sqlalchemy.ltv`).
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import engine_from_url, ltv
 from customer_core.events import OrderEvent, OrderPlaced, OrderStatusChanged
-from customer_core.model import Customer
+from customer_core.model import Customer, money
 from customer_core.testing import FrozenClock
 from customer_core.testing.sql import HostTables, SQLOrderRecorder
 
@@ -152,6 +153,67 @@ def test_an_open_order_transaction_blocks_no_recalculation(shop: Shop, backend: 
         worker.join(timeout=60)
     assert not failures, failures
     assert done_while_open, "the recalculation waited for the host's order transaction"
+
+
+def _run_threads(work: Callable[[int], None], count: int) -> None:
+    """Run ``work(i)`` in ``count`` threads started together; re-raise the first failure."""
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def target(index: int) -> None:
+        try:
+            barrier.wait()
+            work(index)
+        except BaseException as error:  # re-raised in the test's thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if failures:
+        raise failures[0]
+
+
+def test_racing_batches_neither_deadlock_nor_leave_stale_totals(shop: Shop) -> None:
+    """Overlapping handle_many batches, handle, recalculate_all and order changes end true.
+
+    Every group locks its customers in id order, so the batches never deadlock
+    each other, and each reads the orders after its locks: no final recalculation.
+    """
+    core, orders, engine, _ = shop
+    ids = _customers_with_orders(core, orders, 6)
+    with engine.connect() as connection:
+        owners = dict(connection.execute(sa.text("select id, customer_id from orders")).all())
+
+    def work(index: int) -> None:
+        rnd = random.Random(index)
+        for _ in range(15):
+            if index == 0:
+                core.ltv.recalculate_all(batch_size=4)
+                continue
+            changed = rnd.sample(sorted(owners), 3)
+            for order_id in changed:
+                orders.set_status(order_id, rnd.choice(["delivered", "cancelled", "pending"]))
+            events = [OrderStatusChanged(customer_id=owners[o], order_id=o) for o in changed]
+            others = [OrderPlaced(customer_id=i, order_id=0) for i in rnd.sample(ids, 3)]
+            if index % 2:
+                core.handle_many(events + others)
+            else:
+                for event in events:
+                    core.handle(event)
+
+    _run_threads(work, 5)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("select customer_id, status, total_amount from orders"))
+        truth: dict[int, tuple[Decimal, int]] = {i: (Decimal("0.00"), 0) for i in ids}
+        for customer_id, status, amount in rows:
+            if status == "delivered":
+                value, count = truth[customer_id]
+                truth[customer_id] = (money(value + money(amount)), count + 1)
+    stored = {i: core.customers.get(i) for i in ids}
+    assert {i: (c.lifetime_value, c.total_orders) for i, c in stored.items()} == truth
 
 
 @pytest.mark.parametrize(
