@@ -27,4 +27,6 @@ def as_utc(moment: datetime) -> datetime:
 
 def stored_time(moment: datetime) -> datetime:
     """``moment`` as every storage keeps it: UTC, truncated to whole seconds."""
+    if moment.tzinfo is UTC and not moment.microsecond:
+        return moment  # already stored form: a bulk import meets it once per record
     return as_utc(moment).replace(microsecond=0)

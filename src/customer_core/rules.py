@@ -194,20 +194,7 @@ def plain_email(text: str) -> str | None:
     >>> plain_email("ada@printer.local") is None  # special-use: email_validator rejects it
     True
     """
-    if len(text) > MAX_EMAIL or _PLAIN_EMAIL.fullmatch(text) is None:
-        return None
-    at = text.index("@")
-    if at > MAX_LOCAL_PART:
-        return None
-    lowered = text.lower()
-    domain = lowered[at + 1 :]
-    skip_test = email_validator.TEST_ENVIRONMENT
-    for name in email_validator.SPECIAL_USE_DOMAIN_NAMES:
-        if name == "test" and skip_test:
-            continue
-        if domain == name or domain.endswith("." + name):
-            return None
-    return lowered
+    return plain_email_check()(text)
 
 
 def plain_email_check() -> Callable[[str], str | None]:
