@@ -19,8 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from customer_core import CustomerCore, DuplicateEmail
-from customer_core.adapters.sqlalchemy import customers as sql_customers
-from customer_core.adapters.sqlalchemy import engine_from_url
+from customer_core.adapters.sqlalchemy import bulk_insert, dialects, engine_from_url
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock
 
@@ -154,8 +153,8 @@ def test_sqlite_multi_row_statements_store_every_row_in_order(
 ) -> None:
     """However the rows are split into statements, all are stored, ids in the records' order."""
     core, engine = store
-    monkeypatch.setattr(sql_customers, "_sqlite_rows_per_statement", lambda *_: per_statement)
-    monkeypatch.setattr(sql_customers, "MIN_ROWS_PER_STATEMENT", minimum)
+    monkeypatch.setattr(bulk_insert, "_sqlite_rows_per_statement", lambda *_: per_statement)
+    monkeypatch.setattr(bulk_insert, "MIN_ROWS_PER_STATEMENT", minimum)
     customers = [
         _customer(f"n{n}@example.com", name=f"N{n}", is_blocked=n % 3 == 0) for n in range(50)
     ]
@@ -180,7 +179,7 @@ def test_sqlite_variable_limit_is_read_from_the_connection(
     with engine.connect() as connection:
         driver: Any = connection.connection.driver_connection
         limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        assert sql_customers._sqlite_rows_per_statement(connection, 5) == limit // 5
+        assert bulk_insert._sqlite_rows_per_statement(connection, 5) == limit // 5
 
 
 ODD_NAMES = (
@@ -223,10 +222,10 @@ def _odd_customers(prefix: str, times: tuple[datetime, ...]) -> list[NewCustomer
 
 
 #: How to turn each bulk path off: the JSON insert (PostgreSQL), then plain SQL.
-PATHS = {
-    "default": {},
-    "executemany": {"_JSON_TYPES": {}},
-    "sqlalchemy": {"_JSON_TYPES": {}, "_PLACEHOLDERS": {}},
+PATHS: dict[str, list[tuple[object, str, object]]] = {
+    "default": [],
+    "executemany": [(bulk_insert, "_JSON_TYPES", {})],
+    "sqlalchemy": [(bulk_insert, "_JSON_TYPES", {}), (dialects, "_PLACEHOLDERS", {})],
 }
 
 
@@ -243,8 +242,8 @@ def test_every_insert_path_stores_the_same_rows(
     times = MYSQL_TIMES if backend == "mariadb" else ODD_TIMES
     _add(core, _odd_customers("default", times))
     with monkeypatch.context() as patch:
-        for name, value in PATHS[path].items():
-            patch.setattr(sql_customers, name, value)
+        for module, name, value in PATHS[path]:
+            patch.setattr(module, name, value)
         _add(core, _odd_customers("other", times))
     rows = _rows(engine, backend)
     for n in range(len(ODD_NAMES)):

@@ -11,18 +11,40 @@ adapter and the services use), on every dialect:
   value under ``utf8mb4_bin`` makes the comparison exact (code points);
 - PostgreSQL's ``lower()`` follows the database's ctype (``C.UTF-8`` or a
   real locale folds Unicode).
+
+Plain SQL sent past SQLAlchemy's compiler spells its parameters the driver's
+way (:func:`driver_placeholder`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, LargeBinary, and_, cast, func, literal_column, or_
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    LargeBinary,
+    and_,
+    cast,
+    func,
+    literal_column,
+    or_,
+)
 from sqlalchemy.engine import Dialect
 
-__all__ = ["email_equals", "escape_like", "folded", "is_mysql", "matches_text"]
+__all__ = [
+    "driver_placeholder",
+    "email_equals",
+    "escape_like",
+    "folded",
+    "is_mysql",
+    "matches_text",
+]
 
 LIKE_ESCAPE = "\\"
+#: A driver's positional placeholder, by DB-API paramstyle (psycopg, PyMySQL and
+#: mysqlclient declare ``pyformat`` or ``format`` and take ``%s`` with tuples).
+_PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 #: True when SQLite's ``LIKE`` does not fold ASCII case (``PRAGMA case_sensitive_like``).
 _CASE_SENSITIVE_LIKE: ColumnElement[bool] = literal_column("'A'").not_like(literal_column("'a'"))
@@ -31,6 +53,15 @@ _CASE_SENSITIVE_LIKE: ColumnElement[bool] = literal_column("'A'").not_like(liter
 def is_mysql(dialect: Dialect) -> bool:
     """MySQL or MariaDB (SQLAlchemy names MariaDB ``mysql`` through ``mysql+pymysql``)."""
     return dialect.name in ("mysql", "mariadb")
+
+
+def driver_placeholder(connection: Connection) -> str | None:
+    """The driver's positional placeholder for SQL sent through ``exec_driver_sql``; None
+    when such SQL would be wrong: a paramstyle not in :data:`_PLACEHOLDERS`, or a
+    ``schema_translate_map``, which only SQLAlchemy's compiler applies."""
+    if connection.get_execution_options().get("schema_translate_map"):
+        return None
+    return _PLACEHOLDERS.get(connection.dialect.paramstyle)
 
 
 def folded(dialect: Dialect, column: ColumnElement[Any]) -> ColumnElement[Any]:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from threading import Lock
 
 from customer_core.adapters.sqlalchemy.addresses import SQLAlchemyAddressRepository
 from customer_core.adapters.sqlalchemy.customers import SQLAlchemyCustomerRepository
 from customer_core.adapters.sqlalchemy.engine import prepare_engine
 from customer_core.adapters.sqlalchemy.errors import translate, translating
-from customer_core.adapters.sqlalchemy.ltv import recalculate_ids
 from customer_core.adapters.sqlalchemy.notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy.orders import (
     NoOrderLedger,
@@ -27,16 +25,6 @@ from sqlalchemy import Connection, Engine, MetaData, exc, inspect
 __all__ = ["SQLAlchemyStorage", "SQLAlchemyTransaction"]
 
 
-class _CustomerRepository(SQLAlchemyCustomerRepository):
-    """The customer repository of a transaction: :class:`SQLAlchemyCustomerRepository` with
-    the set-based recalculation of a list of customers."""
-
-    def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
-        """Lock the customers among ``ids`` and recompute them in one UPDATE (:mod:`.ltv`)."""
-        with translating():
-            return recalculate_ids(self._conn, self._c, self._orders, ids, updated_at)
-
-
 class SQLAlchemyTransaction:
     """The repositories of one unit of work, all on the same connection."""
 
@@ -49,7 +37,7 @@ class SQLAlchemyTransaction:
     ) -> None:
         columns = None if orders is None else OrderColumns.of(orders)
         self.connection = connection
-        self.customers = _CustomerRepository(connection, tables, columns)
+        self.customers = SQLAlchemyCustomerRepository(connection, tables, columns)
         self.addresses = SQLAlchemyAddressRepository(connection, tables.addresses)
         self.notes = SQLAlchemyNoteRepository(connection, tables.notes, users_table)
         self.orders: OrderLedger = (
