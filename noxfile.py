@@ -63,6 +63,9 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The full benchmark suite (minutes; not part of CI)."""
+    """The full benchmark suite, about 8 minutes (not part of CI; the smoke scale is a test).
+
+    Arguments after ``--`` replace the default ``--scale full``.
+    """
     session.install("-e", ALL_EXTRAS, *TEST)
-    session.run("python", "-m", "benchmarks", *session.posargs)
+    session.run("python", "-m", "benchmarks", *(session.posargs or ["--scale", "full"]))
