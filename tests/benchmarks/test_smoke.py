@@ -58,7 +58,8 @@ def test_sql_workloads_run_on_sqlite(tmp_path: Path) -> None:
     for workload in ("ltv", "events", "search", "import"):
         assert f"{workload}/sqlite:" in out
     text = table.read_text()
-    assert "| ltv | sqlite | library / one UPDATE (b) |" in text
+    assert "| ltv | sqlite | library / one UPDATE (b), batches of 1,000 (the default) |" in text
+    assert "| ltv | sqlite | library / one UPDATE (b), batches of 10,000 |" in text
     assert "statements per handle" in text
 
 
