@@ -292,3 +292,28 @@ def test_existing_emails_finds_odd_spellings(
     with core.storage.transaction() as tx:
         found = tx.customers.existing_emails([*ODD_EMAILS, "absent@example.com"])
     assert found == set(ODD_EMAILS[::2])
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [pytest.param("mariadb", marks=[pytest.mark.mariadb, pytest.mark.sql])],
+    indirect=True,
+)
+def test_mariadb_gets_one_multi_row_insert_not_one_per_row(
+    store: tuple[CustomerCore, sa.Engine], backend: str
+) -> None:
+    """PyMySQL folds an executemany into one multi-row INSERT only when its VALUES
+    group is placeholders alone; a constant written into it would cost a round trip a row."""
+    core, engine = store
+
+    def inserts() -> int:
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql("show global status like 'Com_insert'").one()
+            return int(row[1])
+
+    before = inserts()
+    core.customers.import_many(
+        [{"name": f"N{i}", "email": f"n{i}@example.com", "password_hash": HASH} for i in range(300)]
+    )
+    assert inserts() - before == 1
+    assert core.customers.search().total == 300

@@ -179,6 +179,10 @@ def _driver_insert(
     if marker is None:
         return False
     literals = _literals(bound)
+    if connection.dialect.name == "mysql":
+        # PyMySQL's executemany sends one multi-row INSERT only when the VALUES group
+        # is nothing but placeholders; with a literal in it, it sends one per row.
+        literals = [None] * len(literals)
     row = f"({', '.join(marker if text is None else text for text in literals)})"
     varying = [
         _every_row(column, count)
