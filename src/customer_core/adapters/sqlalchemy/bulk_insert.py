@@ -45,6 +45,7 @@ from typing import Any
 import attrs
 
 from customer_core.adapters.sqlalchemy.dialects import driver_placeholder
+from customer_core.adapters.sqlalchemy.guard import MAX_ID
 from customer_core.adapters.sqlalchemy.types import (
     Money,
     Timestamp,
@@ -78,12 +79,8 @@ _JSON_TYPES: dict[type, tuple[str | None, type]] = {
 _PLAIN_TEXT = re.compile(r"[A-Za-z0-9 .:+-]*")
 #: A number written the same way in every SQL dialect (no exponent).
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-#: Integers that are a 64-bit integer in every database (SQLite makes larger ones REAL).
-_MAX_INTEGER = 2**63 - 1
 #: Floats written as a literal: whole, non-negative and exactly representable.
 _MAX_FLOAT = 2.0**52
-_TZINFO = operator.attrgetter("tzinfo")
-_MICROSECOND = operator.attrgetter("microsecond")
 
 
 @attrs.frozen
@@ -151,7 +148,7 @@ def _sql_literal(value: object) -> str | None:
     if value is None:
         return "NULL"
     if type(value) is int:
-        return str(value) if -_MAX_INTEGER <= value <= _MAX_INTEGER else None
+        return str(value) if -MAX_ID <= value <= MAX_ID else None
     if type(value) is Decimal:
         text = str(value)
         return text if _PLAIN_NUMBER.fullmatch(text) else None
@@ -285,14 +282,14 @@ def _json_column(column_type: object, values: list[Any]) -> tuple[list[Any], str
         return values, sql_type
     if kinds != {kind}:
         return None
-    if kind is int and (min(present) < -_MAX_INTEGER or max(present) > _MAX_INTEGER):
+    if kind is int and (min(present) < -MAX_ID or max(present) > MAX_ID):
         return None
     if kind is Decimal:
         if not all(value.is_finite() for value in present):
             return None
         return [value if value is None else str(value) for value in values], sql_type
     if kind is datetime:
-        if set(map(_TZINFO, present)) != {None} or any(map(_MICROSECOND, present)):
+        if {value.tzinfo for value in present} != {None} or any(v.microsecond for v in present):
             return None
         texts = iter(laravel_texts(present))
         return [value if value is None else next(texts) for value in values], sql_type

@@ -108,6 +108,11 @@ def matches_text(dialect: Dialect, column: ColumnElement[Any], text: str) -> Col
     return folded(dialect, column).like(pattern, escape=LIKE_ESCAPE)
 
 
+def sqlite_not_ascii(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQLite: true for a value that is not pure ASCII (its bytes outnumber its characters)."""
+    return func.length(cast(column, LargeBinary)) != func.length(column)
+
+
 def _sqlite_matches_text(column: ColumnElement[Any], pattern: str) -> ColumnElement[bool]:
     """``cc_lower(column) LIKE :p``, calling the Python ``cc_lower`` only for non-ASCII rows.
 
@@ -134,7 +139,7 @@ def _sqlite_matches_text(column: ColumnElement[Any], pattern: str) -> ColumnElem
       constant ``'A' NOT LIKE 'a'`` (evaluated once per statement, not per row)
       is then true and sends every row through ``cc_lower``, as before.
     """
-    not_ascii = func.length(cast(column, LargeBinary)) != func.length(column)
+    not_ascii = sqlite_not_ascii(column)
     return or_(
         column.like(pattern, escape=LIKE_ESCAPE),
         and_(

@@ -30,11 +30,15 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from customer_core.adapters.sqlalchemy.dialects import driver_placeholder, folded, is_mysql
+from customer_core.adapters.sqlalchemy.dialects import (
+    driver_placeholder,
+    folded,
+    is_mysql,
+    sqlite_not_ascii,
+)
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    LargeBinary,
     String,
     Table,
     any_,
@@ -140,8 +144,7 @@ def _legacy_emails(connection: Connection, customers: Table, wanted: set[str]) -
     """
     column = customers.c.email
     if connection.dialect.name == "sqlite":
-        not_ascii = func.length(cast(column, LargeBinary)) != func.length(column)
-        query = select(column).where(or_(column != func.lower(column), not_ascii))
+        query = select(column).where(or_(column != func.lower(column), sqlite_not_ascii(column)))
         rows = connection.execute(query).scalars()
         return {
             lowered
