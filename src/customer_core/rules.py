@@ -194,7 +194,15 @@ def plain_email(text: str) -> str | None:
     >>> plain_email("ada@printer.local") is None  # special-use: email_validator rejects it
     True
     """
-    return plain_email_check()(text)
+    settings = (email_validator.TEST_ENVIRONMENT, tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES))
+    if _plain_email_checker[0] != settings:
+        # Built again only when email_validator's settings change (a test may switch them).
+        _plain_email_checker[:] = [settings, plain_email_check()]
+    check: Callable[[str], str | None] = _plain_email_checker[1]
+    return check(text)
+
+
+_plain_email_checker: list[Any] = [None, None]
 
 
 def plain_email_check() -> Callable[[str], str | None]:

@@ -119,16 +119,8 @@ def _quick_record(region: str | None, now: datetime) -> Callable[[object], NewCu
     microseconds. It takes only a plain ``dict`` with known keys and every
     required one (a record the general path refuses before any rule runs goes
     there), and the first rule that refuses a value ends the pass with None.
-    E-mails try :func:`rules.plain_email_check` first, made once for the batch.
     """
-    plain_email = rules.plain_email_check()
     known, complete = FIELDS.issuperset, REQUIRED_FIELDS.issubset
-
-    def email(value: object) -> str:
-        # A plain address is printable ASCII of at most 254 characters, so the
-        # cleaning and length check of rules.email leave it as it is.
-        plain = plain_email(value.strip()) if type(value) is str else None
-        return rules.email(value) if plain is None else plain
 
     def quick(record: object) -> NewCustomer | None:
         if type(record) is not dict or not known(record) or not complete(record):
@@ -137,7 +129,7 @@ def _quick_record(region: str | None, now: datetime) -> Callable[[object], NewCu
         try:
             return NewCustomer(
                 name=rules.name(record["name"]),
-                email=email(record["email"]),
+                email=rules.email(record["email"]),
                 password_hash=rules.password_hash(record["password_hash"]),
                 phone=rules.phone(record.get("phone"), region),
                 avatar=rules.avatar(record.get("avatar")),
