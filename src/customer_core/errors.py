@@ -18,6 +18,7 @@ __all__ = [
     "InvalidCredentials",
     "NotFound",
     "NoteNotFound",
+    "StorageConflict",
     "StorageError",
     "StorageUnavailable",
     "ValidationError",
@@ -106,3 +107,8 @@ class StorageError(CustomerCoreError):
 
 class StorageUnavailable(StorageError):
     """The storage could not be reached (connection refused or lost); retrying may help."""
+
+
+class StorageConflict(StorageError):
+    """A transient conflict with another transaction (a deadlock or a lock wait that timed
+    out); the call changed nothing, and retrying it is safe."""

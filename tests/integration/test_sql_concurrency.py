@@ -6,21 +6,27 @@
 - Racing lifetime-value recalculations (event handlers and ``recalculate_all``)
   while order statuses change end with every customer's totals equal to the
   truth, with no final recalculation: no handler ever writes stale totals.
+- ``handle_many`` and a host transaction inserting orders (whose foreign key
+  locks the customer rows) neither deadlock nor fail: on PostgreSQL the
+  library's ``FOR NO KEY UPDATE`` does not conflict with the key-share lock; on
+  MariaDB the deadlock InnoDB detects is a ``StorageConflict`` and the chunk runs again.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from laravel_ddl import build_laravel_database
 
 from customer_core import AddressNotFound, Argon2Hasher, CustomerCore
-from customer_core.adapters.sqlalchemy import engine_from_url
-from customer_core.events import OrderStatusChanged
+from customer_core.adapters.sqlalchemy import OrdersTable, engine_from_url
+from customer_core.events import OrderPlaced, OrderStatusChanged
 from customer_core.model import money
 from customer_core.testing import FrozenClock
 from customer_core.testing.sql import HostTables, SQLOrderRecorder
@@ -140,3 +146,80 @@ def test_racing_recalculations_never_leave_stale_totals(
     for customer_id in customers:
         customer = core.customers.get(customer_id)
         assert (customer.lifetime_value, customer.total_orders) == _truth(engine, customer_id)
+
+
+def _lock_waits(engine: sa.Engine) -> int:
+    """How many InnoDB transactions are waiting for a row lock."""
+    with engine.connect() as c:
+        query = "select count(*) from information_schema.innodb_trx where trx_state = 'LOCK WAIT'"
+        return int(c.exec_driver_sql(query).scalar_one())
+
+
+def _totals(core: CustomerCore, customer_id: int) -> tuple[Decimal, int]:
+    customer = core.customers.get(customer_id)
+    return customer.lifetime_value, customer.total_orders
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"], indirect=True)
+def test_handle_many_survives_a_host_inserting_orders(
+    fresh_database_url: str, backend: str
+) -> None:
+    """The host inserts orders for customers 2 then 1 in one transaction while handle_many([1, 2])
+    runs: with ``orders.customer_id`` a foreign key (Laravel's), that deadlocked.
+
+    PostgreSQL: handle_many never waits for the host. MariaDB: it locks 1, waits for 2
+    (the host's shared FK lock), and the host's insert for 1 closes a cycle; InnoDB
+    rolls back the library's chunk, which runs again after the host commits.
+    """
+    engine = engine_from_url(fresh_database_url, pool_size=4)
+    host_engine = sa.create_engine(fresh_database_url)  # the host's own engine and settings
+    try:
+        build_laravel_database(engine, backend)
+        core = CustomerCore.from_engine(
+            engine, orders=OrdersTable("orders"), clock=FrozenClock(), password_hasher=CHEAP
+        )
+        first, second = (
+            core.customers.register(name=n, email=f"{n}@example.com", password="p" * 12).id
+            for n in ("one", "two")
+        )
+        insert_order = sa.text(
+            "insert into orders (customer_id, status, total_amount) values (:c, 'delivered', :a)"
+        )
+        events = [OrderPlaced(customer_id=i, order_id=1) for i in (first, second)]
+        handled: list[int] = []
+        failures: list[BaseException] = []
+
+        def handle_many() -> None:
+            try:
+                handled.append(core.handle_many(events))
+            except BaseException as error:  # re-raised in the test's thread
+                failures.append(error)
+
+        worker = threading.Thread(target=handle_many)
+        with host_engine.connect() as host, host.begin():
+            host.execute(insert_order, {"c": second, "a": "10.00"})
+            worker.start()
+            if backend == "postgres":
+                worker.join(timeout=10)
+                assert handled == [2], "handle_many waited for the host's order transaction"
+            else:
+                deadline = time.monotonic() + 10
+                while _lock_waits(host_engine) == 0 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert _lock_waits(host_engine) == 1, "handle_many did not wait for customer 2"
+            host.execute(insert_order, {"c": first, "a": "5.00"})  # must not deadlock
+        worker.join(timeout=60)
+        assert not failures, failures
+        assert handled == [2]
+        if backend == "postgres":  # ran before the host committed: saw none of its orders
+            expected = {first: (Decimal("0.00"), 0), second: (Decimal("0.00"), 0)}
+        else:  # the retried chunk ran after the host committed
+            expected = {first: (Decimal("5.00"), 1), second: (Decimal("10.00"), 1)}
+        assert {i: _totals(core, i) for i in (first, second)} == expected
+        # The host's events after its commit bring every total up to date.
+        assert core.handle_many(events) == 2
+        assert _totals(core, first) == (Decimal("5.00"), 1)
+        assert _totals(core, second) == (Decimal("10.00"), 1)
+    finally:
+        host_engine.dispose()
+        engine.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,16 +15,16 @@ from laravel_ddl import build_laravel_database
 
 from customer_core import CustomerCore, DuplicateEmail, StorageError, ValidationError
 from customer_core.adapters.sqlalchemy import OrdersTable, SQLAlchemyStorage, engine_from_url
-from customer_core.errors import StorageUnavailable
+from customer_core.errors import StorageConflict, StorageUnavailable
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
 
-def _new(email: str, name: str = "Ada") -> NewCustomer:
+def _new(email: str, name: str = "Ada", password_hash: str = "$argon2id$x") -> NewCustomer:
     return NewCustomer(
-        name=name, email=email, password_hash="$argon2id$x", phone=None, avatar=None,
+        name=name, email=email, password_hash=password_hash, phone=None, avatar=None,
         is_blocked=False, created_at=NOW, updated_at=NOW,
     )  # fmt: skip
 
@@ -171,3 +174,90 @@ def test_sqlite_connections_enforce_foreign_keys(tmp_path: Path) -> None:
             assert c.exec_driver_sql("select cc_lower('ÄÖÜ')").scalar_one() == "äöü"
     finally:
         engine.dispose()
+
+
+SECRET_HASH = "$2y$12$" + "SECRETHASH" * 5 + "abc"
+#: A host's schema change every insert of the library breaks: a NOT NULL column without a
+#: default (PostgreSQL's error then lists the failing row, hash included, in its DETAIL).
+#: SQLite cannot add one; a trigger refuses the insert there.
+BREAK_INSERTS = {
+    "sqlite": "create trigger no_insert before insert on customers"
+    " begin select raise(abort, 'refused'); end",
+    "postgres": "alter table customers add column tenant_id integer not null",
+    "mariadb": "alter table customers add column tenant_id integer not null",
+}
+
+
+def test_a_failing_insert_shows_no_hash_in_its_traceback(
+    fresh_database_url: str, backend: str
+) -> None:
+    """The whole formatted traceback of a failed insert, chained causes included, holds no
+    password hash: not even on a host's engine without ``hide_parameters`` (``from_engine``)."""
+    host_engine = sa.create_engine(fresh_database_url)  # SQLAlchemy's defaults, not the library's
+    try:
+        storage = SQLAlchemyStorage(host_engine)
+        storage.create_schema()
+        with host_engine.begin() as c:
+            c.exec_driver_sql(BREAK_INSERTS[backend])
+        core = CustomerCore.from_engine(host_engine)
+
+        def one_insert() -> None:
+            with storage.transaction() as tx:
+                tx.customers.add(_new("ada@example.com", password_hash=SECRET_HASH))
+
+        def bulk_insert() -> None:
+            core.customers.import_many(
+                [{"name": "Bo", "email": "bo@example.com", "password_hash": SECRET_HASH}]
+            )
+
+        for insert in (one_insert, bulk_insert):
+            with pytest.raises(StorageError) as raised:
+                insert()
+            text = "".join(traceback.format_exception(raised.value))
+            assert "SECRETHASH" not in text, text
+            assert raised.value.__cause__ is not None  # the driver's error is still named
+            assert type(raised.value.__cause__).__name__ == "DriverError"
+    finally:
+        host_engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mariadb"], indirect=True)
+def test_a_deadlock_is_storage_conflict(
+    storage: SQLAlchemyStorage, fresh_database_url: str, backend: str
+) -> None:
+    """A transaction of the library that loses a deadlock raises StorageConflict.
+
+    The other side updates a row (so that InnoDB, which rolls back the transaction
+    that changed fewer rows, and PostgreSQL, where the first waiter finds the cycle,
+    both pick the library's).
+    """
+    with storage.transaction() as tx:
+        first = tx.customers.add(_new("one@example.com")).id
+        second = tx.customers.add(_new("two@example.com")).id
+    other_engine = sa.create_engine(fresh_database_url)
+    touch = sa.text("update customers set name = 'Other' where id = :id")
+    failures: list[BaseException] = []
+    waiting = threading.Event()
+
+    def library() -> None:
+        try:
+            with storage.transaction() as tx:
+                tx.customers.lock(first)
+                waiting.set()
+                tx.customers.lock(second)  # held by the other transaction
+        except BaseException as error:  # checked in the test's thread
+            failures.append(error)
+
+    worker = threading.Thread(target=library)
+    try:
+        with other_engine.connect() as other, other.begin():
+            other.execute(touch, {"id": second})
+            worker.start()
+            assert waiting.wait(timeout=10)
+            time.sleep(0.3)  # the library is waiting for the second row
+            other.execute(touch, {"id": first})  # closes the cycle
+        worker.join(timeout=30)
+    finally:
+        other_engine.dispose()
+    assert len(failures) == 1, failures
+    assert isinstance(failures[0], StorageConflict), failures

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
-from customer_core import Argon2Hasher, CustomerCore, ValidationError
+from customer_core import Argon2Hasher, CustomerCore, StorageConflict, ValidationError
 from customer_core.adapters.memory import InMemoryOrderLedger
+from customer_core.adapters.memory.repositories import InMemoryCustomerRepository
 from customer_core.events import OrderEventHandler, OrderPlaced, OrderStatusChanged
 from customer_core.serialization import event_to_dict
 from customer_core.testing import FrozenClock
@@ -63,3 +65,44 @@ def test_something_that_is_no_event_is_refused(core: CustomerCore) -> None:
     with pytest.raises(ValidationError) as caught:
         OrderEventHandler(core)(42)  # type: ignore[arg-type]
     assert "event" in caught.value.errors
+
+
+def _conflicting(monkeypatch: pytest.MonkeyPatch, conflicts: int) -> list[int]:
+    """Make the first ``conflicts`` chunks lose a deadlock; returns the attempts' sizes."""
+    attempts: list[int] = []
+    real = InMemoryCustomerRepository.recalculate_ids
+
+    def recalculate_ids(self: InMemoryCustomerRepository, ids: list[int], at: datetime) -> object:
+        attempts.append(len(ids))
+        result = real(self, ids, at)
+        if len(attempts) <= conflicts:
+            raise StorageConflict("storage conflict: deadlock")  # after writing: rolled back
+        return result
+
+    monkeypatch.setattr(InMemoryCustomerRepository, "recalculate_ids", recalculate_ids)
+    return attempts
+
+
+def test_a_chunk_that_loses_a_deadlock_runs_again(
+    core: CustomerCore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """recalculate_many (so handle_many) retries a chunk on StorageConflict: it is safe."""
+    ada = core.customers.register(name="Ada", email="ada@example.com", password="x" * 8)
+    ledger(core).record(order_id=1, customer_id=ada.id, total_amount="9.99", status="delivered")
+    attempts = _conflicting(monkeypatch, conflicts=3)
+    assert core.handle_many([OrderPlaced(customer_id=ada.id, order_id=1)]) == 1
+    assert attempts == [1, 1, 1, 1]
+    assert core.customers.get(ada.id).lifetime_value == Decimal("9.99")
+
+
+def test_a_chunk_that_keeps_losing_raises_storage_conflict(
+    core: CustomerCore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After 4 attempts the conflict reaches the caller, and the chunk wrote nothing."""
+    ada = core.customers.register(name="Ada", email="ada@example.com", password="x" * 8)
+    ledger(core).record(order_id=1, customer_id=ada.id, total_amount="9.99", status="delivered")
+    attempts = _conflicting(monkeypatch, conflicts=4)
+    with pytest.raises(StorageConflict):
+        core.ltv.recalculate_many([ada.id])
+    assert len(attempts) == 4
+    assert core.customers.get(ada.id).lifetime_value == Decimal("0.00")

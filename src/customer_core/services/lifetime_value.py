@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from customer_core import rules
-from customer_core.errors import ValidationError
+from customer_core.errors import StorageConflict, ValidationError
 from customer_core.model import Customer
 from customer_core.rules import Fields
 from customer_core.services.context import Context, customer_id_of, locked_customer
@@ -30,6 +30,10 @@ MAX_BATCH = 100_000
 
 #: Customers per transaction of :meth:`LifetimeValue.recalculate_many`.
 MANY_CHUNK = 1000
+
+#: How many times :meth:`LifetimeValue.recalculate_many` runs a chunk that keeps losing
+#: a deadlock (``StorageConflict``) before it gives up and raises it.
+CHUNK_ATTEMPTS = 4
 
 
 class LifetimeValue:
@@ -56,7 +60,11 @@ class LifetimeValue:
         1 000, one transaction per chunk: each chunk locks its customers, then
         recomputes them all in one statement where the storage allows (two
         statements per chunk on SQL). A failing chunk is rolled back; the chunks
-        before it stay done, like ``recalculate_all``'s batches.
+        before it stay done, like ``recalculate_all``'s batches. A chunk that
+        loses a deadlock to another transaction (``StorageConflict``: on
+        MySQL/MariaDB, a host's transaction inserting orders for customers of the
+        chunk) is run again, up to 4 times in all: it recomputes from the orders
+        as they are then, so a retry is always safe.
         """
         if isinstance(customer_ids, str | bytes) or not isinstance(customer_ids, Iterable):
             raise ValidationError.single("customer_ids", "must be a collection of integers")
@@ -69,10 +77,20 @@ class LifetimeValue:
         wanted = sorted({i for i in checked if i is not None})
         done = 0
         for start in range(0, len(wanted), MANY_CHUNK):
-            with self._context.storage.transaction() as tx:
-                chunk = wanted[start : start + MANY_CHUNK]
-                done += len(tx.customers.recalculate_ids(chunk, self._context.now()))
+            done += self._recalculate_chunk(wanted[start : start + MANY_CHUNK])
         return done
+
+    def _recalculate_chunk(self, chunk: list[int]) -> int:
+        """One transaction of ``recalculate_many``, run again after a ``StorageConflict``."""
+        attempt = 1
+        while True:
+            try:
+                with self._context.storage.transaction() as tx:
+                    return len(tx.customers.recalculate_ids(chunk, self._context.now()))
+            except StorageConflict:
+                if attempt == CHUNK_ATTEMPTS:
+                    raise
+                attempt += 1
 
     def recalculate_all(
         self,

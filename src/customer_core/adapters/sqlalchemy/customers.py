@@ -13,7 +13,11 @@ from typing import Any
 
 from customer_core.adapters.sqlalchemy import bulk_insert, email_probe, ltv
 from customer_core.adapters.sqlalchemy.dialects import email_equals
-from customer_core.adapters.sqlalchemy.errors import is_unique_violation, translating
+from customer_core.adapters.sqlalchemy.errors import (
+    driver_cause,
+    is_unique_violation,
+    translating,
+)
 from customer_core.adapters.sqlalchemy.guard import (
     check_column_lengths,
     check_lengths,
@@ -39,7 +43,7 @@ def _unique_email(email: str) -> Iterator[None]:
         yield
     except exc.DBAPIError as error:
         if is_unique_violation(error):
-            raise DuplicateEmail(email) from error
+            raise DuplicateEmail(email) from driver_cause(error)
         raise
 
 
@@ -88,8 +92,14 @@ class SQLAlchemyCustomerRepository:
         was granted: a recalculation waiting here sees every order change
         committed by the transaction it waited for. SQLite has no row locks;
         there every transaction starts with ``BEGIN IMMEDIATE`` instead.
+
+        On PostgreSQL the lock is ``FOR NO KEY UPDATE`` (MySQL/MariaDB: ``FOR
+        UPDATE``): it still excludes every other library lock of the row, but not
+        the key-share lock a host's order insert takes through its foreign key, so
+        a host transaction writing orders neither waits for it nor deadlocks
+        with it (:mod:`.ltv`). A ``delete`` after it takes the full lock then.
         """
-        return self._one(self._select_id(customer_id).with_for_update())
+        return self._one(self._select_id(customer_id).with_for_update(key_share=True))
 
     def find_by_email(self, email: str) -> Customer | None:
         """The customer whose e-mail, lower-cased, equals ``email``."""

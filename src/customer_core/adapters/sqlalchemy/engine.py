@@ -9,6 +9,8 @@
   committed before it started, which the lifetime-value recalculation relies
   on), ``pool_pre_ping``, and on MySQL a UTC session time zone so ``timestamp``
   columns store the naive UTC values unchanged.
+- Every dialect: ``hide_parameters=True``, so that SQLAlchemy's errors and logs
+  never show a statement's values (password hashes among them).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def engine_from_url(url: str, **engine_options: Any) -> Engine:
     """
     with translating():
         parsed = make_url(url)
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = {"hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if _is_memory(parsed.database):
             # One shared connection, or every checkout would see a new empty database.

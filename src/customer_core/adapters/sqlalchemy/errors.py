@@ -3,6 +3,11 @@
 SQLAlchemy wraps each driver's exception (sqlite3, psycopg, PyMySQL) in its
 own classes; the codes that tell a duplicate key from a lost connection are
 still the driver's, so they are read here, and nowhere else.
+
+A library error is chained from :class:`DriverError`, never from SQLAlchemy's
+exception: that one's text carries the statement's parameters (a password hash
+among them), and a PostgreSQL error's DETAIL can list a failing row's values, so
+neither the message nor the formatted traceback of a library error shows them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from contextlib import contextmanager
 
 from customer_core.errors import (
     CustomerCoreError,
+    StorageConflict,
     StorageError,
     StorageUnavailable,
     ValidationError,
@@ -20,6 +26,8 @@ from customer_core.errors import (
 from sqlalchemy import exc
 
 __all__ = [
+    "DriverError",
+    "driver_cause",
     "is_foreign_key_violation",
     "is_unique_violation",
     "translate",
@@ -28,6 +36,10 @@ __all__ = [
 
 # PostgreSQL SQLSTATEs: class 08 is "connection exception"; 57P0x the server going away.
 _PG_GONE = ("57P01", "57P02", "57P03")
+# PostgreSQL deadlock_detected and serialization_failure; MySQL/MariaDB deadlock and lock
+# wait timeout (InnoDB rolls back the statement, the library's transaction the rest).
+_PG_CONFLICT = ("40P01", "40001")
+_MYSQL_CONFLICT = {1205, 1213}
 # PyMySQL / MariaDB client and server codes for "cannot reach" / "server has gone away" /
 # "lost connection" / "too many connections" / "shutdown in progress".
 _MYSQL_GONE = {1040, 1053, 2002, 2003, 2005, 2006, 2013, 2055}
@@ -40,6 +52,36 @@ _MYSQL_COLUMN = re.compile(r"column ([`'\w.]+)")
 # 1406: data too long; 1366: incorrect string value (MariaDB's answer when a too long
 # multi-byte text would be cut inside a character).
 _MYSQL_BAD_VALUE = {1366: "cannot be stored", 1406: "is too long"}
+
+
+class DriverError(Exception):
+    """The driver's error behind a library error: its class and the first line of its message.
+
+    Only the first line: the rest of a PostgreSQL message (DETAIL) may hold a row's values.
+    """
+
+
+def driver_cause(error: BaseException) -> BaseException:
+    """What to chain a library error from (``raise ... from driver_cause(error)``).
+
+    For a statement's error, a :class:`DriverError` naming the driver's error, with the
+    traceback of the statement's execution; any other error is its own cause.
+    """
+    if not isinstance(error, exc.StatementError):
+        return error
+    orig = error.orig
+    name = type(error).__name__ if orig is None else _qualified_name(orig)
+    text = "" if orig is None else f": {_first_line(orig)}"
+    return DriverError(f"{name}{text}").with_traceback(error.__traceback__)
+
+
+def _qualified_name(error: BaseException) -> str:
+    kind = type(error)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _first_line(error: object) -> str:
+    return str(error).split("\n", 1)[0].strip()
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:
@@ -101,6 +143,11 @@ def _is_unavailable(error: exc.DBAPIError) -> bool:
     return isinstance(error, exc.OperationalError) and "psycopg" in type(error.orig).__module__
 
 
+def _is_conflict(error: exc.DBAPIError) -> bool:
+    """True when the statement lost a deadlock or timed out waiting for another's lock."""
+    return _sqlstate(error) in _PG_CONFLICT or _mysql_code(error) in _MYSQL_CONFLICT
+
+
 def _too_long(error: exc.DBAPIError, columns: Mapping[str, str]) -> ValidationError | None:
     """A value longer than its column, naming the field when the driver says which."""
     if _sqlstate(error) == "22001":
@@ -121,12 +168,18 @@ def translate(error: Exception, columns: Mapping[str, str] | None = None) -> Cus
         return StorageUnavailable(f"storage unavailable: {type(error).__name__}")
     if isinstance(error, exc.DBAPIError):
         if _is_unavailable(error):
-            return StorageUnavailable(f"storage unavailable: {error.orig}")
+            return StorageUnavailable(f"storage unavailable: {_first_line(error.orig)}")
+        if _is_conflict(error):
+            return StorageConflict(f"storage conflict: {_first_line(error.orig)}")
         too_long = _too_long(error, columns or {})
         if too_long is not None:
             return too_long
-        return StorageError(f"storage error: {type(error.orig).__name__}: {error.orig}")
-    return StorageError(f"storage error: {type(error).__name__}: {error}")
+        return StorageError(
+            f"storage error: {type(error.orig).__name__}: {_first_line(error.orig)}"
+        )
+    # A statement's error: the text of the error it wraps, without the statement's parameters.
+    inner = error.orig if isinstance(error, exc.StatementError) and error.orig else error
+    return StorageError(f"storage error: {type(inner).__name__}: {_first_line(inner)}")
 
 
 @contextmanager
@@ -137,4 +190,4 @@ def translating(columns: Mapping[str, str] | None = None) -> Iterator[None]:
     except CustomerCoreError:
         raise
     except (exc.SQLAlchemyError, UnicodeError, OverflowError) as error:
-        raise translate(error, columns) from error
+        raise translate(error, columns) from driver_cause(error)

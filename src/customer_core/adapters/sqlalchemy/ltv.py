@@ -5,8 +5,19 @@ takes the next ``limit`` customers above an id (``recalculate_all``), and
 :func:`recalculate_ids` takes a list of ids (``handle_many``). Either way it is
 two statements:
 
-1. ``SELECT id ... FOR UPDATE`` of the group, in id order, which locks the rows;
+1. ``SELECT id ... FOR UPDATE`` of the group, in id order, which locks the rows
+   (``FOR NO KEY UPDATE`` on PostgreSQL, see below);
 2. one ``UPDATE`` that writes every locked customer's totals.
+
+On PostgreSQL the lock is ``FOR NO KEY UPDATE`` (``with_for_update(key_share=True)``;
+MySQL/MariaDB render it ``FOR UPDATE``): the lock an UPDATE of non-key columns
+takes anyway, and one that does not conflict with the ``FOR KEY SHARE`` lock a
+host's order insert takes on its customer through the ``orders.customer_id``
+foreign key. With ``FOR UPDATE``, a host transaction inserting orders for
+customers 2 then 1 deadlocked with a group locking 1 then 2. InnoDB's shared
+lock for the foreign key conflicts with any exclusive lock, so there the
+deadlock remains possible: it surfaces as ``StorageConflict`` and
+``recalculate_many`` retries the chunk.
 
 On PostgreSQL and SQLite ≥ 3.33 the UPDATE is an ``UPDATE ... FROM``: the
 group's orders aggregated by one ``GROUP BY customer_id`` (an index range scan),
@@ -76,7 +87,13 @@ def recalculate_batch(
     Two statements per batch whatever its size: the locking SELECT and the UPDATE.
     """
     c = customers.c
-    batch = select(c.id).where(c.id > after_id).order_by(c.id).limit(limit).with_for_update()
+    batch = (
+        select(c.id)
+        .where(c.id > after_id)
+        .order_by(c.id)
+        .limit(limit)
+        .with_for_update(key_share=True)
+    )
     ids = connection.execute(batch).scalars().all()
     if not ids:
         return None
@@ -109,7 +126,12 @@ def recalculate_ids(
     if not wanted:
         return []
     c = customers.c
-    query = select(c.id).where(_among(wanted, c.id, c.id.type)).order_by(c.id).with_for_update()
+    query = (
+        select(c.id)
+        .where(_among(wanted, c.id, c.id.type))
+        .order_by(c.id)
+        .with_for_update(key_share=True)
+    )
     found = [int(i) for i in connection.execute(query).scalars().all()]
     if found:
         # Only the rows locked: an id that appears meanwhile is not this call's to write.

@@ -5,7 +5,11 @@ from __future__ import annotations
 import builtins
 from datetime import datetime
 
-from customer_core.adapters.sqlalchemy.errors import is_foreign_key_violation, translating
+from customer_core.adapters.sqlalchemy.errors import (
+    driver_cause,
+    is_foreign_key_violation,
+    translating,
+)
 from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id, valid_id
 from customer_core.adapters.sqlalchemy.rows import note_from
 from customer_core.errors import NoteNotFound, ValidationError
@@ -49,7 +53,9 @@ class SQLAlchemyNoteRepository:
             except exc.DBAPIError as error:
                 # A user deleted between the check and the insert: the FK still says no.
                 if is_foreign_key_violation(error):
-                    raise ValidationError.single("author_id", UNKNOWN_AUTHOR) from error
+                    raise ValidationError.single("author_id", UNKNOWN_AUTHOR) from driver_cause(
+                        error
+                    )
                 raise
         return self._get(inserted_id(result))
 

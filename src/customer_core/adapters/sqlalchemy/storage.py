@@ -9,7 +9,7 @@ from threading import Lock
 from customer_core.adapters.sqlalchemy.addresses import SQLAlchemyAddressRepository
 from customer_core.adapters.sqlalchemy.customers import SQLAlchemyCustomerRepository
 from customer_core.adapters.sqlalchemy.engine import prepare_engine
-from customer_core.adapters.sqlalchemy.errors import translate, translating
+from customer_core.adapters.sqlalchemy.errors import driver_cause, translate, translating
 from customer_core.adapters.sqlalchemy.notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy.orders import (
     NoOrderLedger,
@@ -91,7 +91,7 @@ class SQLAlchemyStorage:
         except CustomerCoreError:
             raise
         except exc.SQLAlchemyError as error:
-            raise translate(error) from error
+            raise translate(error) from driver_cause(error)
 
     def create_schema(self) -> None:
         """Create the library's tables that are missing; never touch an existing table.
