@@ -17,12 +17,13 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from laravel_ddl import build_laravel_database
+from threads import run_threads
 
 from customer_core import AddressNotFound, Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import OrdersTable, engine_from_url
@@ -54,27 +55,6 @@ def setup(fresh_database_url: str) -> Iterator[tuple[CustomerCore, SQLOrderRecor
     engine.dispose()
 
 
-def run_threads(work: Callable[[int], None], count: int = THREADS) -> None:
-    """Run ``work(i)`` in ``count`` threads started together; re-raise the first failure."""
-    barrier = threading.Barrier(count)
-    failures: list[BaseException] = []
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:  # collected and re-raised in the main thread
-            failures.append(error)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if failures:
-        raise failures[0]
-
-
 def test_racing_default_changes_keep_one_default(
     setup: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
 ) -> None:
@@ -101,7 +81,7 @@ def test_racing_default_changes_keep_one_default(
             except AddressNotFound:
                 pass  # another thread removed it first: fine
 
-    run_threads(work)
+    run_threads(work, THREADS)
     for kind in ("shipping", "billing"):
         addresses = core.addresses.list(ada.id, kind)
         defaults = [a for a in addresses if a.is_default]
@@ -142,7 +122,7 @@ def test_racing_recalculations_never_leave_stale_totals(
             orders.set_status(order_id, rnd.choice(["delivered", "cancelled", "pending"]))
             core.handle(OrderStatusChanged(customer_id=order_ids[order_id], order_id=order_id))
 
-    run_threads(work)
+    run_threads(work, THREADS)
     for customer_id in customers:
         customer = core.customers.get(customer_id)
         assert (customer.lifetime_value, customer.total_orders) == _truth(engine, customer_id)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, postgresql, sqlite
+from threads import run_threads
 
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import engine_from_url, ltv
@@ -157,27 +158,6 @@ def test_an_open_order_transaction_blocks_no_recalculation(shop: Shop, backend: 
     assert done_while_open, "the recalculation waited for the host's order transaction"
 
 
-def _run_threads(work: Callable[[int], None], count: int) -> None:
-    """Run ``work(i)`` in ``count`` threads started together; re-raise the first failure."""
-    barrier = threading.Barrier(count)
-    failures: list[BaseException] = []
-
-    def target(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:  # re-raised in the test's thread
-            failures.append(error)
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if failures:
-        raise failures[0]
-
-
 def test_racing_batches_neither_deadlock_nor_leave_stale_totals(shop: Shop) -> None:
     """Overlapping handle_many batches, handle, recalculate_all and order changes end true.
 
@@ -206,7 +186,7 @@ def test_racing_batches_neither_deadlock_nor_leave_stale_totals(shop: Shop) -> N
                 for event in events:
                     core.handle(event)
 
-    _run_threads(work, 5)
+    run_threads(work, 5)
     with engine.connect() as connection:
         rows = connection.execute(sa.text("select customer_id, status, total_amount from orders"))
         truth: dict[int, tuple[Decimal, int]] = {i: (Decimal("0.00"), 0) for i in ids}
