@@ -22,18 +22,18 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from host_shop import CHEAP, open_shop
 from laravel_ddl import build_laravel_database
 from threads import run_threads
 
-from customer_core import AddressNotFound, Argon2Hasher, CustomerCore
+from customer_core import AddressNotFound, CustomerCore
 from customer_core.adapters.sqlalchemy import OrdersTable, engine_from_url
 from customer_core.events import OrderPlaced, OrderStatusChanged
 from customer_core.model import money
 from customer_core.testing import FrozenClock
-from customer_core.testing.sql import HostTables, SQLOrderRecorder
+from customer_core.testing.sql import SQLOrderRecorder
 
 THREADS = 6
-CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
 ADDRESS = {
     "full_name": "Ada Lovelace", "phone": "+442079460958", "address_line1": "12 Square",
     "city": "London", "state": "London", "zip_code": "SW1", "country": "GB",
@@ -43,16 +43,8 @@ ADDRESS = {
 @pytest.fixture
 def setup(fresh_database_url: str) -> Iterator[tuple[CustomerCore, SQLOrderRecorder, sa.Engine]]:
     """A core with the host's tables on a fresh database, with a pool big enough for the threads."""
-    engine = engine_from_url(fresh_database_url, pool_size=THREADS + 2)
-    host = HostTables.define()
-    host.create(engine)
-    clock = FrozenClock()
-    core = CustomerCore.from_engine(
-        engine, orders=host.orders_spec, clock=clock, password_hasher=CHEAP
-    )
-    core.create_schema()
-    yield core, SQLOrderRecorder(engine, host, clock=clock), engine
-    engine.dispose()
+    with open_shop(fresh_database_url, pool_size=THREADS + 2) as (core, orders, engine, _):
+        yield core, orders, engine
 
 
 def test_racing_default_changes_keep_one_default(

@@ -15,34 +15,23 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from host_shop import Shop, open_shop
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from threads import run_threads
 
-from customer_core import Argon2Hasher, CustomerCore
-from customer_core.adapters.sqlalchemy import engine_from_url, ltv
+from customer_core import CustomerCore
+from customer_core.adapters.sqlalchemy import ltv
 from customer_core.events import OrderEvent, OrderPlaced, OrderStatusChanged
 from customer_core.model import Customer, money
-from customer_core.testing import FrozenClock
-from customer_core.testing.sql import HostTables, SQLOrderRecorder
-
-CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
-
-Shop = tuple[CustomerCore, SQLOrderRecorder, sa.Engine, HostTables]
+from customer_core.testing.sql import SQLOrderRecorder
+from sql_fixtures import BACKEND_PARAMS
 
 
 @pytest.fixture
 def shop(fresh_database_url: str) -> Iterator[Shop]:
     """A core with the host's tables on a fresh database."""
-    engine = engine_from_url(fresh_database_url, pool_size=4)
-    host = HostTables.define()
-    host.create(engine)
-    clock = FrozenClock()
-    core = CustomerCore.from_engine(
-        engine, orders=host.orders_spec, clock=clock, password_hasher=CHEAP
-    )
-    core.create_schema()
-    yield core, SQLOrderRecorder(engine, host, clock=clock), engine, host
-    engine.dispose()
+    with open_shop(fresh_database_url, pool_size=4) as opened:
+        yield opened
 
 
 class StatementCounter:
@@ -123,14 +112,15 @@ def test_both_update_forms_store_what_recalculate_stores(
     assert expected[0].last_order_at is None
 
 
+@pytest.mark.parametrize(
+    "backend", [param for param in BACKEND_PARAMS if param.id != "sqlite"], indirect=True
+)  # SQLite has one writer at a time: there an open write transaction blocks everyone
 def test_an_open_order_transaction_blocks_no_recalculation(shop: Shop, backend: str) -> None:
     """A host transaction holding an uncommitted order write delays no recalculation.
 
     The orders are read from a snapshot, never with shared locks (which MySQL's
     multi-table UPDATE would take even in READ COMMITTED).
     """
-    if backend == "sqlite":
-        pytest.skip("SQLite has one writer at a time: an open write transaction blocks all")
     core, orders, engine, host = shop
     ids = _customers_with_orders(core, orders, 4)
     finished = threading.Event()

@@ -6,28 +6,17 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from host_shop import open_shop
 
-from customer_core import Argon2Hasher, CustomerCore, DuplicateEmail
-from customer_core.adapters.sqlalchemy import engine_from_url
-from customer_core.testing import FrozenClock
-from customer_core.testing.sql import HostTables, SQLOrderRecorder
-
-CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+from customer_core import CustomerCore, DuplicateEmail
+from customer_core.testing.sql import SQLOrderRecorder
 
 
 @pytest.fixture
 def shop(fresh_database_url: str) -> Iterator[tuple[CustomerCore, SQLOrderRecorder, sa.Engine]]:
     """A core with the host's tables on a fresh database."""
-    engine = engine_from_url(fresh_database_url)
-    host = HostTables.define()
-    host.create(engine)
-    clock = FrozenClock()
-    core = CustomerCore.from_engine(
-        engine, orders=host.orders_spec, clock=clock, password_hasher=CHEAP
-    )
-    core.create_schema()
-    yield core, SQLOrderRecorder(engine, host, clock=clock), engine
-    engine.dispose()
+    with open_shop(fresh_database_url) as (core, orders, engine, _):
+        yield core, orders, engine
 
 
 class StatementCounter:
