@@ -101,3 +101,17 @@ def test_recalculate_all_grows_linearly() -> None:
     large = min(seconds(32_000) for _ in range(3))
     # Linear is 8x; a sort per batch (O(n²/batch)) was about 40x at these sizes.
     assert large / small < 20, (small, large)
+
+
+def test_rolled_back_adds_do_not_grow_the_index_for_ever() -> None:
+    """Ids of adds that rolled back are compacted away like those of deleted customers."""
+    core, storage = _core()
+    for n in range(5000):
+        with contextlib.suppress(Rollback), storage.transaction() as tx:
+            tx.customers.add(_new(n))
+            raise Rollback
+    with storage.transaction() as tx:
+        tx.customers.add(_new(-1))
+    ids = storage._tables.customer_ids  # the private index is what this test is about
+    assert len(ids) <= 2 * 1 + journal.COMPACTION_SLACK + 1
+    assert core.customers.search().total == 1

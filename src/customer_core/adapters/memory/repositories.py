@@ -66,6 +66,8 @@ class InMemoryCustomerRepository:
         self._journal.set(self._t.emails, stored.email.lower(), stored.id)
         # The newest id is the highest; a rollback leaves it behind for readers to skip.
         self._t.customer_ids.append(stored.id)
+        # Ids of rolled-back adds linger too; without this only deletes would compact.
+        self._t.compact_customer_ids()
         return stored
 
     def add_many(self, customers: Sequence[NewCustomer]) -> int:
