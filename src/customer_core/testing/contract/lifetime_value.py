@@ -183,17 +183,10 @@ class LifetimeValueContract:
 
     def test_recalculate_all_matches_recalculate(self, harness: Harness) -> None:
         """``recalculate_all`` stores the same totals one ``recalculate`` per customer would."""
-        people = [customer(harness, f"user{n}") for n in range(4)]
-        _order(harness, people[0].id, "3.10", "delivered", day=2)
-        _order(harness, people[0].id, "9.99", "cancelled", day=8)
-        _order(harness, people[1].id, "1.00", "pending", day=7)
-        _order(harness, people[2].id, "4.00", "delivered", day=1)
-        _order(harness, people[2].id, "4.00", "delivered", day=3)
+        people = _mixed_customers(harness)
         harness.core.ltv.recalculate_all(batch_size=3)
         bulk = [harness.core.customers.get(p.id) for p in people]
-        single = [harness.core.ltv.recalculate(p.id) for p in people]
-        key = [(c.lifetime_value, c.total_orders, c.last_order_at) for c in bulk]
-        assert key == [(c.lifetime_value, c.total_orders, c.last_order_at) for c in single]
+        assert bulk == _one_by_one(harness, people)
 
     def test_recalculate_all_reports_progress(self, harness: Harness) -> None:
         """``progress(done, total)`` is called with growing counts ending at (total, total)."""
