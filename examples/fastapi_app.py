@@ -8,20 +8,28 @@ Routes (the spec's ``CustomerController``):
 - ``POST /api/v1/order-events`` — an order event dict (``event_to_dict``) from the
   host's order code, handled by :class:`~customer_core.events.OrderEventHandler`.
 
-The app gets its :class:`CustomerCore` from :func:`create_app`, so tests and hosts choose
-the database; nothing connects at import time. Run it with::
+The customer routes are admin routes (``Authorization: Bearer <admin token>``); the
+order-event endpoint takes only events signed by the host (``X-Signature: sha256=<hex>``
+of the raw body). Both checks are in ``host_auth.py``; authorization is the host's job,
+and a host puts its own dependency where :func:`require_admin` is.
 
-    CUSTOMER_CORE_DATABASE_URL=sqlite:///shop.db uvicorn --factory fastapi_app:app_from_env
+The app gets its :class:`CustomerCore` and secrets from :func:`create_app`, so tests and
+hosts choose them; nothing connects at import time. Run it with::
+
+    CUSTOMER_CORE_DATABASE_URL=sqlite:///shop.db \\
+    CUSTOMER_CORE_ADMIN_TOKEN=... CUSTOMER_CORE_EVENT_SECRET=... \\
+    uvicorn --factory fastapi_app:app_from_env
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+import host_auth
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
@@ -36,14 +44,20 @@ from customer_core.serialization import (
 PARAMETERS = {"text": "search"}
 
 
-def create_app(core: CustomerCore) -> FastAPI:
-    """The API on ``core``."""
+def create_app(core: CustomerCore, *, admin_token: str, event_secret: str) -> FastAPI:
+    """The API on ``core``; ``admin_token`` opens customer routes, ``event_secret`` signs events.
+
+    Both are secrets of at least 16 characters (``ValueError`` otherwise).
+    """
     app = FastAPI(title="customer_core example: Laravel V1 customer API")
     app.state.core = core
+    app.state.admin_token = host_auth.checked_secret(admin_token, "admin_token")
+    app.state.event_secret = host_auth.checked_secret(event_secret, "event_secret")
     app.add_exception_handler(ValidationError, _unprocessable)
     app.add_exception_handler(NotFound, _not_found)
-    app.add_exception_handler(RequestValidationError, _unreadable)
+    app.add_exception_handler(HTTPException, _refused)
     app.include_router(router)
+    app.include_router(events)
     return app
 
 
@@ -51,8 +65,11 @@ def app_from_env() -> FastAPI:
     """The API on ``$CUSTOMER_CORE_DATABASE_URL`` (for ``uvicorn --factory``)."""
     from customer_core.adapters.sqlalchemy import OrdersTable
 
+    admin_token = host_auth.secret_from_env(host_auth.ADMIN_TOKEN_VARIABLE)
+    event_secret = host_auth.secret_from_env(host_auth.EVENT_SECRET_VARIABLE)
     url = os.environ.get("CUSTOMER_CORE_DATABASE_URL", "sqlite:///shop.db")
-    return create_app(CustomerCore.from_url(url, orders=OrdersTable("orders")))
+    core = CustomerCore.from_url(url, orders=OrdersTable("orders"))
+    return create_app(core, admin_token=admin_token, event_secret=event_secret)
 
 
 def get_core(request: Request) -> CustomerCore:
@@ -64,10 +81,41 @@ def get_core(request: Request) -> CustomerCore:
 Core = Annotated[CustomerCore, Depends(get_core)]
 
 
-router = APIRouter(prefix="/api/v1")
+def require_admin(request: Request) -> None:
+    """The host's authorization stands here: this example wants the admin bearer token."""
+    refusal = host_auth.bearer_refusal(
+        request.headers.get("Authorization"), request.app.state.admin_token
+    )
+    if refusal is not None:
+        raise HTTPException(refusal, _REFUSED[refusal], headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.get("/customers", name="customers.index")
+async def signed_event(request: Request) -> dict[str, Any]:
+    """The posted event, once its signature matches the raw body (checked before parsing)."""
+    body = await request.body()
+    header = request.headers.get(host_auth.SIGNATURE_HEADER)
+    refusal = host_auth.signature_refusal(header, body, request.app.state.event_secret)
+    if refusal is not None:
+        raise HTTPException(refusal, _REFUSED[refusal])
+    try:
+        event = json.loads(body)
+    except ValueError:
+        event = None
+    if not isinstance(event, dict):
+        raise ValidationError.single("event", "must be a JSON object")
+    return event
+
+
+SignedEvent = Annotated[dict[str, Any], Depends(signed_event)]
+_REFUSED = {401: "Unauthenticated.", 403: "This action is unauthorized."}  # Laravel's
+
+# Every customer route is an admin route: it lists e-mails and phones or changes a customer.
+router = APIRouter(prefix="/api/v1/customers", dependencies=[Depends(require_admin)])
+# Only the host's order code may post events: they move lifetime values.
+events = APIRouter(prefix="/api/v1")
+
+
+@router.get("", name="customers.index")
 def index(request: Request, core: Core, search: str | None = None, page: str | None = None) -> Any:
     """Laravel: ``Customer::withCount('orders')->when($search, ...)->paginate()``."""
     listed = core.customers.search(search, page=_page_number(page))
@@ -77,15 +125,15 @@ def index(request: Request, core: Core, search: str | None = None, page: str | N
     return laravel_paginator(listed, path=str(request.url_for("customers.index")))
 
 
-@router.post("/customers/{customer_id}/block")
+@router.post("/{customer_id}/block")
 def block(customer_id: str, core: Core) -> dict[str, str]:
     """Block a customer (idempotent)."""
     core.customers.block(_customer_id(customer_id))
     return {"message": "Customer blocked"}
 
 
-@router.post("/order-events", status_code=202)
-def order_event(event: dict[str, Any], core: Core) -> dict[str, Any]:
+@events.post("/order-events", status_code=202)
+def order_event(event: SignedEvent, core: Core) -> dict[str, Any]:
     """Handle an order event the host posts *after* its order transaction commits."""
     customer = OrderEventHandler(core)(event)
     return {
@@ -123,8 +171,7 @@ def _not_found(_request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"message": str(error)}, status_code=404)
 
 
-def _unreadable(request: Request, error: Exception) -> JSONResponse:
-    """FastAPI's own request validation (e.g. a body that is not a JSON object), Laravel-shaped."""
-    assert isinstance(error, RequestValidationError)
-    fields = {str(detail["loc"][-1]): str(detail["msg"]).lower() for detail in error.errors()}
-    return _unprocessable(request, ValidationError(fields))
+def _refused(_request: Request, error: Exception) -> JSONResponse:
+    """A 401 or 403 with Laravel's body, ``{"message": ...}``, and the exception's headers."""
+    assert isinstance(error, HTTPException)
+    return JSONResponse({"message": error.detail}, error.status_code, headers=error.headers)
