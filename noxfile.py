@@ -1,4 +1,9 @@
-"""Tasks: ``nox -s tests tests-core mypy lint docs`` is what CI runs (through ./dev test)."""
+"""Tasks: ``nox -s tests tests-core mypy lint docs`` is what CI runs (through ./dev test).
+
+``tests-core`` and ``mypy`` run on every Python in :data:`PYTHONS` (``tests-core-3.12``,
+``mypy-3.13``, ...); the whole suite, lint and the docs on :data:`PYTHON`. nox finds the
+interpreters on PATH: with pyenv, ``./dev`` makes every installed version visible.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,11 @@ nox.options.sessions = ["tests", "tests-core", "mypy", "lint", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+#: Every Python tested (the in-memory suite and mypy); pyproject's classifiers name exactly these.
+PYTHONS = ["3.11", "3.12", "3.13"]
 TEST = ["pytest>=8", "hypothesis>=6.100", "alembic>=1.13", "pytest-timeout>=2.3"]
+# The packaging test builds the wheel and the sdist with the project's build backend.
+PACKAGING = ["hatchling>=1.27"]
 EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
 NOTEBOOK = ["nbclient>=0.10", "ipykernel>=6.29", "nbformat>=5.10", "matplotlib>=3.8"]
 DOCS = ["sphinx>=7.3", "myst-parser>=3", "furo>=2024.1", *NOTEBOOK]
@@ -18,13 +27,13 @@ ALL_EXTRAS = ".[postgres,mysql]"
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole suite: unit, contract on every backend, integration, docs examples."""
-    session.install("-e", ALL_EXTRAS, *TEST, *EXAMPLES, *NOTEBOOK)
+    session.install("-e", ALL_EXTRAS, *TEST, *EXAMPLES, *NOTEBOOK, *PACKAGING)
     session.run("pytest", *session.posargs)
 
 
-@nox.session(name="tests-core", python=PYTHON)
+@nox.session(name="tests-core", python=PYTHONS)
 def tests_core(session: nox.Session) -> None:
-    """The in-memory core without SQLAlchemy installed: proves it stands alone."""
+    """The in-memory core without SQLAlchemy installed: proves it stands alone, on each Python."""
     session.install("-e", ".", "pytest>=8", "hypothesis>=6.100", *NOTEBOOK)
     session.run(
         "python", "-c", "import importlib.util as u; assert u.find_spec('sqlalchemy') is None"
@@ -32,11 +41,11 @@ def tests_core(session: nox.Session) -> None:
     session.run("pytest", "-m", "not sql", "-p", "no:cacheprovider", *session.posargs)
 
 
-@nox.session(python=PYTHON)
+@nox.session(python=PYTHONS)
 def mypy(session: nox.Session) -> None:
-    """mypy --strict over src and the typing-only tests."""
+    """mypy --strict over src and the typing-only tests, against each Python's standard library."""
     session.install("-e", ALL_EXTRAS, "mypy>=1.10", "types-tqdm", *TEST)
-    session.run("mypy")
+    session.run("mypy", "--python-version", str(session.python))
 
 
 @nox.session(python=PYTHON)
