@@ -1,12 +1,14 @@
 """The demo: a short story of a shop's customers, told through the public API.
 
-``python -m customer_core demo`` runs it on a SQLite file (the embedded
-default) when SQLAlchemy is installed, and in memory otherwise.
+``python -m customer_core demo`` runs it on a throwaway SQLite file (the
+embedded default) when SQLAlchemy is installed, and in memory otherwise.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -29,8 +31,9 @@ Say = Callable[[str], object]
 def run(url: str | None = None, *, say: Say = print) -> CustomerCore:
     """Tell the story on ``url``; returns the core.
 
-    By default the story runs on a new SQLite file in a temp dir (in memory
-    when SQLAlchemy is not installed); :data:`MEMORY` keeps it in memory.
+    By default the story runs on a new SQLite file in a temp dir, removed when
+    the core is garbage-collected or the process exits (in memory when
+    SQLAlchemy is not installed); :data:`MEMORY` keeps it in memory.
     """
     core, where, record, deliver = _open(url)
     say(f"customer_core demo, on {where}\n")
@@ -54,8 +57,10 @@ def _open(url: str | None) -> tuple[CustomerCore, str, Callable[..., None], Call
         embedded = CustomerCore.in_memory(default_region="GB")
         ledger = embedded.orders
         return embedded, "the in-memory adapter", ledger.record, _deliver(ledger.set_status)
+    folder = None
     if url is None:
-        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='customer-core-demo-')) / 'shop.db'}"
+        folder = tempfile.mkdtemp(prefix="customer-core-demo-")
+        url = f"sqlite:///{Path(folder) / 'shop.db'}"
     # The demo plays the host too: a Laravel-style shop with orders and admin users.
     host = HostTables.define()
     core = CustomerCore.from_url(url, orders=host.orders_spec, default_region="GB")
@@ -66,7 +71,12 @@ def _open(url: str | None) -> tuple[CustomerCore, str, Callable[..., None], Call
     engine = core.storage.engine
     host.create(engine, user_ids=[1])
     recorder = SQLOrderRecorder(engine, host)
-    return core, url, recorder.record, _deliver(recorder.set_status)
+    where = url
+    if folder is not None:
+        # Nothing to keep: a demo run must not leave a folder behind in the temp dir.
+        weakref.finalize(core, shutil.rmtree, folder, ignore_errors=True)
+        where += " (a throwaway file, removed at the end; --url keeps the story)"
+    return core, where, recorder.record, _deliver(recorder.set_status)
 
 
 def _deliver(set_status: Callable[[int, str], None]) -> Callable[[int], None]:
@@ -138,11 +148,15 @@ def _orders(
             placed_at=placed + timedelta(days=number),
         )
         core.handle(OrderPlaced(customer_id=customer.id, order_id=order_id))
+    say("The shop places four orders: Ada's 101 (120.50), 102 (79.50) and 104 (15.00),")
+    say("Grace's 103 (42.00); each OrderPlaced event reaches the library")
     for order_id, customer in [(101, ada), (102, ada), (103, grace)]:
         deliver(order_id)
         core.handle(
             OrderStatusChanged(customer_id=customer.id, order_id=order_id, status="delivered")
         )
+    say("It delivers 101, 102 and 103; Ada's 104 is still pending, and only delivered")
+    say("orders count towards a lifetime value:")
     for customer in (core.customers.get(ada.id), core.customers.get(grace.id)):
         kind = "a repeat customer" if customer.is_repeat else "not yet a repeat customer"
         say(
@@ -157,7 +171,10 @@ def _search(core: CustomerCore, say: Say) -> None:
     say(f"Search 'EXAMPLE.com' by lifetime value: {page.total} found")
     for listed in page.items:
         c = listed.customer
-        say(f"  {c.name:<14} {c.lifetime_value:>8}  orders placed: {listed.orders_count}")
+        say(
+            f"  {c.name:<14} {c.lifetime_value:>8}  orders placed: {listed.orders_count}"
+            f" ({c.total_orders} delivered)"
+        )
     say("")
 
 
