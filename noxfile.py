@@ -34,7 +34,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(name="tests-core", python=PYTHONS)
 def tests_core(session: nox.Session) -> None:
     """The in-memory core without SQLAlchemy installed: proves it stands alone, on each Python."""
-    session.install("-e", ".", "pytest>=8", "hypothesis>=6.100", *NOTEBOOK)
+    session.install("-e", ".", "pytest>=8", "hypothesis>=6.100", *NOTEBOOK, *PACKAGING)
     session.run(
         "python", "-c", "import importlib.util as u; assert u.find_spec('sqlalchemy') is None"
     )
