@@ -29,7 +29,7 @@ def _stand_in(directory: Path, name: str) -> None:
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
-def _setup(tmp_path: Path, postgres_lib: Path) -> list[str]:
+def _setup(tmp_path: Path, postgres_lib: Path, command: str = "setup") -> list[str]:
     """Run ``./dev setup`` as a fresh machine would meet it; the commands it ran."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -44,7 +44,17 @@ def _setup(tmp_path: Path, postgres_lib: Path) -> list[str]:
         "CUSTOMER_CORE_PG_LIB": str(postgres_lib),
         "HOME": str(tmp_path),
     }
-    subprocess.run([bash, str(DEV), "setup"], env=env, check=True, capture_output=True)
+    # pyenv as on the CI image: 3.11.7 active, 3.12 and 3.13 installed beside it.
+    (bin_dir / "pyenv").write_text(
+        '#!/bin/sh\ncase "$1" in version-name) echo 3.11.7 ;;'
+        " versions) printf '3.11.7\\n3.12.1\\n3.13.0\\n' ;; esac\n"
+    )
+    (bin_dir / "pyenv").chmod(0o755)
+    # python3 records the pyenv versions it was given, so the nox hand-over is visible.
+    (bin_dir / "python3").write_text(
+        f'#!/bin/sh\necho "python3 $* PYENV_VERSION=$PYENV_VERSION" >> "{bin_dir}/calls.log"\n'
+    )
+    subprocess.run([bash, str(DEV), command], env=env, check=True, capture_output=True)
     log = bin_dir / "calls.log"
     return log.read_text().splitlines() if log.exists() else []
 
@@ -69,6 +79,16 @@ def test_dev_leaves_an_installed_postgresql_alone(tmp_path: Path) -> None:
     calls = _setup(tmp_path, lib)
     assert not [call for call in calls if call.startswith("apt-get")]
     assert any("pip install" in call and "nox" in call for call in calls)
+
+
+def test_dev_test_shows_every_pyenv_python_to_nox(tmp_path: Path) -> None:
+    """``./dev test`` runs README's nox command with pyenv's 3.12 and 3.13 made visible."""
+    lib = tmp_path / "postgresql"
+    (lib / "15" / "bin").mkdir(parents=True)
+    (lib / "15" / "bin" / "initdb").write_text("#!/bin/sh\n")
+    calls = _setup(tmp_path, lib, "test")
+    (nox,) = [call for call in calls if " -m nox " in call]
+    assert nox == f"python3 -m {NOX} PYENV_VERSION=3.11.7:3.11.7:3.12.1:3.13.0"
 
 
 def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
