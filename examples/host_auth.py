@@ -6,7 +6,9 @@ sessions or OAuth scopes here. These two checks are the smallest honest stand-in
 - admin routes want ``Authorization: Bearer <token>``, the token from configuration;
 - the order-event endpoint wants ``X-Signature: sha256=<hex>``, the HMAC-SHA256 of the
   raw request body under a secret shared with the host's order code (as Stripe and
-  GitHub sign their webhooks), so that only the host can move a lifetime value.
+  GitHub sign their webhooks), so that only the host can move a lifetime value. No
+  timestamp is signed (Stripe adds one against replays): replaying an event is harmless
+  here, since handling it recomputes the customer from the committed orders.
 
 Each check answers the HTTP status to refuse with (401 without a credential, 403 with a
 wrong one) or ``None`` to let the request in. Comparisons use :func:`hmac.compare_digest`
