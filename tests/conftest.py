@@ -12,7 +12,18 @@ import importlib.util
 HAVE_SQLALCHEMY = importlib.util.find_spec("sqlalchemy") is not None
 
 if HAVE_SQLALCHEMY:
-    from sql_fixtures import *  # noqa: F403  (pytest finds fixtures by name in conftest)
+    # pytest finds fixtures by name in a conftest, so each one is imported by name.
+    from sql_fixtures import (  # noqa: F401
+        backend,
+        database_url,
+        fresh_database_url,
+        mariadb_server,
+        mariadb_url,
+        postgres_server,
+        postgres_url,
+        sql_engine,
+        sqlite_url,
+    )
 else:
     collect_ignore_glob = [
         "contract/test_sql.py",

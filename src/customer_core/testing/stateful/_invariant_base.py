@@ -1,0 +1,83 @@
+"""The invariant machine's state and helpers, shared by its groups of rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import ClassVar
+
+import pytest
+from hypothesis.stateful import Bundle, RuleBasedStateMachine
+
+from customer_core.errors import CustomerCoreError
+from customer_core.testing.contract._support import snapshot
+from customer_core.testing.stateful._common import (
+    HarnessFactory,
+    ModelAddress,
+    ModelOrder,
+    open_harness,
+    outcome,
+)
+
+__all__ = ["ADDRESSES", "CUSTOMERS", "ORDERS", "InvariantState"]
+
+# Hypothesis keys bundles by name, so every group of rules shares these.
+CUSTOMERS = Bundle("customers")
+ADDRESSES = Bundle("addresses")
+ORDERS = Bundle("orders")
+
+
+class InvariantState(RuleBasedStateMachine):
+    """A harness from ``factory`` and the machine's own model of what it should hold."""
+
+    factory: ClassVar[HarnessFactory]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._stack = ExitStack()
+        self.harness = open_harness(type(self).factory, self._stack)
+        self.emails: dict[int, str] = {}
+        self.address_model: dict[int, ModelAddress] = {}
+        self.order_model: dict[int, ModelOrder] = {}
+        self.next_order_id = 1
+
+    def teardown(self) -> None:
+        """Close what the factory opened."""
+        self._stack.close()
+
+    def tick(self) -> None:
+        """Move the clock, so every call gets a time of its own."""
+        self.harness.clock.advance(1)
+
+    def expect_failure(
+        self,
+        error: type[CustomerCoreError] | tuple[type[CustomerCoreError], ...],
+        call: Callable[[], object],
+    ) -> None:
+        """``call`` raises ``error`` and changes nothing."""
+        before = snapshot(self.harness)
+        with pytest.raises(error) as caught:
+            call()
+        after = snapshot(self.harness)
+        assert after == before, f"a failed call ({caught.value!r}) changed the state"
+
+    def valid_or_rejected(self, field: str, call: Callable[[], object]) -> object | None:
+        """Run ``call``: it succeeds or is a ValidationError on ``field`` changing nothing."""
+        before = snapshot(self.harness)
+        result = outcome(call)
+        if result[0] == "ok":
+            value: object = result[1]
+            return value
+        assert result[1] == "ValidationError", result
+        assert field in result[2], result
+        assert snapshot(self.harness) == before
+        return None
+
+    def owner_of(self, email: str) -> int | None:
+        """The id of the customer the model says has ``email`` (any case), or None."""
+        wanted = email.lower()
+        return next((cid for cid, mail in self.emails.items() if mail == wanted), None)
+
+    def address_alive(self, address_id: int) -> bool:
+        """True while the model holds the address."""
+        return address_id in self.address_model
