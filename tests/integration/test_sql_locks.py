@@ -239,3 +239,35 @@ def test_readers_do_not_queue_behind_a_locked_row(
         reader.join(timeout=LOCK_TIMEOUT * 0.9)
         assert not reader.is_alive()
     assert result and result[0] is not None
+
+
+def test_what_lock_timeout_costs_per_transaction(core: CustomerCore[object], backend: str) -> None:
+    """PostgreSQL: one SET LOCAL per transaction. MariaDB and SQLite: nothing per
+    transaction once the pooled connection is set up (MariaDB's own counter of SET
+    statements says so; SQLite's busy timeout is a per-connection pragma)."""
+    engine: sa.Engine = core.storage.engine  # type: ignore[attr-defined]
+    ada = _ada(core)  # warms the pooled connection
+    sets: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("SET", "PRAGMA")):
+            sets.append(statement)
+
+    def server_sets() -> int:
+        if backend != "mariadb":
+            return 0
+        with engine.connect() as connection:
+            row = connection.exec_driver_sql("show global status like 'Com_set_option'").one()
+            return int(row[1])
+
+    before = server_sets()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for _ in range(5):
+            core.customers.get(ada)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    per_transaction = {"postgres": 5, "mariadb": 0, "sqlite": 0}[backend]
+    assert len(sets) == per_transaction, sets
+    assert all("lock_timeout" in statement for statement in sets)
+    assert server_sets() - before == 0

@@ -40,6 +40,7 @@ from customer_core.adapters.sqlalchemy.errors import (
     translate,
     translating,
 )
+from customer_core.adapters.sqlalchemy.ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy.notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy.orders import (
     NoOrderLedger,
@@ -113,6 +114,7 @@ class SQLAlchemyStorage:
         self._users_table = users_table
         self._users_known: bool | None = None
         self._users_lock = Lock()
+        self._orders_hint: tuple[bool, str | None] = (orders is None, None)
 
     @property
     def metadata(self) -> MetaData:
@@ -131,10 +133,13 @@ class SQLAlchemyStorage:
         connect, begin, commit, rollback or the pool's reset, is a library error.
         """
         users = self._users()
+        hint = self._orders_index_hint()
         try:
             with self.engine.connect() as connection:
                 if read_only:
                     connection.execution_options(**{READ_ONLY_OPTION: True})
+                if hint is not None:
+                    connection.execution_options(**{INDEX_HINT_OPTION: hint})
                 self._set_up_session(connection)
                 with connection.begin():
                     if self._begin_sql is not None:
@@ -169,6 +174,16 @@ class SQLAlchemyStorage:
         """
         with translating():
             create_tables(self.engine, self.tables)
+
+    def _orders_index_hint(self) -> str | None:
+        """The orders' index hint for MySQL/MariaDB (:mod:`.ltv`), looked up once."""
+        if self._orders_hint[0] or self.orders is None:
+            return self._orders_hint[1]
+        with self._users_lock:
+            if not self._orders_hint[0]:
+                with translating():
+                    self._orders_hint = customer_index_hint(self.engine, self.orders)
+            return self._orders_hint[1]
 
     def _users(self) -> str | None:
         """The users table's name if it exists (looked up once per storage), else None."""
