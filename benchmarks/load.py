@@ -65,7 +65,7 @@ class Figures:
 
     def rows(self) -> list[tuple[str, ...]]:
         """One row per operation and a total: calls, calls/s, p50 and p99 in milliseconds."""
-        rows = []
+        rows: list[tuple[str, ...]] = []
         for name in OPERATIONS:
             values = sorted(self.latencies[name])
             count = len(values) + self.errors[name]
@@ -104,7 +104,9 @@ def _seed(core: CustomerCore[object]) -> list[int]:
     return [c.customer.id for c in core.customers.search(per_page=100).items]
 
 
-def _operations(core: CustomerCore[object], ids: list[int], thread: int) -> dict[str, Callable[[int], object]]:  # fmt: skip
+def _operations(
+    core: CustomerCore[object], ids: list[int], thread: int
+) -> dict[str, Callable[[int], object]]:
     registry = core.customers
     return {
         "authenticate": lambda n: registry.authenticate(f"c{n % CUSTOMERS}@example.com", PASSWORD),

@@ -8,9 +8,9 @@ would be: then an error's text carries the statement's parameters, so it must no
 from __future__ import annotations
 
 import traceback
-from threading import Barrier
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from threading import Barrier
 
 import pytest
 import sqlalchemy as sa
@@ -170,7 +170,8 @@ def test_the_driver_error_has_no_chain_of_its_own(host_engine: sa.Engine, backen
     error = _raised(one, StorageError)
     cause = error.__cause__
     assert isinstance(cause, DriverError)
-    assert cause.__cause__ is None and cause.__context__ is None
+    assert cause.__cause__ is None
+    assert cause.__context__ is None
     assert error.__context__ is None
 
 
@@ -256,8 +257,8 @@ def test_a_host_engine_keeps_its_isolation(fresh_database_url: str, backend: str
                     sa.insert(storage.tables.customers).values(
                         name="X", email=email, password=SECRET_HASH, is_blocked=False,
                         lifetime_value=0, total_orders=0, created_at=NOW, updated_at=NOW,
-                    )  # fmt: skip
-                )
+                    ),
+                )  # fmt: skip
 
         with storage.transaction() as tx:
             before = tx.connection.exec_driver_sql(count).scalar_one()

@@ -134,7 +134,8 @@ def test_kill_and_restart_under_load(own_server: Server, backend: str) -> None:
         assert engine.pool.checkedout() == 0
         # Calls started after the last recovery all succeeded (small grace for in-flight ones).
         late = [ok for start, _, ok in load.calls if start > back_at[-1] + 0.5]
-        assert late and all(late), f"{late.count(False)} of {len(late)} late calls failed"
+        assert late
+        assert all(late), f"{late.count(False)} of {len(late)} late calls failed"
         # The pool still serves its full size at once.
         connections = [engine.connect() for _ in range(THREADS)]
         for connection in connections:

@@ -186,7 +186,8 @@ def test_sqlite_reads_take_no_write_lock(tmp_path: Path) -> None:
             with storage.transaction(read_only=True) as tx:
                 found = tx.customers.find(ada.id)
             assert time.monotonic() - started < LOCK_TIMEOUT  # it did not wait for the lock
-            assert found is not None and found.name == "Ada"  # the last committed state
+            assert found is not None
+            assert found.name == "Ada"  # the last committed state
             _conflict_within_bound(lambda: core.customers.update(ada.id, name="Ada L."))
             connection.rollback()
     finally:
@@ -214,7 +215,8 @@ def test_sqlite_read_only_file_serves_reads(tmp_path: Path, how: str) -> None:
         storage = SQLAlchemyStorage(engine)
         with storage.transaction(read_only=True) as tx:
             found = tx.customers.find(ada.id)
-        assert found is not None and found.email == "ada@example.com"
+        assert found is not None
+        assert found.email == "ada@example.com"
     finally:
         engine.dispose()
         path.chmod(0o644)
@@ -238,7 +240,8 @@ def test_readers_do_not_queue_behind_a_locked_row(
         reader.start()
         reader.join(timeout=LOCK_TIMEOUT * 0.9)
         assert not reader.is_alive()
-    assert result and result[0] is not None
+    assert result
+    assert result[0] is not None
 
 
 def test_what_lock_timeout_costs_per_transaction(core: CustomerCore[object], backend: str) -> None:

@@ -35,8 +35,8 @@ def shop(fresh_database_url: str) -> Iterator[Shop]:
 
 
 class StatementCounter:
-    """Records the statements an engine executes (BEGIN/COMMIT and the per-transaction SET LOCAL lock_timeout are not statements here:
-    test_sql_locks counts that one)."""
+    """Records the statements an engine executes (not BEGIN/COMMIT, nor the
+    per-transaction SET LOCAL lock_timeout: test_sql_locks counts that one)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.statements: list[str] = []

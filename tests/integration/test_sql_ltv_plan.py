@@ -74,5 +74,6 @@ def test_recalculate_all_after_a_bulk_load_uses_the_customer_index(
     orders_reads = [row for row in plan if row["table"] == "orders"]
     assert len(orders_reads) == 3, plan
     for row in orders_reads:
-        assert row["type"] == "ref" and row["key"] == INDEX, plan
+        assert row["type"] == "ref", plan
+        assert row["key"] == INDEX, plan
     assert (float(total[0]), int(total[1])) == (ORDERS * 2.5, ORDERS)

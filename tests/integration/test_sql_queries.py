@@ -20,8 +20,8 @@ def shop(fresh_database_url: str) -> Iterator[tuple[CustomerCore, SQLOrderRecord
 
 
 class StatementCounter:
-    """Counts the statements an engine executes (BEGIN/COMMIT and the per-transaction SET LOCAL lock_timeout are not statements here:
-    test_sql_locks counts that one)."""
+    """Counts the statements an engine executes (not BEGIN/COMMIT, nor the
+    per-transaction SET LOCAL lock_timeout: test_sql_locks counts that one)."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.statements: list[str] = []

@@ -24,6 +24,7 @@ so a reconnect after a failover sets the new one up again.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from typing import Any
@@ -126,10 +127,8 @@ def _setup_sqlite(connection: sqlite3.Connection, record: Any, _proxy: object) -
     cursor.execute(f"pragma busy_timeout = {int(DEFAULT_LOCK_TIMEOUT * 1000)}")
     # A no-op ("memory") for in-memory databases; WAL lets readers run beside the writer.
     # A read-only file cannot switch (SQLITE_READONLY): it is served in its own mode.
-    try:
+    with contextlib.suppress(sqlite3.OperationalError):
         cursor.execute("pragma journal_mode = wal")
-    except sqlite3.OperationalError:
-        pass
     cursor.close()
     record.info[_SET_UP] = True
 

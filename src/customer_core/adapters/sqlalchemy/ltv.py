@@ -125,9 +125,7 @@ def recalculate_batch(
         return and_(column > low, column <= high)
 
     hint = connection.get_execution_options().get(INDEX_HINT_OPTION)
-    connection.execute(
-        _update(connection.dialect, customers, orders, in_batch, updated_at, hint)
-    )
+    connection.execute(_update(connection.dialect, customers, orders, in_batch, updated_at, hint))
     return last, len(ids)
 
 
@@ -163,9 +161,7 @@ def recalculate_ids(
             return _among(found, column, c.id.type)
 
         hint = connection.get_execution_options().get(INDEX_HINT_OPTION)
-        connection.execute(
-            _update(connection.dialect, customers, orders, locked, updated_at, hint)
-        )
+        connection.execute(_update(connection.dialect, customers, orders, locked, updated_at, hint))
     return found
 
 

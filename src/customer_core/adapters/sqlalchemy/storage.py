@@ -236,9 +236,7 @@ def _session_sql(dialect: str, lock_timeout: float | None) -> str | None:
     if dialect in ("mysql", "mariadb"):
         # Whole seconds, at least 1; lock_wait_timeout bounds metadata locks (LOCK TABLES, DDL).
         seconds = max(1, math.ceil(lock_timeout))
-        return (
-            f"SET SESSION innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}"
-        )
+        return f"SET SESSION innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}"
     return None
 
 
