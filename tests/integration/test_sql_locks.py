@@ -146,14 +146,24 @@ def test_lock_timeout_is_applied_to_the_session_or_transaction(
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-def test_a_host_engine_keeps_its_own_behaviour(fresh_database_url: str) -> None:
-    """The library's default lock_timeout is 10 s; None leaves the connection's own setting."""
+def test_the_default_lock_timeout_is_ten_seconds_and_none_keeps_the_driver_s(
+    fresh_database_url: str,
+) -> None:
+    """The library's default lock_timeout is 10 s; None leaves the connection's own setting
+    (pysqlite's 5 s busy timeout)."""
     engine = engine_from_url(fresh_database_url)
     try:
         storage = SQLAlchemyStorage(engine)
         assert storage.lock_timeout == 10.0
         with storage.transaction() as tx:
             assert tx.connection.exec_driver_sql("pragma busy_timeout").scalar_one() == 10_000
+    finally:
+        engine.dispose()
+    engine = engine_from_url(fresh_database_url)
+    try:
+        storage = SQLAlchemyStorage(engine, lock_timeout=None)
+        with storage.transaction() as tx:
+            assert tx.connection.exec_driver_sql("pragma busy_timeout").scalar_one() == 5_000
     finally:
         engine.dispose()
 

@@ -1,7 +1,7 @@
 """Engines configured the way the library's SQL relies on.
 
 - SQLite: foreign keys on (``pragma foreign_keys = 1``, as Laravel does), WAL
-  for file databases, a busy timeout, a unicode ``cc_lower`` that agrees with
+  for file databases (the storage sets the busy timeout: its ``lock_timeout``), a unicode ``cc_lower`` that agrees with
   Python's ``str.lower`` (SQLite's own ``lower``/``LIKE`` fold ASCII only), and
   ``BEGIN IMMEDIATE`` for every write transaction so that writers serialize from
   the start: that is what makes ``CustomerRepository.lock`` hold on SQLite. A
@@ -123,8 +123,6 @@ def _setup_sqlite(connection: sqlite3.Connection, record: Any, _proxy: object) -
     connection.create_function("cc_lower", 1, unicode_lower, deterministic=True)
     cursor = connection.cursor()
     cursor.execute("pragma foreign_keys = 1")
-    # The storage sets its own lock_timeout; this bounds the library's other uses.
-    cursor.execute(f"pragma busy_timeout = {int(DEFAULT_LOCK_TIMEOUT * 1000)}")
     # A no-op ("memory") for in-memory databases; WAL lets readers run beside the writer.
     # A read-only file cannot switch (SQLITE_READONLY): it is served in its own mode.
     with contextlib.suppress(sqlite3.OperationalError):
