@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ class Figures:
     seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=lambda: {o: [] for o in OPERATIONS})
     errors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OPERATIONS, 0))
+    error_kinds: Counter[str] = field(default_factory=Counter)
 
     def calls(self) -> int:
         """Every call made, failed ones included."""
@@ -132,6 +134,7 @@ def run_load(core: CustomerCore[object], backend: str, threads: int, seconds: fl
         operations = _operations(core, ids, index)
         mine: dict[str, list[float]] = {o: [] for o in OPERATIONS}
         errors = dict.fromkeys(OPERATIONS, 0)
+        kinds: Counter[str] = Counter()
         barrier.wait()
         try:
             for n in itertools.count(index * 7919):
@@ -141,8 +144,9 @@ def run_load(core: CustomerCore[object], backend: str, threads: int, seconds: fl
                 started = time.perf_counter()
                 try:
                     operations[name](n)
-                except CustomerCoreError:
+                except CustomerCoreError as error:
                     errors[name] += 1
+                    kinds[f"{name}: {type(error).__name__}"] += 1
                     continue
                 mine[name].append(time.perf_counter() - started)
         except BaseException as error:  # reported by the main thread
@@ -151,6 +155,7 @@ def run_load(core: CustomerCore[object], backend: str, threads: int, seconds: fl
             for name in OPERATIONS:
                 figures.latencies[name] += mine[name]
                 figures.errors[name] += errors[name]
+            figures.error_kinds.update(kinds)
 
     pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for thread in pool:
@@ -205,7 +210,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for server in servers:
                     server.stop()  # type: ignore[attr-defined]
             rows += figures.rows()
-            print(f"{backend}: {figures.calls()} calls in {figures.seconds:.1f} s", file=sys.stderr)
+            kinds = ", ".join(f"{k} ×{n}" for k, n in sorted(figures.error_kinds.items()))
+            print(
+                f"{backend}: {figures.calls()} calls in {figures.seconds:.1f} s;"
+                f" library errors: {kinds or 'none'}",
+                file=sys.stderr,
+            )
     table = _markdown(rows)
     print(table)
     if options.markdown is not None:
