@@ -18,6 +18,7 @@ from host_shop import CHEAP
 from customer_core import CustomerCore, InvalidCredentials
 from customer_core.errors import CustomerCoreError
 from servers import Server, ServerUnavailable, start_mariadb, start_postgres
+from sql_fixtures import BACKEND_PARAMS
 
 THREADS = 12
 DOWN_SECONDS = 1.5
@@ -108,7 +109,9 @@ def _first_success_after(core: CustomerCore[object], deadline: float) -> float:
             time.sleep(0.02)
 
 
-@pytest.mark.parametrize("backend", ["postgres", "mariadb"], indirect=True)
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("postgres", "mariadb")], indirect=True
+)
 def test_kill_and_restart_under_load(own_server: Server, backend: str) -> None:
     """Two ``kill -9`` and restarts under 12 threads: only library errors, no leaked pool
     slot, and every call that starts once the server serves again succeeds."""

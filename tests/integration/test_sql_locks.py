@@ -19,6 +19,7 @@ from host_shop import CHEAP
 from customer_core import CustomerCore, ValidationError
 from customer_core.adapters.sqlalchemy import SQLAlchemyStorage, engine_from_url
 from customer_core.errors import StorageConflict
+from sql_fixtures import BACKEND_PARAMS
 
 LOCK_TIMEOUT = 1.0
 #: Anything below this is "bounded"; the servers' own defaults are 50 s (InnoDB), forever
@@ -92,7 +93,9 @@ TABLE_LOCKS = {
 }
 
 
-@pytest.mark.parametrize("backend", ["postgres", "mariadb"], indirect=True)
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("postgres", "mariadb")], indirect=True
+)
 def test_a_held_table_lock_is_a_conflict_after_lock_timeout(
     core: CustomerCore[object], other: sa.Engine, backend: str
 ) -> None:
@@ -112,7 +115,9 @@ def test_a_held_table_lock_is_a_conflict_after_lock_timeout(
     assert core.customers.get(ada).name == "Ada"
 
 
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("postgres",)], indirect=True
+)
 def test_a_statement_timeout_is_a_conflict(fresh_database_url: str, other: sa.Engine) -> None:
     """PostgreSQL 57014 from statement_timeout (here ending a lock wait) is StorageConflict."""
     engine = engine_from_url(
@@ -145,7 +150,9 @@ def test_lock_timeout_is_applied_to_the_session_or_transaction(
     assert row == {"sqlite": (1000,), "postgres": ("1s",), "mariadb": (1, 1)}[backend]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("sqlite",)], indirect=True
+)
 def test_the_default_lock_timeout_is_ten_seconds_and_none_keeps_the_driver_s(
     fresh_database_url: str,
 ) -> None:
@@ -284,3 +291,25 @@ def test_what_lock_timeout_costs_per_transaction(core: CustomerCore[object], bac
     assert len(sets) == per_transaction, sets
     assert all("lock_timeout" in statement for statement in sets)
     assert server_sets() - before == 0
+
+
+@pytest.mark.sqlite
+@pytest.mark.sql
+def test_sqlite_locked_is_a_conflict() -> None:
+    """SQLITE_LOCKED (a table another connection of a shared cache is writing) is
+    StorageConflict, like SQLITE_BUSY: retrying may succeed."""
+    name = f"file:locked{id(object())}?mode=memory&cache=shared&uri=true"
+    core = CustomerCore.from_url(f"sqlite:///{name}", password_hasher=CHEAP)
+    other = sa.create_engine(f"sqlite:///{name}", poolclass=sa.pool.StaticPool)
+    try:
+        core.create_schema()
+        ada = core.customers.register(name="Ada", email="ada@example.com", password="pw" * 6)
+        with other.connect() as connection:
+            connection.exec_driver_sql("update customers set name = 'Other'")  # table lock
+            with pytest.raises(StorageConflict):
+                core.customers.get(ada.id)
+            connection.rollback()
+        assert core.customers.get(ada.id).name == "Ada"
+    finally:
+        other.dispose()
+        core.storage.engine.dispose()  # type: ignore[attr-defined]

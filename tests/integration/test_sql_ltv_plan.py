@@ -15,13 +15,16 @@ from host_shop import CHEAP
 
 from customer_core import CustomerCore
 from customer_core.adapters.sqlalchemy import OrdersTable
+from sql_fixtures import BACKEND_PARAMS
 
 CUSTOMERS = 20_000
 ORDERS = 60_000
 INDEX = "orders_customer_id_foreign"
 
 
-@pytest.mark.parametrize("backend", ["mariadb"], indirect=True)
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("mariadb",)], indirect=True
+)
 def test_recalculate_all_after_a_bulk_load_uses_the_customer_index(
     fresh_database_url: str,
 ) -> None:

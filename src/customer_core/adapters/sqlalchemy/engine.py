@@ -67,7 +67,7 @@ def engine_from_url(url: str, **engine_options: Any) -> Engine:
         parsed = make_url(url)
     options: dict[str, Any] = {"hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
-        if _is_memory(parsed.database):
+        if _is_memory(parsed.database, parsed.query.get("mode")):
             # One shared connection, or every checkout would see a new empty database.
             options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     else:
@@ -111,8 +111,9 @@ def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> No
         event.listen(engine, name, listener)
 
 
-def _is_memory(database: str | None) -> bool:
-    return not database or database == ":memory:" or "mode=memory" in database
+def _is_memory(database: str | None, mode: object = None) -> bool:
+    # ``sqlite:///file:x?mode=memory&uri=true``: SQLAlchemy parses the query off the name.
+    return not database or database == ":memory:" or "mode=memory" in database or mode == "memory"
 
 
 def _setup_sqlite(connection: sqlite3.Connection, record: Any, _proxy: object) -> None:
