@@ -1,7 +1,8 @@
 """Engines configured the way the library's SQL relies on.
 
 - SQLite: foreign keys on (``pragma foreign_keys = 1``, as Laravel does), WAL
-  for file databases (the storage sets the busy timeout: its ``lock_timeout``), a unicode ``cc_lower`` that agrees with
+  for file databases (the storage sets the busy timeout: its ``lock_timeout``),
+  a unicode ``cc_lower`` that agrees with
   Python's ``str.lower`` (SQLite's own ``lower``/``LIKE`` fold ASCII only), and
   ``BEGIN IMMEDIATE`` for every write transaction so that writers serialize from
   the start: that is what makes ``CustomerRepository.lock`` hold on SQLite. A
