@@ -3,7 +3,9 @@
 Each server gets a fresh data directory under a temporary directory, listens
 only on a Unix socket inside it (no TCP port, so parallel runs never clash),
 runs with durability off (``fsync=off`` and friends: the data dies with the
-test run anyway), and is stopped and removed by :meth:`stop`.
+test run anyway), and is stopped and removed by :meth:`stop`. The fault tests
+``kill`` one (``kill -9``) and ``start_again`` on the same data directory and
+socket.
 
 ``CUSTOMER_CORE_POSTGRES_URL`` / ``CUSTOMER_CORE_MARIADB_URL`` point the suite
 at servers someone else runs instead (their databases get created and dropped).
@@ -14,6 +16,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -41,6 +44,9 @@ class Server:
     workdir: Path | None = None
     stop_command: list[str] | None = None
     process: subprocess.Popen[bytes] | None = None
+    start_command: list[str] | None = None
+    pid_file: Path | None = None
+    log: Path | None = None
 
     def url(self, database: str) -> str:
         """The SQLAlchemy URL of one database on this server (the admin URL's, renamed).
@@ -66,6 +72,43 @@ class Server:
             engine.dispose()
         return self.url(name)
 
+    def kill(self) -> None:
+        """``kill -9`` the server's main process and wait until it is gone (data stays)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+            return
+        if self.pid_file is None:
+            raise ServerUnavailable(f"{self.kind}: an external server cannot be killed")
+        pid = int(self.pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def start_again(self) -> None:
+        """Start the killed server on the same data directory and socket; wait until it serves."""
+        if self.start_command is None:
+            raise ServerUnavailable(f"{self.kind}: an external server cannot be restarted")
+        log = self.log or Path(os.devnull)
+        if self.process is not None:
+            self.process = subprocess.Popen(
+                self.start_command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+        else:
+            # PostgreSQL refuses to start while a killed postmaster's backends still hold its
+            # shared memory; they exit within moments of noticing, so try again until then.
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                try:
+                    _run(self.start_command, "pg_ctl start")
+                    break
+                except ServerUnavailable:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+        _wait_until_ready(self.admin_url, self.kind, log)
+
     def stop(self) -> None:
         """Stop the server and delete its directory."""
         try:
@@ -81,6 +124,15 @@ class Server:
         finally:
             if self.workdir is not None:
                 shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie child of ours (pg_ctl's daemon is not) would linger here; the server is not one.
+    return True
 
 
 def _as_server_user(command: list[str], user: str) -> list[str]:
@@ -159,7 +211,9 @@ def start_postgres() -> Server:
         initdb += ["--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
         _run(_as_server_user(initdb, user), "initdb")
         start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log)]
-        _run(_as_server_user([*start, "-w", "start"], user), "pg_ctl start")
+        server.start_command = _as_server_user([*start, "-w", "start"], user)
+        server.pid_file, server.log = data / "postmaster.pid", log
+        _run(server.start_command, "pg_ctl start")
         _wait_until_ready(server.admin_url, "PostgreSQL", log)
     except BaseException:
         server.stop()
@@ -205,6 +259,7 @@ def start_mariadb() -> Server:
             "--max-connections=200", "--character-set-server=utf8mb4",
             "--collation-server=utf8mb4_unicode_ci",
         ]  # fmt: skip
+        server.start_command, server.log = command, log
         server.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

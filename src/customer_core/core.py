@@ -104,13 +104,15 @@ class CustomerCore(Generic[OrdersT]):
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
+        lock_timeout: float | None = 10.0,
         **engine_options: Any,
     ) -> CustomerCore[OrdersTable | None]:
         """A core on a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) given by URL.
 
         ``orders`` maps the host's orders table (read only); ``users_table``
         names the host's users table that note authors must exist in, when
-        the database has one.
+        the database has one. ``lock_timeout`` (seconds, default 10) bounds every
+        wait for another transaction's lock: a longer wait raises ``StorageConflict``.
         """
         from customer_core.adapters.sqlalchemy import engine_from_url
 
@@ -123,6 +125,7 @@ class CustomerCore(Generic[OrdersT]):
             password_hasher=password_hasher,
             clock=clock,
             default_region=default_region,
+            lock_timeout=lock_timeout,
         )
 
     @classmethod
@@ -136,12 +139,20 @@ class CustomerCore(Generic[OrdersT]):
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
+        lock_timeout: float | None = 10.0,
     ) -> CustomerCore[OrdersTable | None]:
-        """A core on an SQLAlchemy engine the host already has."""
+        """A core on an SQLAlchemy engine the host already has (warmed pools included).
+
+        ``lock_timeout`` as for :meth:`from_url`; None leaves the database's own.
+        """
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
 
         storage = SQLAlchemyStorage(
-            engine, orders=orders, metadata=metadata, users_table=users_table
+            engine,
+            orders=orders,
+            metadata=metadata,
+            users_table=users_table,
+            lock_timeout=lock_timeout,
         )
         return CustomerCore(
             storage,

@@ -306,8 +306,12 @@ class Transaction(Protocol):
 class Storage(Protocol):
     """Opens transactions: commit when the block succeeds, roll back on any exception."""
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
-        """A new unit of work."""
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Transaction]:
+        """A new unit of work; ``read_only`` promises it writes nothing.
+
+        An adapter may then take no write lock (SQLite starts a deferred ``BEGIN``
+        instead of ``BEGIN IMMEDIATE``); writing in it may fail.
+        """
         ...
 
     def create_schema(self) -> None:

@@ -29,7 +29,7 @@ class Statements:
         sa.event.listen(engine, "before_cursor_execute", self._record)
 
     def _record(self, conn: object, cursor: object, statement: str, *args: object) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
+        if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE", "SET ")):
             self.seen.append(" ".join(statement.split()))
 
     def close(self) -> None:

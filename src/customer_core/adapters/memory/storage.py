@@ -37,8 +37,11 @@ class InMemoryStorage:
         self._lock = threading.RLock()
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """A unit of work: every write is undone if the block raises."""
+    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
+        """A unit of work: every write is undone if the block raises.
+
+        ``read_only`` changes nothing here: one lock serves reads and writes alike.
+        """
         with self._lock:
             journal = Journal()
             try:

@@ -8,6 +8,13 @@ A library error is chained from :class:`DriverError`, never from SQLAlchemy's
 exception: that one's text carries the statement's parameters (a password hash
 among them), and a PostgreSQL error's DETAIL can list a failing row's values, so
 neither the message nor the formatted traceback of a library error shows them.
+Neither ``__cause__`` nor ``__context__`` of a library error holds a SQLAlchemy
+or driver exception (see :func:`translating`).
+
+One meaning, one class (the table is in docs/explanation.md): a lock wait that
+timed out and a lost deadlock are :class:`StorageConflict` on every database
+(retrying may succeed); a server that cannot be reached is
+:class:`StorageUnavailable`.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import NoReturn
 
 from customer_core.errors import (
     CustomerCoreError,
@@ -27,24 +35,32 @@ from sqlalchemy import exc
 
 __all__ = [
     "DriverError",
+    "detached",
     "driver_cause",
     "is_foreign_key_violation",
     "is_unique_violation",
+    "raise_detached",
     "translate",
     "translating",
 ]
 
 # PostgreSQL SQLSTATEs: class 08 is "connection exception"; 57P0x the server going away.
 _PG_GONE = ("57P01", "57P02", "57P03")
-# PostgreSQL deadlock_detected and serialization_failure; MySQL/MariaDB deadlock and lock
-# wait timeout (InnoDB rolls back the statement, the library's transaction the rest).
-_PG_CONFLICT = ("40P01", "40001")
+# PostgreSQL deadlock_detected, serialization_failure and lock_not_available (lock_timeout,
+# NOWAIT); MySQL/MariaDB lock wait timeout (rows: innodb_lock_wait_timeout; metadata and
+# LOCK TABLES: lock_wait_timeout) and deadlock (InnoDB rolls back the statement, the
+# library's transaction the rest).
+_PG_CONFLICT = ("40P01", "40001", "55P03")
+# query_canceled is a conflict only when a timeout cancelled it, not a user's cancel.
+_PG_CANCELED = "57014"
 _MYSQL_CONFLICT = {1205, 1213}
 # PyMySQL / MariaDB client and server codes for "cannot reach" / "server has gone away" /
 # "lost connection" / "too many connections" / "shutdown in progress".
 _MYSQL_GONE = {1040, 1053, 2002, 2003, 2005, 2006, 2013, 2055}
-# sqlite3 primary result codes: BUSY, LOCKED (retry may help), CANTOPEN.
-_SQLITE_GONE = {5, 6, 14}
+# sqlite3 primary result codes: BUSY and LOCKED (another connection holds the lock for
+# longer than the busy timeout: a conflict), CANTOPEN (the file cannot be reached).
+_SQLITE_CONFLICT = {5, 6}
+_SQLITE_GONE = {14}
 _SQLITE_UNIQUE = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY / _UNIQUE
 _SQLITE_FOREIGN_KEY = 787  # SQLITE_CONSTRAINT_FOREIGNKEY
 # MySQL says "for column 'note'"; MariaDB "for column `db`.`customer_notes`.`note`".
@@ -61,18 +77,33 @@ class DriverError(Exception):
     """
 
 
-def driver_cause(error: BaseException) -> BaseException:
+def driver_cause(error: BaseException) -> DriverError:
     """What to chain a library error from (``raise ... from driver_cause(error)``).
 
-    For a statement's error, a :class:`DriverError` naming the driver's error, with the
-    traceback of the statement's execution; any other error is its own cause.
+    A :class:`DriverError` naming the driver's (or SQLAlchemy's) error with the first
+    line of its message and the traceback of where it was raised; it has no chain of
+    its own, so no SQLAlchemy or driver exception object is reachable from it.
     """
-    if not isinstance(error, exc.StatementError):
-        return error
-    orig = error.orig
-    name = type(error).__name__ if orig is None else _qualified_name(orig)
-    text = "" if orig is None else f": {_first_line(orig)}"
-    return DriverError(f"{name}{text}").with_traceback(error.__traceback__)
+    orig = error.orig if isinstance(error, exc.StatementError) else None
+    inner = orig if orig is not None else error
+    cause = DriverError(f"{_qualified_name(inner)}: {_first_line(inner)}")
+    cause.__cause__ = cause.__context__ = None
+    cause.__suppress_context__ = True
+    return cause.with_traceback(error.__traceback__)
+
+
+def detached(error: CustomerCoreError) -> CustomerCoreError:
+    """``error`` without the implicit ``__context__`` Python gave it on raise.
+
+    Python sets ``__context__`` to the exception being handled whenever one is
+    raised, even with ``raise ... from``; the driver's exception must not stay there.
+    Call it on a caught library error right before a bare ``raise`` (which keeps it).
+    """
+    context = error.__context__
+    if context is not None and not isinstance(context, CustomerCoreError | DriverError):
+        error.__context__ = None
+        error.__suppress_context__ = True
+    return error
 
 
 def _qualified_name(error: BaseException) -> str:
@@ -138,14 +169,22 @@ def _is_unavailable(error: exc.DBAPIError) -> bool:
         return True
     code = _sqlite_code(error)
     if code is not None:
-        return code & 0xFF in _SQLITE_GONE
+        return code & 0xFF in _SQLITE_GONE and not isinstance(error, exc.IntegrityError)
     # psycopg raises OperationalError without a SQLSTATE when it cannot connect at all.
     return isinstance(error, exc.OperationalError) and "psycopg" in type(error.orig).__module__
 
 
 def _is_conflict(error: exc.DBAPIError) -> bool:
     """True when the statement lost a deadlock or timed out waiting for another's lock."""
-    return _sqlstate(error) in _PG_CONFLICT or _mysql_code(error) in _MYSQL_CONFLICT
+    state = _sqlstate(error)
+    if state == _PG_CANCELED:
+        return "timeout" in _first_line(error.orig)
+    code = _sqlite_code(error)
+    return (
+        state in _PG_CONFLICT
+        or _mysql_code(error) in _MYSQL_CONFLICT
+        or (code is not None and code & 0xFF in _SQLITE_CONFLICT)
+    )
 
 
 def _too_long(error: exc.DBAPIError, columns: Mapping[str, str]) -> ValidationError | None:
@@ -184,10 +223,27 @@ def translate(error: Exception, columns: Mapping[str, str] | None = None) -> Cus
 
 @contextmanager
 def translating(columns: Mapping[str, str] | None = None) -> Iterator[None]:
-    """Run a block, turning any SQLAlchemy or driver error into a library error."""
+    """Run a block, turning any SQLAlchemy or driver error into a library error.
+
+    The library error's cause is a :class:`DriverError`, and its ``__context__`` is
+    cleared (see :func:`detached`): nothing in its chain is the driver's exception.
+    """
     try:
         yield
-    except CustomerCoreError:
+    except CustomerCoreError as error:
+        detached(error)
         raise
     except (exc.SQLAlchemyError, UnicodeError, OverflowError) as error:
-        raise translate(error, columns) from driver_cause(error)
+        failure, cause = translate(error, columns), driver_cause(error)
+    else:
+        return
+    raise_detached(failure, cause)
+
+
+def raise_detached(failure: CustomerCoreError, cause: DriverError) -> NoReturn:
+    """Raise ``failure`` from ``cause`` with no ``__context__`` (see :func:`detached`)."""
+    try:
+        raise failure from cause
+    except CustomerCoreError as raised:
+        detached(raised)
+        raise
