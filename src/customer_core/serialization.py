@@ -142,8 +142,8 @@ def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
     """Rebuild an event from :func:`event_to_dict`'s output.
 
     ``customer_id`` and ``order_id`` must be integers, or strings of ASCII
-    digits, of at most 19 digits; anything else (``true``, ``1.5``, ``"١"``) is a ``ValidationError``
-    naming the field. Keys the event does not have are ignored, so a producer
+    digits, of at most 19 digits; anything else (``true``, ``1.5``, ``"١"``) is
+    a ``ValidationError`` naming the field. Keys the event does not have are ignored, so a producer
     may send more than the library reads.
     """
     kind = EVENT_NAMES.get(str(data.get("type")))

@@ -255,8 +255,8 @@ class CustomerRegistry:
         new_hash = self._context.hasher.hash(password)
         try:
             with self._context.storage.transaction() as tx:
-                customer = tx.customers.lock(customer_id)
-                current = None if customer is None else tx.customers.find_credentials(customer.email)
+                locked = tx.customers.lock(customer_id)
+                current = None if locked is None else tx.customers.find_credentials(locked.email)
                 if current is None or current.customer.id != customer_id:
                     return
                 # Two stored values compared, no caller input: timing tells nothing.

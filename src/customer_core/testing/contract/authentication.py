@@ -265,9 +265,7 @@ class AuthenticationContract:
         with pytest.raises(InvalidCredentials):
             harness.core.customers.authenticate("legacy@example.com", LEGACY_PASSWORD)
 
-    def test_bcrypt_password_longer_than_72_bytes_is_never_rehashed(
-        self, harness: Harness
-    ) -> None:
+    def test_bcrypt_password_longer_than_72_bytes_is_never_rehashed(self, harness: Harness) -> None:
         """A typed password that bcrypt read only in part does not replace the owner's.
 
         ``"A" * 72 + "-other"`` verifies against the hash of ``"A" * 72 +
@@ -315,9 +313,11 @@ class AuthenticationContract:
         ada = customer(harness)
         with harness.core.storage.transaction() as tx:
             tx.customers.set_password_hash(ada.id, costly, harness.clock.now())
-        with caplog.at_level(logging.WARNING, logger="customer_core"):
-            with pytest.raises(InvalidCredentials):
-                harness.core.customers.authenticate(ada.email, PASSWORD)
+        with (
+            caplog.at_level(logging.WARNING, logger="customer_core"),
+            pytest.raises(InvalidCredentials),
+        ):
+            harness.core.customers.authenticate(ada.email, PASSWORD)
         messages = [record.getMessage() for record in caplog.records]
         assert any(f"customer {ada.id}" in message for message in messages), messages
         assert not any(costly[:12] in message for message in messages)
