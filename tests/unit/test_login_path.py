@@ -24,8 +24,8 @@ from customer_core import (
     StorageError,
     StorageUnavailable,
     ValidationError,
+    passwords,
 )
-from customer_core import passwords
 from customer_core.ports import Storage, Transaction
 from customer_core.testing import FrozenClock
 
