@@ -210,3 +210,27 @@ def test_bcrypt_cost_is_read_from_the_hash() -> None:
     assert passwords.cost_problem("$2y$1x$" + "a" * 53) is None
     assert passwords.cost_problem("$2y$١٧$" + "a" * 53) is None
     assert passwords.cost_problem("$argon2id$broken") is None
+
+
+@pytest.mark.parametrize(
+    "made",
+    [
+        argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("x" * 8),
+        argon2.PasswordHasher(
+            time_cost=2, memory_cost=2048, parallelism=3, type=argon2.Type.I
+        ).hash("x" * 8),
+        _argon2(10**30, 1, 1),
+        _argon2(1024, 10**30, 1),
+        "$argon2id$m=1024,t=1,p=1$c2FsdHNhbHQ$" + "h" * 43,  # no version: argon2-cffi reads it
+        "$argon2id$v=19$m=99999999,t=1,p=1,keyid=x$c2FsdHNhbHQ$" + "h" * 43,
+    ],
+)
+def test_argon2_costs_are_read_as_argon2_cffi_reads_them(made: str) -> None:
+    """The quick reading of an Argon2 hash's costs agrees with argon2-cffi's, or defers to it."""
+    try:
+        found = argon2.extract_parameters(made)
+    except argon2.exceptions.InvalidHashError:
+        expected = None
+    else:
+        expected = (found.memory_cost, found.time_cost, found.parallelism)
+    assert passwords._argon2_costs(made) == expected
