@@ -61,13 +61,13 @@ class NotFound(CustomerCoreError, LookupError):
 
 def _shown_id(record_id: object) -> str:
     """The id for a message: short whatever it is (``repr(10**5000)`` itself raises)."""
-    if isinstance(record_id, int) and record_id.bit_length() > 64:
+    if isinstance(record_id, int) and record_id.bit_length() > 128:  # over 39 digits
         return f"(an integer of {record_id.bit_length()} bits)"
     try:
         text = repr(record_id)
     except ValueError:
         text = f"(a {type(record_id).__name__})"
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class CustomerNotFound(NotFound):
