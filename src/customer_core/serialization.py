@@ -113,21 +113,20 @@ def event_to_dict(event: OrderEvent) -> dict[str, Any]:
 
 
 EVENT_ID_FIELDS = ("customer_id", "order_id")
-# 2**63 - 1 has 19 digits; a longer string names no row, and int() of a
-# very long one raises.
-MAX_ID_DIGITS = 19
-MAX_ID_BITS = 63  # 2**63 - 1, the largest id any database holds
+# 2**64 - 1 (a BIGINT UNSIGNED, Laravel's ids) has 20 digits; a longer string
+# names no row, and int() of a very long one raises.
+MAX_ID_DIGITS = 20
 
 
 def _event_id(value: object) -> int | None:
     """``value`` as an id if it is plainly an integer, else None (never coerced).
 
-    An ``int`` (not a ``bool``) of at most 63 bits, or a string of 1–19 ASCII
-    digits as some producers write big integers; ``True``, ``1.0``, ``1.7``,
-    ``"١"``, ``" 1"``, ``"1_0"`` and ``10**5000`` are not ids.
+    An ``int`` (not a ``bool``), or a string of 1–20 ASCII digits as some
+    producers write big integers; ``True``, ``1.0``, ``1.7``, ``"١"``,
+    ``" 1"`` and ``"1_0"`` are not ids.
     """
     if isinstance(value, int) and not isinstance(value, bool):
-        return value if value.bit_length() <= MAX_ID_BITS else None
+        return value
     if (
         isinstance(value, str)
         and 0 < len(value) <= MAX_ID_DIGITS
@@ -141,9 +140,9 @@ def _event_id(value: object) -> int | None:
 def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
     """Rebuild an event from :func:`event_to_dict`'s output.
 
-    ``customer_id`` and ``order_id`` must be integers, or strings of ASCII
-    digits, of at most 19 digits; anything else (``true``, ``1.5``, ``"١"``) is
-    a ``ValidationError`` naming the field. Keys the event does not have are ignored, so a producer
+    ``customer_id`` and ``order_id`` must be integers, or strings of at most
+    20 ASCII digits; anything else (``true``, ``1.5``, ``"١"``) is a
+    ``ValidationError`` naming the field. Keys the event does not have are ignored, so a producer
     may send more than the library reads.
     """
     kind = EVENT_NAMES.get(str(data.get("type")))
@@ -155,7 +154,7 @@ def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
         if name in fields:
             number = _event_id(fields[name])
             if number is None:
-                errors[name] = "must be an integer of at most 19 digits (or a string of them)"
+                errors[name] = "must be an integer (or a string of at most 20 ASCII digits)"
             fields[name] = number
     if errors:
         raise ValidationError(errors)

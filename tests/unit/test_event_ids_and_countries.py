@@ -25,9 +25,8 @@ NOT_IDS: list[Any] = [
     "-1",
     "1_000",
     "",
-    "9" * 20,
-    10**5000,
-    2**63,
+    "9" * 21,
+    "9" * 5000,  # int() of it raises ValueError
     None,
     [1],
     {"id": 1},
@@ -45,7 +44,8 @@ def test_event_ids_that_are_not_plainly_integers_are_named(field: str, value: An
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [(7, 7), ("7", 7), ("9223372036854775807", 2**63 - 1), (-3, -3)]
+    ("value", "expected"),
+    [(7, 7), ("7", 7), ("18446744073709551615", 2**64 - 1), (-3, -3), (10**30, 10**30)],
 )
 def test_integers_and_strings_of_ascii_digits_are_ids(value: Any, expected: int) -> None:
     """An int, or a string of ASCII digits (as some producers write big integers), is read."""
