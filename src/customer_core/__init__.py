@@ -8,8 +8,6 @@ Start with :class:`CustomerCore`::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from customer_core.core import CustomerCore
 from customer_core.errors import (
     AddressNotFound,
@@ -27,11 +25,6 @@ from customer_core.errors import (
 )
 from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
 from customer_core.passwords import Argon2Hasher, BcryptHasher, PasswordHasher
-
-try:
-    __version__ = version("customer-core")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0"
 
 __all__ = [
     "Address",
@@ -58,3 +51,16 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> str:
+    # __version__ is read from the installed metadata on first use:
+    # importlib.metadata alone is a third of the library's import time.
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("customer-core")
+    except PackageNotFoundError:  # running from a source tree
+        return "0.0.0"

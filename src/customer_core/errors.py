@@ -56,7 +56,18 @@ class NotFound(CustomerCoreError, LookupError):
 
     def __init__(self, record_id: object) -> None:
         self.id = record_id
-        super().__init__(f"{self.kind} {record_id!r} not found")
+        super().__init__(f"{self.kind} {_shown_id(record_id)} not found")
+
+
+def _shown_id(record_id: object) -> str:
+    """The id for a message: short whatever it is (``repr(10**5000)`` itself raises)."""
+    if isinstance(record_id, int) and record_id.bit_length() > 128:  # over 39 digits
+        return f"(an integer of {record_id.bit_length()} bits)"
+    try:
+        text = repr(record_id)
+    except ValueError:
+        text = f"(a {type(record_id).__name__})"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class CustomerNotFound(NotFound):

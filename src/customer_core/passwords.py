@@ -5,26 +5,66 @@ of any known scheme (Argon2 and bcrypt ``$2y$``/``$2b$``/``$2a$``), so a
 database a Laravel app filled keeps working. After a successful log-in the
 registry asks the configured hasher whether the hash :meth:`needs_rehash`
 and, if so, stores a new one made with the configured scheme and parameters.
+
+A stored hash names its own cost, so a hash written by someone else (an
+import, a compromised host) could ask for gigabytes of memory or hours of CPU
+at the next log-in. :func:`cost_problem` bounds it: imports refuse such a hash
+and verification treats it as a wrong password (:doc:`/security`).
+
+argon2-cffi and bcrypt are imported at the first hash or verification, not
+with the library: most processes that import ``customer_core`` never log
+anyone in.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import functools
+import logging
+import re
+from typing import TYPE_CHECKING, Final, Protocol
 
-import argon2
-import bcrypt
+if TYPE_CHECKING:
+    import argon2
 
 __all__ = [
+    "BCRYPT_MAX_BYTES",
+    "MAX_ARGON2_MEMORY_COST",
+    "MAX_ARGON2_PARALLELISM",
+    "MAX_ARGON2_TIME_COST",
+    "MAX_BCRYPT_COST",
     "Argon2Hasher",
     "BcryptHasher",
     "PasswordHasher",
+    "cost_problem",
     "verify_password",
 ]
 
+logger = logging.getLogger(__name__)
+
 # bcrypt only ever reads 72 bytes; PHP cuts longer passwords silently and
 # pyca/bcrypt >= 5 raises instead, so cut them the way Laravel did.
-BCRYPT_MAX_BYTES = 72
-BCRYPT_PREFIXES = ("$2y$", "$2b$", "$2a$")
+BCRYPT_MAX_BYTES: Final = 72
+"""How many bytes of a password (UTF-8) bcrypt reads; the rest is ignored."""
+BCRYPT_PREFIXES: Final = ("$2y$", "$2b$", "$2a$")
+MIN_BCRYPT_COST: Final = 4
+MAX_BCRYPT_COST: Final = 16
+"""The highest bcrypt cost accepted (2**16 rounds, about 16 times Laravel's default of 12)."""
+
+# argon2-cffi's defaults (RFC 9106's low-memory profile), written out so that
+# building an Argon2Hasher does not import argon2-cffi; a test keeps them equal.
+ARGON2_TIME_COST: Final = 3
+ARGON2_MEMORY_COST: Final = 65_536
+ARGON2_PARALLELISM: Final = 4
+
+
+# Four times argon2-cffi's default memory (64 MiB) and over three times its time
+# cost; OWASP's recommendations (19–46 MiB, t=1–5, p=1) are all within.
+MAX_ARGON2_MEMORY_COST: Final = 262_144
+"""The highest Argon2 memory cost accepted, in KiB (256 MiB)."""
+MAX_ARGON2_TIME_COST: Final = 10
+"""The highest Argon2 time cost (passes over the memory) accepted."""
+MAX_ARGON2_PARALLELISM: Final = 16
+"""The highest Argon2 parallelism (lanes) accepted."""
 
 
 class PasswordHasher(Protocol):
@@ -53,30 +93,120 @@ def _bcrypt_bytes(password: str) -> bytes:
     return _bytes(password)[:BCRYPT_MAX_BYTES]
 
 
+def is_bcrypt(password_hash: str) -> bool:
+    """True when ``password_hash`` is of the bcrypt scheme (any of its prefixes)."""
+    return password_hash.startswith(BCRYPT_PREFIXES)
+
+
+def longer_than_bcrypt_reads(password: str) -> bool:
+    """True when bcrypt would ignore part of ``password`` (over 72 bytes in UTF-8)."""
+    # A character is at most 4 bytes: short passwords need no encoding.
+    return len(password) * 4 > BCRYPT_MAX_BYTES and len(_bytes(password)) > BCRYPT_MAX_BYTES
+
+
+def _bcrypt_cost(password_hash: str) -> int | None:
+    """The cost a bcrypt hash names (``$2y$12$…`` → 12), or None if it names none."""
+    digits = password_hash[4:6]
+    if password_hash[6:7] != "$" or not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(digits)
+
+
+# The costs of a hash in the PHC form every Argon2 library writes. argon2-cffi's
+# extract_parameters reads any form but costs ~9 µs a hash (an import of a
+# million hashes: 9 s); a hash this does not match is read by it.
+_ARGON2_COSTS = re.compile(r"\$argon2(?:id|i|d)\$v=[0-9]+\$m=([0-9]+),t=([0-9]+),p=([0-9]+)\$")
+
+
+def _argon2_costs(password_hash: str) -> tuple[int, int, int] | None:
+    """``(memory, time, parallelism)`` an Argon2 hash names, or None if it names none."""
+    match = _ARGON2_COSTS.match(password_hash)
+    if match is not None:
+        memory, time, lanes = match.groups()
+        return int(memory), int(time), int(lanes)
+    import argon2
+
+    try:
+        found = argon2.extract_parameters(password_hash)
+    except (argon2.exceptions.InvalidHashError, ValueError):
+        return None  # not parseable: verification fails at once, for free
+    return found.memory_cost, found.time_cost, found.parallelism
+
+
+def _argon2_problem(password_hash: str) -> str | None:
+    costs = _argon2_costs(password_hash)
+    if costs is None:
+        return None
+    memory, time, lanes = costs
+    if memory > MAX_ARGON2_MEMORY_COST:
+        return f"Argon2 memory cost above {MAX_ARGON2_MEMORY_COST} KiB"
+    if time > MAX_ARGON2_TIME_COST:
+        return f"Argon2 time cost above {MAX_ARGON2_TIME_COST}"
+    if lanes > MAX_ARGON2_PARALLELISM:
+        return f"Argon2 parallelism above {MAX_ARGON2_PARALLELISM}"
+    return None
+
+
+def cost_problem(password_hash: str) -> str | None:
+    """Why verifying ``password_hash`` would cost too much, or None when it is within limits.
+
+    Only Argon2 and bcrypt hashes are judged (limits: ``MAX_ARGON2_*`` and
+    :data:`MAX_BCRYPT_COST`); the message names the limit, never the hash.
+
+    >>> cost_problem("$2y$31$" + "a" * 53)
+    'bcrypt cost above 16'
+    >>> cost_problem("$2y$12$" + "a" * 53) is None
+    True
+    """
+    if is_bcrypt(password_hash):
+        cost = _bcrypt_cost(password_hash)
+        if cost is not None and cost > MAX_BCRYPT_COST:
+            return f"bcrypt cost above {MAX_BCRYPT_COST}"
+        return None
+    if password_hash.startswith("$argon2"):
+        return _argon2_problem(password_hash)
+    return None
+
+
 def _verify_bcrypt(password_hash: str, password: str) -> bool:
+    import bcrypt
+
     try:
         return bcrypt.checkpw(_bcrypt_bytes(password), password_hash.encode("ascii"))
-    except ValueError:  # a malformed or truncated hash
+    except (ValueError, UnicodeEncodeError):  # a malformed or truncated hash
         return False
 
 
-_ARGON2_VERIFIER = argon2.PasswordHasher()
+@functools.cache
+def _argon2_verifier() -> argon2.PasswordHasher:
+    import argon2
+
+    return argon2.PasswordHasher()
 
 
 def _verify_argon2(password_hash: str, password: str) -> bool:
     # Verification reads the parameters from the hash itself, so one
     # verifier serves hashes made with any parameters.
+    import argon2
+
     try:
-        return _ARGON2_VERIFIER.verify(password_hash, _bytes(password))
-    except argon2.exceptions.VerificationError:
-        return False
-    except argon2.exceptions.InvalidHashError:
+        return _argon2_verifier().verify(password_hash, _bytes(password))
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """Check ``password`` against a stored hash of any known scheme; unknown schemes fail."""
-    if password_hash.startswith(BCRYPT_PREFIXES):
+    """Check ``password`` against a stored hash of any known scheme.
+
+    Unknown schemes fail, and so does a hash over the cost limits
+    (:func:`cost_problem`): it is refused before any hashing, and logged
+    without the hash.
+    """
+    problem = cost_problem(password_hash)
+    if problem is not None:
+        logger.warning("refused to verify a stored password hash: %s", problem)
+        return False
+    if is_bcrypt(password_hash):
         return _verify_bcrypt(password_hash, password)
     if password_hash.startswith("$argon2"):
         return _verify_argon2(password_hash, password)
@@ -86,20 +216,40 @@ def verify_password(password_hash: str, password: str) -> bool:
 class Argon2Hasher:
     """Argon2id (argon2-cffi), the default, with argon2-cffi's parameters (RFC 9106 low-memory).
 
-    Lower ``time_cost``/``memory_cost`` only in tests.
+    Lower ``time_cost``/``memory_cost`` only in tests. Parameters above
+    the ``MAX_ARGON2_*`` limits are a ``ValueError``: such hashes would be refused
+    at verification.
     """
 
     def __init__(
         self,
         *,
-        time_cost: int = argon2.DEFAULT_TIME_COST,
-        memory_cost: int = argon2.DEFAULT_MEMORY_COST,
-        parallelism: int = argon2.DEFAULT_PARALLELISM,
+        time_cost: int = ARGON2_TIME_COST,
+        memory_cost: int = ARGON2_MEMORY_COST,
+        parallelism: int = ARGON2_PARALLELISM,
     ) -> None:
-        self._hasher = argon2.PasswordHasher(
-            time_cost=time_cost,
-            memory_cost=memory_cost,
-            parallelism=parallelism,
+        if (
+            time_cost > MAX_ARGON2_TIME_COST
+            or memory_cost > MAX_ARGON2_MEMORY_COST
+            or parallelism > MAX_ARGON2_PARALLELISM
+        ):
+            raise ValueError(
+                f"Argon2 costs must be at most time_cost={MAX_ARGON2_TIME_COST},"
+                f" memory_cost={MAX_ARGON2_MEMORY_COST} (KiB),"
+                f" parallelism={MAX_ARGON2_PARALLELISM}"
+            )
+        self.time_cost = time_cost
+        self.memory_cost = memory_cost
+        self.parallelism = parallelism
+
+    @functools.cached_property
+    def _hasher(self) -> argon2.PasswordHasher:
+        import argon2
+
+        return argon2.PasswordHasher(
+            time_cost=self.time_cost,
+            memory_cost=self.memory_cost,
+            parallelism=self.parallelism,
             type=argon2.Type.ID,
         )
 
@@ -113,6 +263,8 @@ class Argon2Hasher:
 
     def needs_rehash(self, password_hash: str) -> bool:
         """True unless the hash is Argon2id with this hasher's parameters."""
+        import argon2
+
         if not password_hash.startswith("$argon2id$"):
             return True
         try:
@@ -121,10 +273,9 @@ class Argon2Hasher:
             return True
 
     def __repr__(self) -> str:
-        h = self._hasher
         return (
-            f"Argon2Hasher(time_cost={h.time_cost}, memory_cost={h.memory_cost},"
-            f" parallelism={h.parallelism})"
+            f"Argon2Hasher(time_cost={self.time_cost}, memory_cost={self.memory_cost},"
+            f" parallelism={self.parallelism})"
         )
 
 
@@ -134,16 +285,23 @@ class BcryptHasher:
     Use it while a Laravel app still logs customers in from the same
     database: Laravel's bcrypt hasher rejects ``$2b$`` and Argon2 hashes, so
     this hasher writes ``$2y$`` and never re-hashes a ``$2y$`` hash of its cost
-    into anything else. Passwords are cut to 72 bytes, as PHP does.
+    into anything else. Give it the cost the Laravel app uses (its
+    ``BCRYPT_ROUNDS``): with different costs each side re-hashes the other's
+    hashes at every log-in. Passwords are cut to 72 bytes, as PHP does.
+    ``rounds`` goes from 4 to :data:`MAX_BCRYPT_COST`.
     """
 
     def __init__(self, *, rounds: int = 12) -> None:
-        if not 4 <= rounds <= 31:
-            raise ValueError("bcrypt rounds must be between 4 and 31")
+        if not MIN_BCRYPT_COST <= rounds <= MAX_BCRYPT_COST:
+            raise ValueError(
+                f"bcrypt rounds must be between {MIN_BCRYPT_COST} and {MAX_BCRYPT_COST}"
+            )
         self.rounds = rounds
 
     def hash(self, password: str) -> str:
         """A ``$2y$`` bcrypt hash of ``password``."""
+        import bcrypt
+
         hashed = bcrypt.hashpw(_bcrypt_bytes(password), bcrypt.gensalt(self.rounds)).decode("ascii")
         # $2b$ and $2y$ are the same algorithm; pyca/bcrypt only writes $2b$.
         return "$2y$" + hashed[4:]

@@ -4,7 +4,11 @@ Each rule takes the raw value and returns the value to store, or raises
 :class:`Invalid` with a message. :class:`Fields` runs several rules and
 gathers every failure into one :class:`~customer_core.errors.ValidationError`,
 so a caller learns about all bad fields at once. Messages never repeat the
-value: it may be a password.
+value: it may be a password. Lengths are checked before any per-character
+scan, so an oversized value is refused at the cost of a ``len``.
+
+email_validator and phonenumbers are imported at the first e-mail or phone
+checked, not with the library (they are most of ``import customer_core``'s time).
 """
 
 from __future__ import annotations
@@ -16,10 +20,8 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-import email_validator
-import phonenumbers
-import pycountry
-
+from customer_core import passwords
+from customer_core._countries import ALPHA_2 as COUNTRY_CODES
 from customer_core.clock import stored_time
 from customer_core.errors import ValidationError
 from customer_core.model import AddressType
@@ -53,6 +55,8 @@ MAX_TEXT = 255
 MAX_NOTE = 65_535
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
+# Longer than any phone number written with spaces and dashes.
+MAX_PHONE = 64
 # Ids are signed 64-bit in every supported database; larger ones cannot exist.
 MAX_ID = 2**63 - 1
 # Line breaks and tabs are fine in a note, never in a one-line field.
@@ -115,9 +119,17 @@ def _string(value: object) -> str:
     return value
 
 
-def _clean(value: object, *, allowed: frozenset[str] = frozenset()) -> str:
-    """Trim a string and refuse characters no database column should hold."""
+def _clean(
+    value: object, *, maximum: int | None = None, allowed: frozenset[str] = frozenset()
+) -> str:
+    """Trim a string and refuse characters no database column should hold.
+
+    A text over ``maximum`` is refused before any character is looked at, so
+    an oversized value costs a strip and a ``len``, not a scan.
+    """
     text = _string(value).strip()
+    if maximum is not None and len(text) > maximum:
+        raise Invalid(f"must be at most {maximum} characters")
     if text.isprintable():
         # A C loop: a printable string has no character of category C (so no Cc, no
         # Cs) or Z other than the ASCII space; the loop below could only pass it.
@@ -143,15 +155,15 @@ def _bounded(text: str, maximum: int, minimum: int = 1) -> str:
 
 def required_text(value: object) -> str:
     """A one-line text: trimmed, 1–255 characters."""
-    return _bounded(_clean(value), MAX_TEXT)
+    return _bounded(_clean(value, maximum=MAX_TEXT), MAX_TEXT)
 
 
 def optional_text(value: object) -> str | None:
     """Like :func:`required_text`, but None (or blank) means no value."""
     if value is None:
         return None
-    text = _clean(value)
-    return _bounded(text, MAX_TEXT) if text else None
+    text = _clean(value, maximum=MAX_TEXT)
+    return text or None
 
 
 name = required_text
@@ -159,9 +171,7 @@ name = required_text
 
 def email(value: object) -> str:
     """A syntactically valid e-mail address (no DNS look-up), lower-cased, ≤ 255 characters."""
-    text = _clean(value)
-    if len(text) > MAX_TEXT:
-        raise Invalid(f"must be at most {MAX_TEXT} characters")
+    text = _clean(value, maximum=MAX_TEXT)
     plain = plain_email(text)
     if plain is not None:
         return plain
@@ -170,6 +180,8 @@ def email(value: object) -> str:
 
 def _validated_email(text: str) -> str:
     """:func:`email` through email_validator: the general path, for any address."""
+    import email_validator
+
     try:
         checked = email_validator.validate_email(text, check_deliverability=False)
     except email_validator.EmailNotValidError as error:
@@ -194,6 +206,8 @@ def plain_email(text: str) -> str | None:
     >>> plain_email("ada@printer.local") is None  # special-use: email_validator rejects it
     True
     """
+    import email_validator
+
     settings = (email_validator.TEST_ENVIRONMENT, tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES))
     if _plain_email_checker[0] != settings:
         # Built again only when email_validator's settings change (a test may switch them).
@@ -219,6 +233,8 @@ def plain_email_check() -> Callable[[str], str | None]:
     >>> check("Ada@Example.COM"), check("ada@printer.local")
     ('ada@example.com', None)
     """
+    import email_validator
+
     skip_test = email_validator.TEST_ENVIRONMENT
     names = [
         name
@@ -249,21 +265,32 @@ def plain_email_check() -> Callable[[str], str | None]:
 
 
 def password(value: object) -> str:
-    """A password: 8–1024 characters, no NUL (bcrypt would silently cut it there)."""
-    text = _string(value)
+    """A password: 8–1024 characters, no NUL (bcrypt would silently cut it there).
+
+    The length is checked first: a 10 MB password is refused without reading it.
+    """
+    text = _bounded(_string(value), MAX_PASSWORD, MIN_PASSWORD)
     if "\x00" in text:
         raise Invalid("must not contain NUL characters")
-    if any(unicodedata.category(char) == "Cs" for char in text):
+    if not text.isprintable() and any(unicodedata.category(char) == "Cs" for char in text):
         raise Invalid("must be valid Unicode")
-    return _bounded(text, MAX_PASSWORD, MIN_PASSWORD)
+    return text
 
 
 def password_hash(value: object) -> str:
-    """An existing Argon2 or bcrypt hash, as a migration brings it."""
+    """An existing Argon2 or bcrypt hash, as a migration brings it, within the cost limits.
+
+    A hash names its own cost; one over the limits of :mod:`customer_core.passwords`
+    would make each log-in attempt burn memory or CPU, so it is refused here.
+    """
     text = _string(value)
-    well_formed = text.isascii() and text.isprintable() and " " not in text
-    if not text.startswith(HASH_PREFIXES) or not well_formed or len(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT or not text.startswith(HASH_PREFIXES):
         raise Invalid("must be an Argon2 or bcrypt hash")
+    if not (text.isascii() and text.isprintable()) or " " in text:
+        raise Invalid("must be an Argon2 or bcrypt hash")
+    problem = passwords.cost_problem(text)
+    if problem is not None:
+        raise Invalid(f"is over the cost limits ({problem})")
     return text
 
 
@@ -280,13 +307,16 @@ def phone(value: object, region: str | None = None) -> str | None:
     """A phone number stored as E.164; a national number needs ``region``."""
     if value is None:
         return None
-    text = _clean(value)
+    text = _string(value).strip()
+    if len(text) > MAX_PHONE:
+        raise Invalid("is not a phone number")
+    text = _clean(text)
     if not text:
         return None
-    if len(text) > 64:
-        raise Invalid("is not a phone number")
     if not text.startswith("+") and region is None:
         raise Invalid("needs a country code (+…) when no default region is configured")
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -321,8 +351,11 @@ def avatar(value: object) -> str | None:
 
 def country(value: object) -> str:
     """An ISO 3166-1 alpha-2 code, stored upper-case."""
-    code = _clean(value).upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    text = _string(value).strip()
+    if len(text) != 2:
+        raise Invalid("must be an ISO 3166-1 alpha-2 country code")
+    code = _clean(text).upper()
+    if code not in COUNTRY_CODES:
         raise Invalid("must be an ISO 3166-1 alpha-2 country code")
     return code
 
@@ -337,7 +370,7 @@ def address_type(value: object) -> AddressType:
 
 def note_text(value: object) -> str:
     """A note: trimmed, 1–65 535 characters, line breaks allowed."""
-    return _bounded(_clean(value, allowed=NOTE_WHITESPACE), MAX_NOTE)
+    return _bounded(_clean(value, maximum=MAX_NOTE, allowed=NOTE_WHITESPACE), MAX_NOTE)
 
 
 def flag(value: object) -> bool:

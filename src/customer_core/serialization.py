@@ -112,10 +112,50 @@ def event_to_dict(event: OrderEvent) -> dict[str, Any]:
     return {"type": type(event).__name__, **to_dict(event)}
 
 
+EVENT_ID_FIELDS = ("customer_id", "order_id")
+# 2**64 - 1 (a BIGINT UNSIGNED, Laravel's ids) has 20 digits; a longer string
+# names no row, and int() of a very long one raises.
+MAX_ID_DIGITS = 20
+
+
+def _event_id(value: object) -> int | None:
+    """``value`` as an id if it is plainly an integer, else None (never coerced).
+
+    An ``int`` (not a ``bool``), or a string of 1–20 ASCII digits as some
+    producers write big integers; ``True``, ``1.0``, ``1.7``, ``"١"``,
+    ``" 1"`` and ``"1_0"`` are not ids.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_DIGITS
+        and value.isascii()
+        and value.isdigit()
+    ):
+        return int(value)
+    return None
+
+
 def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
-    """Rebuild an event from :func:`event_to_dict`'s output."""
+    """Rebuild an event from :func:`event_to_dict`'s output.
+
+    ``customer_id`` and ``order_id`` must be integers, or strings of at most
+    20 ASCII digits; anything else (``true``, ``1.5``, ``"١"``) is a
+    ``ValidationError`` naming the field. Keys the event does not have are ignored, so a producer
+    may send more than the library reads.
+    """
     kind = EVENT_NAMES.get(str(data.get("type")))
     if kind is None:
         raise ValidationError.single("type", f"must be one of {', '.join(EVENT_NAMES)}")
     fields = {key: value for key, value in data.items() if key != "type"}
+    errors = {}
+    for name in EVENT_ID_FIELDS:
+        if name in fields:
+            number = _event_id(fields[name])
+            if number is None:
+                errors[name] = "must be an integer (or a string of at most 20 ASCII digits)"
+            fields[name] = number
+    if errors:
+        raise ValidationError(errors)
     return from_dict(kind, fields)

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Final, get_args
 
-from customer_core import rules
+from customer_core import passwords, rules
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
     DuplicateEmail,
     InvalidCredentials,
+    StorageError,
 )
 from customer_core.model import Customer, ListedCustomer, Page
-from customer_core.ports import CustomerQuery, NewCustomer, SortKey
+from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey
 from customer_core.rules import Fields, Invalid
 from customer_core.services.context import Context, customer_id_of, locked_customer
 from customer_core.services.importer import import_customers
 
 __all__ = ["UNSET", "CustomerRegistry", "Unset"]
+
+logger = logging.getLogger("customer_core.passwords")
 
 SORT_KEYS: Final = frozenset(get_args(SortKey))
 MAX_PER_PAGE = 100
@@ -70,6 +74,30 @@ def _lookup_email(value: object) -> str | None:
         if isinstance(value, str):
             return None
         raise
+
+
+def _too_costly(found: Credentials) -> bool:
+    """True (and logged) when the stored hash names a cost over the limits: never verified."""
+    problem = passwords.cost_problem(found.password_hash)
+    if problem is None:
+        return False
+    logger.warning(
+        "log-in of customer %d refused unverified: its stored password hash has %s",
+        found.customer.id,
+        problem,
+    )
+    return True
+
+
+def _rehash_allowed(found: Credentials, password: str) -> bool:
+    """False when ``password`` may not be the real one: bcrypt read only its first 72 bytes.
+
+    ``"A" * 72 + "-other"`` verifies against a bcrypt hash of ``"A" * 72 +
+    "-real"``; a new hash of the typed password would lock the owner out.
+    """
+    return not (
+        passwords.is_bcrypt(found.password_hash) and passwords.longer_than_bcrypt_reads(password)
+    )
 
 
 class CustomerRegistry:
@@ -190,9 +218,12 @@ class CustomerRegistry:
 
         Unknown e-mail and wrong password both raise ``InvalidCredentials``,
         and both spend one hash verification so timing does not tell them
-        apart. A blocked customer with the right password raises
+        apart; so does a stored hash over the cost limits (logged, refused
+        unread). A blocked customer with the right password raises
         ``CustomerBlocked``. A hash not of the configured scheme and
-        parameters is replaced after a successful check.
+        parameters is replaced after a successful check, unless the password
+        was changed meanwhile or the storage cannot be written (logged); the
+        log-in succeeds either way (:doc:`/security`).
         """
         if not isinstance(password, str):
             raise InvalidCredentials()
@@ -200,7 +231,7 @@ class CustomerRegistry:
         with self._context.storage.transaction() as tx:
             found = None if wanted is None else tx.customers.find_credentials(wanted)
         hasher = self._context.hasher
-        if found is None or len(password) > rules.MAX_PASSWORD:
+        if found is None or len(password) > rules.MAX_PASSWORD or _too_costly(found):
             hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
             raise InvalidCredentials()
         if not hasher.verify(found.password_hash, password):
@@ -208,15 +239,37 @@ class CustomerRegistry:
         customer = found.customer
         if customer.is_blocked:
             raise CustomerBlocked(customer.id)
-        if hasher.needs_rehash(found.password_hash):
-            self._rehash(customer.id, password)
+        if hasher.needs_rehash(found.password_hash) and _rehash_allowed(found, password):
+            self._rehash(customer.id, found.password_hash, password)
         return customer
 
-    def _rehash(self, customer_id: int, password: str) -> None:
+    def _rehash(self, customer_id: int, verified_hash: str, password: str) -> None:
+        """Replace ``verified_hash`` by a new hash of ``password``: compare-and-set, best effort.
+
+        The customer is locked and its stored hash read again: if it is no
+        longer the hash the password was verified against (a
+        ``change_password`` landed after the check), nothing is written. A
+        storage that cannot take the write (read-only, a lock timeout, a
+        conflict) leaves the old hash, which still verifies: logged, not raised.
+        """
         new_hash = self._context.hasher.hash(password)
-        with self._context.storage.transaction() as tx:
-            if tx.customers.lock(customer_id) is not None:
+        try:
+            with self._context.storage.transaction() as tx:
+                locked = tx.customers.lock(customer_id)
+                current = None if locked is None else tx.customers.find_credentials(locked.email)
+                if current is None or current.customer.id != customer_id:
+                    return
+                # Two stored values compared, no caller input: timing tells nothing.
+                if current.password_hash != verified_hash:
+                    logger.info("re-hash of customer %d skipped: its password changed", customer_id)
+                    return
                 tx.customers.set_password_hash(customer_id, new_hash, self._context.now())
+        except StorageError as error:
+            logger.warning(
+                "re-hash of customer %d skipped: the storage refused the write (%s)",
+                customer_id,
+                type(error).__name__,
+            )
 
     def _timing_hash(self) -> str:
         """A hash of the configured scheme to verify against when the e-mail is unknown."""

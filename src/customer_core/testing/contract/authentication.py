@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 import argon2
 import bcrypt
 import pytest
 
+from customer_core.core import CustomerCore
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
     InvalidCredentials,
     ValidationError,
 )
+from customer_core.passwords import PasswordHasher
 from customer_core.testing.contract._support import PASSWORD, customer
 from customer_core.testing.harness import Harness
 
@@ -30,6 +35,41 @@ def argon2_hash(password: str, kind: argon2.Type = argon2.Type.ID) -> str:
     """A cheap Argon2 hash of ``password`` with parameters unlike any default."""
     hasher = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=kind)
     return hasher.hash(password)
+
+
+class _ChangesPasswordWhileVerifying:
+    """A hasher whose first successful ``verify`` runs ``meanwhile`` before it answers.
+
+    It makes the race of a log-in with a password change happen, in one
+    thread and always in the same order: the change commits after the log-in
+    checked the old hash and before it re-hashes.
+    """
+
+    def __init__(self, inner: PasswordHasher, meanwhile: Callable[[], None]) -> None:
+        self._inner = inner
+        self._meanwhile: Callable[[], None] | None = meanwhile
+
+    def hash(self, password: str) -> str:
+        """The inner hasher's hash."""
+        return self._inner.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """The inner verdict, after running ``meanwhile`` once on the first success."""
+        verdict = self._inner.verify(password_hash, password)
+        if verdict and self._meanwhile is not None:
+            meanwhile, self._meanwhile = self._meanwhile, None
+            meanwhile()
+        return verdict
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """The inner hasher's answer."""
+        return self._inner.needs_rehash(password_hash)
+
+
+def _import_legacy(harness: Harness, password_hash: str) -> None:
+    harness.core.customers.import_many(
+        [{"name": "Legacy", "email": "legacy@example.com", "password_hash": password_hash}]
+    )
 
 
 class AuthenticationContract:
@@ -197,6 +237,90 @@ class AuthenticationContract:
         with pytest.raises(InvalidCredentials):
             harness.core.customers.authenticate("legacy@example.com", "wrong password")
         assert _stored_hash(harness, "legacy@example.com") == legacy
+
+    def test_rehash_does_not_undo_a_password_change_made_during_the_check(
+        self, harness: Harness
+    ) -> None:
+        """A password changed after a log-in verified the old hash stays changed.
+
+        The log-in verifies the legacy hash, the owner's ``change_password``
+        commits, then the log-in would re-hash the old password: the
+        compare-and-set sees another hash and writes nothing.
+        """
+        _import_legacy(harness, bcrypt_hash(LEGACY_PASSWORD, "$2b$"))
+        legacy = harness.core.customers.find_by_email("legacy@example.com")
+        assert legacy is not None
+
+        def change() -> None:
+            harness.core.customers.change_password(legacy.id, "the new secret")
+
+        racing = CustomerCore(
+            harness.core.storage,
+            orders=harness.core.orders,
+            password_hasher=_ChangesPasswordWhileVerifying(harness.core.password_hasher, change),
+            clock=harness.clock,
+        )
+        assert racing.customers.authenticate("legacy@example.com", LEGACY_PASSWORD).id == legacy.id
+        assert harness.core.customers.authenticate("legacy@example.com", "the new secret")
+        with pytest.raises(InvalidCredentials):
+            harness.core.customers.authenticate("legacy@example.com", LEGACY_PASSWORD)
+
+    def test_bcrypt_password_longer_than_72_bytes_is_never_rehashed(self, harness: Harness) -> None:
+        """A typed password that bcrypt read only in part does not replace the owner's.
+
+        ``"A" * 72 + "-other"`` verifies against the hash of ``"A" * 72 +
+        "-real"`` (bcrypt reads 72 bytes); a re-hash of it would lock the
+        owner out. The hash stays bcrypt, and the real password keeps working.
+        """
+        legacy = "$2b$" + bcrypt.hashpw(b"A" * 72, bcrypt.gensalt(4)).decode("ascii")[4:]
+        assert harness.core.password_hasher.needs_rehash(legacy)
+        _import_legacy(harness, legacy)
+        harness.core.customers.authenticate("legacy@example.com", "A" * 72 + "-other")
+        assert _stored_hash(harness, "legacy@example.com") == legacy
+        harness.core.customers.authenticate("legacy@example.com", "A" * 72 + "-real")
+        assert _stored_hash(harness, "legacy@example.com") == legacy
+
+    def test_bcrypt_password_of_72_bytes_is_rehashed(self, harness: Harness) -> None:
+        """A password bcrypt read whole (72 bytes, multi-byte characters too) is re-hashed."""
+        secret = "é" * 36  # 72 bytes in UTF-8
+        _import_legacy(harness, bcrypt_hash(secret, "$2b$"))
+        harness.core.customers.authenticate("legacy@example.com", secret)
+        stored = _stored_hash(harness, "legacy@example.com")
+        assert not harness.core.password_hasher.needs_rehash(stored)
+        assert harness.core.customers.authenticate("legacy@example.com", secret)
+        with pytest.raises(InvalidCredentials):
+            harness.core.customers.authenticate("legacy@example.com", secret[:-1] + "e")
+
+    @pytest.mark.parametrize(
+        "costly",
+        [
+            "$2y$17$" + "abcdefghijklmnopqrstuv" + "w" * 31,
+            "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$" + "h" * 43,
+            "$argon2id$v=19$m=1024,t=4294967295,p=1$c2FsdHNhbHQ$" + "h" * 43,
+        ],
+        ids=["bcrypt-17", "argon2-4GiB", "argon2-t-max"],
+    )
+    def test_stored_hash_over_the_cost_limits_is_refused_and_logged(
+        self, harness: Harness, caplog: pytest.LogCaptureFixture, costly: str
+    ) -> None:
+        """A stored hash naming a cost over the limits is a wrong password, logged by id.
+
+        Such a hash cannot be imported; here it is written through the port,
+        as a host or an older version could have. It is never verified (that
+        would cost seconds or gigabytes), the log names the customer and the
+        limit, never the hash.
+        """
+        ada = customer(harness)
+        with harness.core.storage.transaction() as tx:
+            tx.customers.set_password_hash(ada.id, costly, harness.clock.now())
+        with (
+            caplog.at_level(logging.WARNING, logger="customer_core"),
+            pytest.raises(InvalidCredentials),
+        ):
+            harness.core.customers.authenticate(ada.email, PASSWORD)
+        messages = [record.getMessage() for record in caplog.records]
+        assert any(f"customer {ada.id}" in message for message in messages), messages
+        assert not any(costly[:12] in message for message in messages)
 
 
 def _stored_hash(harness: Harness, email: str) -> str:
