@@ -1,32 +1,29 @@
-"""The bulk insert behind ``import_many``: rows given column by column, in few statements.
+"""The fast bulk insert behind ``import_many``: rows given column by column, in few statements.
 
-``import_many`` is meant to stay close to a raw ``executemany`` (about 4 µs a
-row on SQLite, see the performance page), so anything done in Python for each
-value shows. SQLAlchemy's ``insert()`` with a list of rows processes every
-value on its own and builds a dictionary per row; here instead:
+SQLAlchemy's ``insert()`` with a list of rows (the reference,
+:func:`~customer_core.adapters.sqlalchemy._fast.reference_insert`) processes
+every value on its own and builds a dictionary per row. Here instead:
 
-- values are converted a column at a time
-  (:func:`~customer_core.adapters.sqlalchemy.types.bulk_bind_processor`), and
-  a column holding one object in every row (the same ``updated_at``, zero
+- values are converted a column at a time (:func:`.conversion.bulk_bind_processor`),
+  and a column holding one object in every row (the same ``updated_at``, zero
   totals) is converted once (:class:`_Constant`);
 - a constant the SQL can spell exactly (NULL, a number, plain text:
   :func:`_sql_literal`) is written into the statement instead of being bound
-  for each row;
+  for each row (not on MySQL/MariaDB: see :func:`_driver_insert`);
 - the statement is plain SQL with the driver's placeholders and the rows are
   tuples (``exec_driver_sql``), so no compilation and no per-row dictionary;
 - SQLite: multi-row ``VALUES`` lists of as many rows as its variable limit
-  allows, one statement instead of one per row (each of which also writes the
-  AUTOINCREMENT counter);
+  allows, one statement instead of one per row;
 - PostgreSQL: every row in one JSON text, read by one ``INSERT ... SELECT``
-  from ``jsonb_array_elements`` (:func:`_json_insert`): psycopg's
-  ``executemany`` costs some 10 µs of Python a row, while ``json.dumps`` is C.
-  ``jsonb`` is parsed once, where ``json`` is parsed again by each ``->>``:
-  0.7 s instead of 1.1 s for 100 000 rows.
+  from ``jsonb_array_elements`` (:func:`_json_insert`), because psycopg's
+  ``executemany`` does per-row work in Python where ``json.dumps`` is C, and
+  ``jsonb`` is parsed once where ``json`` is parsed again by each ``->>``.
 
 Where plain SQL is not possible (a ``schema_translate_map``, another
 paramstyle: :func:`~customer_core.adapters.sqlalchemy.dialects.driver_placeholder`)
 the converted rows go through an ``insert()`` of untyped columns. Every path
 stores what SQLAlchemy's typed insert stores (``tests/integration/test_sql_bulk_insert.py``).
+The gain of each part over the reference is measured in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -44,14 +41,10 @@ from typing import Any
 
 import attrs
 
-from customer_core.adapters.sqlalchemy.dialects import driver_placeholder
+from customer_core.adapters.sqlalchemy._fast.conversion import bulk_bind_processor, laravel_texts
+from customer_core.adapters.sqlalchemy.dialects import driver_placeholder, is_mysql
 from customer_core.adapters.sqlalchemy.guard import MAX_ID
-from customer_core.adapters.sqlalchemy.types import (
-    Money,
-    Timestamp,
-    bulk_bind_processor,
-    laravel_texts,
-)
+from customer_core.adapters.sqlalchemy.types import Money, Timestamp
 from sqlalchemy import Boolean, Connection, Integer, String, Table, insert
 from sqlalchemy import column as untyped_column
 from sqlalchemy import table as untyped_table
@@ -95,8 +88,8 @@ _Bound = list[Any] | _Constant
 
 
 def insert_columns(connection: Connection, table: Table, columns: dict[str, list[Any]]) -> None:
-    """Insert the rows given as ``columns[name][row]`` (every list as long), by the
-    fastest path the connection allows (see the module doc)."""
+    """Insert the rows given as ``columns[name][row]`` (every list as long, at least one
+    row), by the fastest path the connection allows (see the module doc)."""
     count = len(next(iter(columns.values())))
     bound = _bound_columns(connection.dialect, table, columns)
     if _json_insert(connection, table, bound, count):
@@ -176,7 +169,7 @@ def _driver_insert(
     if marker is None:
         return False
     literals = _literals(bound)
-    if connection.dialect.name == "mysql":
+    if is_mysql(connection.dialect):
         # PyMySQL's executemany sends one multi-row INSERT only when the VALUES group
         # is nothing but placeholders; with a literal in it, it sends one per row.
         literals = [None] * len(literals)
