@@ -30,8 +30,7 @@ from benchmarks.scale import Scale
 from benchmarks.timing import fastest
 from customer_core import rules
 from customer_core.adapters.sqlalchemy import _fast
-from customer_core.adapters.sqlalchemy._fast import conversion
-from customer_core.services import importer
+from customer_core.adapters.sqlalchemy._fast import bulk_insert
 
 __all__ = ["FAST_PATHS", "run"]
 
@@ -48,28 +47,29 @@ def _never(*_: object) -> None:
     return
 
 
-def _generic_times(generic: Callable[[list[Any]], list[Any]], values: list[Any]) -> list[Any]:
-    return generic(values)
-
-
-#: Each fast path: a label, the backends it runs on, and how to swap in its reference
-#: (module, attribute, replacement).
+#: Each fast path: the backends it runs on, and how to swap in its reference (module,
+#: attribute, replacement). The bulk insert's parts are also timed one by one, each
+#: against the bulk insert without that part.
 FAST_PATHS: dict[str, tuple[tuple[str, ...], list[tuple[object, str, object]]]] = {
     "e-mail rule: rules.plain_email / email_validator": (
         ("sqlite", "postgres"),
         [(rules, "plain_email", _never)],
     ),
-    "import quick pass: importer._quick_record / the general path": (
-        ("sqlite", "postgres"),
-        [(importer, "_quick_record", lambda region, now: _never)],
-    ),
     "bulk insert: _fast.insert_columns / insert() of dicts": (
         ("sqlite", "postgres"),
         [(_fast, "insert_columns", _fast.reference_insert)],
     ),
-    "time conversion: SQLite Timestamp texts / bind processor": (
+    "bulk insert part: constants written in SQL / bound": (
+        ("sqlite", "postgres"),
+        [(bulk_insert, "_sql_literal", _never)],
+    ),
+    "bulk insert part: multi-row VALUES / executemany": (
         ("sqlite",),
-        [(conversion, "_sqlite_times", _generic_times)],
+        [(bulk_insert, "MIN_ROWS_PER_STATEMENT", 2**62)],
+    ),
+    "bulk insert part: JSON rows / executemany": (
+        ("postgres",),
+        [(bulk_insert, "_JSON_TYPES", {})],
     ),
     "duplicate check: _fast.existing_emails / folded IN": (
         ("sqlite", "postgres"),

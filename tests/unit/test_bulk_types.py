@@ -1,11 +1,10 @@
 """The bulk insert's value conversion equals SQLAlchemy's, value for value.
 
-``adapters.sqlalchemy.types.bulk_bind_processor`` converts a column of values
-for a bulk insert; it must give what the column type's own bind processor
+``adapters.sqlalchemy._fast.bulk_insert.bulk_bind_processor`` converts a column of
+values for a bulk insert; it must give what the column type's own bind processor
 (``type.dialect_impl(dialect).bind_processor(dialect)``, what SQLAlchemy runs
 for one row) gives for each value: the same values of the same types, on every
-dialect the library supports. ``laravel_texts`` must equal the generic
-formatter's ``LARAVEL_FORMAT``.
+dialect the library supports.
 """
 
 from __future__ import annotations
@@ -16,21 +15,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-from customer_core.adapters.sqlalchemy.types import (
-    LARAVEL_FORMAT,
-    Money,
-    Timestamp,
+from customer_core.adapters.sqlalchemy._fast.bulk_insert import (
     bulk_bind_processor,
     each_object_once,
-    laravel_texts,
 )
+from customer_core.adapters.sqlalchemy.types import Money, Timestamp
 
 PROPERTY = settings(
     max_examples=300,
@@ -95,54 +91,6 @@ time_values = st.one_of(
 )
 
 
-@PROPERTY
-@given(
-    values=st.one_of(
-        st.lists(whole_utc, min_size=1, max_size=30),
-        st.lists(time_values, min_size=1, max_size=30),
-    ),
-    dialect=st.sampled_from(sorted(DIALECTS)),
-)
-@example(values=[datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(1, 1, 1, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(2024, 2, 29, 23, 59, 58, 999_999, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(2024, 2, 29, 23, 59, 58, 999_999, tzinfo=UTC)], dialect="postgresql")
-@example(
-    values=[datetime(2024, 3, 31, 1, 30, tzinfo=ZoneInfo("Europe/London")), None],
-    dialect="mysql",
-)
-def test_timestamp_columns_convert_as_sqlalchemy_does(values: list[Any], dialect: str) -> None:
-    """A column of times, plain UTC or not, converts exactly as the type's bind processor."""
-    bound = _bulk(Timestamp(), DIALECTS[dialect], values)
-    assert _typed(bound) == _typed(_generic(Timestamp(), DIALECTS[dialect], values))
-
-
-@PROPERTY
-@given(
-    moments=st.lists(
-        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
-        max_size=40,
-    )
-)
-@example(moments=[datetime(1, 1, 1), datetime(999, 12, 31, 23, 59, 59), datetime(1000, 1, 1)])
-def test_laravel_texts_are_the_generic_format(moments: list[datetime]) -> None:
-    """``laravel_texts`` is ``LARAVEL_FORMAT`` of each wall time, the SQLite driver format."""
-    expected = [
-        LARAVEL_FORMAT
-        % {
-            "year": moment.year,
-            "month": moment.month,
-            "day": moment.day,
-            "hour": moment.hour,
-            "minute": moment.minute,
-            "second": moment.second,
-        }
-        for moment in moments
-    ]
-    assert laravel_texts(moments) == expected
-
-
 OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {
     "boolean": (Boolean(), st.one_of(st.booleans(), st.none())),
     "money": (
@@ -154,6 +102,7 @@ OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {
     ),
     "integer": (Integer(), st.one_of(st.integers(), st.none())),
     "string": (String(255), st.one_of(st.text(max_size=5), st.none())),
+    "timestamp": (Timestamp(), time_values),
 }
 
 
@@ -164,7 +113,7 @@ OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {
     data=st.data(),
 )
 def test_other_columns_convert_as_sqlalchemy_does(kind: str, dialect: str, data: Any) -> None:
-    """Flags, amounts, counts and text: each distinct object once, the same results."""
+    """Flags, amounts, counts, text and times: each distinct object once, the same results."""
     column_type, values = OTHER_TYPES[kind]
     column = data.draw(st.lists(values, min_size=1, max_size=20))
     # The same objects several times over, as a bulk insert's flag column holds them.

@@ -4,8 +4,9 @@ SQLAlchemy's ``insert()`` with a list of rows (the reference,
 :func:`~customer_core.adapters.sqlalchemy._fast.reference_insert`) processes
 every value on its own and builds a dictionary per row. Here instead:
 
-- values are converted a column at a time (:func:`.conversion.bulk_bind_processor`),
-  and a column holding one object in every row (the same ``updated_at``, zero
+- values are converted a column at a time, each distinct object once
+  (:func:`bulk_bind_processor`: a column of flags holds two objects), and a
+  column holding one object in every row (the same ``updated_at``, zero
   totals) is converted once (:class:`_Constant`);
 - a constant the SQL can spell exactly (NULL, a number, plain text:
   :func:`_sql_literal`) is written into the statement instead of being bound
@@ -33,15 +34,15 @@ import math
 import operator
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from itertools import repeat
 from typing import Any
 
 import attrs
 
-from customer_core.adapters.sqlalchemy._fast.conversion import bulk_bind_processor, laravel_texts
 from customer_core.adapters.sqlalchemy.dialects import driver_placeholder, is_mysql
 from customer_core.adapters.sqlalchemy.guard import MAX_ID
 from customer_core.adapters.sqlalchemy.types import Money, Timestamp
@@ -49,8 +50,9 @@ from sqlalchemy import Boolean, Connection, Integer, String, Table, insert
 from sqlalchemy import column as untyped_column
 from sqlalchemy import table as untyped_table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
-__all__ = ["insert_columns"]
+__all__ = ["bulk_bind_processor", "each_object_once", "insert_columns"]
 
 #: Fewer rows than this a statement (an old SQLite's 999 variables): one executemany instead.
 MIN_ROWS_PER_STATEMENT = 500
@@ -112,6 +114,34 @@ def _bound_columns(
         else:
             bound[name] = values if process is None else process(values)
     return bound
+
+
+def bulk_bind_processor(
+    column_type: TypeEngine[Any], dialect: Dialect
+) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """What SQLAlchemy does to the values of a column of ``column_type`` before the driver
+    gets them: a function from the column's values to the driver's.
+
+    None when ``column_type.dialect_impl(dialect).bind_processor(dialect)`` is
+    None (the values go as they are); otherwise that processor applied once per
+    distinct object (:func:`each_object_once`).
+    """
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    return partial(each_object_once, process)
+
+
+def each_object_once(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """``[process(value) for value in values]``, calling ``process`` once per distinct object.
+
+    For SQLAlchemy's bind processors, which give the same result for the same
+    object. The objects are told apart by ``id()`` while ``values`` holds
+    them, so no id is reused meanwhile.
+    """
+    ids = list(map(id, values))
+    done = {key: process(value) for key, value in dict(zip(ids, values, strict=True)).items()}
+    return list(map(done.__getitem__, ids))
 
 
 def _every_row(column: _Bound, count: int) -> list[Any]:
@@ -263,7 +293,7 @@ def _json_column(column_type: object, values: list[Any]) -> tuple[list[Any], str
 
     Text, flags and 64-bit integers are JSON as they are (``->>`` gives their text:
     ``true``, ``12``); naive datetimes in whole seconds are Laravel's
-    ``'Y-m-d H:i:s'`` (:func:`~customer_core.adapters.sqlalchemy.types.laravel_texts`);
+    ``'Y-m-d H:i:s'`` (``isoformat(" ")``, whose year has four digits);
     finite Decimals their ``str``.
     """
     if type(column_type) not in _JSON_TYPES:
@@ -284,8 +314,7 @@ def _json_column(column_type: object, values: list[Any]) -> tuple[list[Any], str
     if kind is datetime:
         if {value.tzinfo for value in present} != {None} or any(v.microsecond for v in present):
             return None
-        texts = iter(laravel_texts(present))
-        return [value if value is None else next(texts) for value in values], sql_type
+        return [value if value is None else value.isoformat(" ") for value in values], sql_type
     return values, sql_type
 
 
