@@ -1,8 +1,7 @@
 """The SQL bulk insert behind ``import_many`` stores what a one-row insert stores.
 
-``add_many`` writes constants into the statement (NULL, numbers, plain text),
-converts values column by column, sends plain SQL with tuples and, on SQLite,
-puts many rows in one ``VALUES`` list. Whatever the path, the stored rows must
+``add_many`` converts values column by column (a column of one object once),
+sends plain SQL with tuples and, on SQLite, puts many rows in one ``VALUES`` list. Whatever the path, the stored rows must
 be those SQLAlchemy's typed insert would store: same values, and on SQLite the
 same storage classes. The PostgreSQL duplicate check sends its e-mails as one
 JSON text; odd e-mails must come back as they went.
@@ -84,8 +83,8 @@ def _rows(engine: sa.Engine, backend: str) -> dict[str, tuple[Any, ...]]:
 def test_constants_in_the_statement_store_what_parameters_store(
     store: tuple[CustomerCore, sa.Engine], backend: str
 ) -> None:
-    """A column the same in every row (written into the SQL) and the same values bound row by
-    row, and a row of the typed one-row insert: the same stored values."""
+    """A column the same in every row (converted once) and the same values converted row
+    by row, and a row of the typed one-row insert: the same stored values."""
     core, engine = store
     # Every column but the e-mail is one object in all three rows: constants.
     _add(core, [_customer(f"same{n}@example.com") for n in range(3)])

@@ -4,7 +4,8 @@
 values for a bulk insert; it must give what the column type's own bind processor
 (``type.dialect_impl(dialect).bind_processor(dialect)``, what SQLAlchemy runs
 for one row) gives for each value: the same values of the same types, on every
-dialect the library supports.
+dialect the library supports. On SQLite a time's text (``types.laravel_text``)
+must be what SQLAlchemy's own ``DATETIME`` formatter writes with Laravel's format.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.dialects import mysql, postgresql, sqlite
@@ -26,7 +27,7 @@ from customer_core.adapters.sqlalchemy._fast.bulk_insert import (
     bulk_bind_processor,
     each_object_once,
 )
-from customer_core.adapters.sqlalchemy.types import Money, Timestamp
+from customer_core.adapters.sqlalchemy.types import LARAVEL_FORMAT, Money, Timestamp, laravel_text
 
 PROPERTY = settings(
     max_examples=300,
@@ -89,6 +90,31 @@ time_values = st.one_of(
     whole_utc.map(lambda moment: Moment.fromisoformat(moment.isoformat())),
     st.none(),
 )
+
+
+@PROPERTY
+@given(
+    value=st.one_of(
+        any_moment,
+        st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+        st.dates(),
+        whole_utc.map(lambda moment: Moment.fromisoformat(moment.isoformat())),
+        st.none(),
+    )
+)
+@example(value=datetime(1, 1, 1))
+@example(value=datetime(999, 12, 31, 23, 59, 59, 999_999))
+@example(value=date(999, 1, 2))
+def test_sqlite_time_text_is_sqlalchemys_format(value: object) -> None:
+    """Every datetime, aware or not, with fractions or not, and every date."""
+    formatter = sqlite.DATETIME(storage_format=LARAVEL_FORMAT).bind_processor(DIALECTS["sqlite"])
+    assert laravel_text(value) == formatter(value)
+
+
+def test_sqlite_time_text_refuses_what_sqlalchemy_refuses() -> None:
+    """A string is not a time: a TypeError, as from SQLAlchemy's formatter."""
+    with pytest.raises(TypeError):
+        laravel_text("2024-01-01 00:00:00")
 
 
 OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {

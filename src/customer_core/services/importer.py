@@ -106,10 +106,10 @@ def _record(context: Context, index: int, record: object, now: datetime) -> NewC
 def _quick_record(region: str | None, now: datetime) -> Callable[[object], NewCustomer | None]:
     """No quick pass: every record takes :func:`_record`.
 
-    A one-pass short cut of the rules was here; it gained less than the 1.3×
-    a fast path must earn on the import benchmark (docs/performance.md), so it
-    was removed. Until ``import_customers`` stops asking it, this answers
-    "ask :func:`_record`" for every record.
+    A one-pass short cut of the rules was here; it did not earn its keep on the
+    import benchmark (docs/performance.md), so it was removed. Until
+    ``import_customers`` stops asking it, this answers "ask :func:`_record`"
+    for every record.
     """
     return _general_path
 

@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ __all__ = [
     "Id",
     "Money",
     "Timestamp",
+    "laravel_text",
     "read_money",
     "read_time",
 ]
@@ -51,9 +53,31 @@ Id: TypeEngine[int] = (
 class _SQLiteLaravelTime(sqlite.DATETIME):
     """SQLite text in Laravel's format; parsing is left to :func:`read_time`, which never fails."""
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], str | None]:
+        """:func:`laravel_text`: the base type's :data:`LARAVEL_FORMAT`, built without its
+        dictionary per value (every stored time goes through it; an import has one a row)."""
+        return laravel_text
+
     def result_processor(self, dialect: Dialect, coltype: object) -> None:
         """No driver-level parsing: legacy rows may hold text SQLAlchemy's parser rejects."""
         return
+
+
+def laravel_text(value: Any) -> str | None:
+    """Laravel's ``'Y-m-d H:i:s'`` of a datetime's wall time (fractions dropped, any offset
+    ignored) or of a date at midnight, as :data:`LARAVEL_FORMAT` spells it.
+
+    >>> laravel_text(datetime(999, 1, 2, 3, 4, 5, 678))
+    '0999-01-02 03:04:05'
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        naive = value if value.tzinfo is None else value.replace(tzinfo=None)
+        return datetime.isoformat(naive, " ", "seconds")
+    if isinstance(value, date):
+        return date.isoformat(value) + " 00:00:00"
+    raise TypeError("SQLite DateTime type only accepts Python datetime and date objects as input.")
 
 
 class Timestamp(TypeDecorator[datetime]):

@@ -8,9 +8,6 @@ every value on its own and builds a dictionary per row. Here instead:
   (:func:`bulk_bind_processor`: a column of flags holds two objects), and a
   column holding one object in every row (the same ``updated_at``, zero
   totals) is converted once (:class:`_Constant`);
-- a constant the SQL can spell exactly (NULL, a number, plain text:
-  :func:`_sql_literal`) is written into the statement instead of being bound
-  for each row (not on MySQL/MariaDB: see :func:`_driver_insert`);
 - the statement is plain SQL with the driver's placeholders and the rows are
   tuples (``exec_driver_sql``), so no compilation and no per-row dictionary;
 - SQLite: multi-row ``VALUES`` lists of as many rows as its variable limit
@@ -30,9 +27,7 @@ The gain of each part over the reference is measured in docs/performance.md.
 from __future__ import annotations
 
 import json
-import math
 import operator
-import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -43,7 +38,7 @@ from typing import Any
 
 import attrs
 
-from customer_core.adapters.sqlalchemy.dialects import driver_placeholder, is_mysql
+from customer_core.adapters.sqlalchemy.dialects import driver_placeholder
 from customer_core.adapters.sqlalchemy.guard import MAX_ID
 from customer_core.adapters.sqlalchemy.types import Money, Timestamp
 from sqlalchemy import Boolean, Connection, Integer, String, Table, insert
@@ -69,13 +64,6 @@ _JSON_TYPES: dict[type, tuple[str | None, type]] = {
     Timestamp: ("TIMESTAMP WITHOUT TIME ZONE", datetime),
     Money: ("NUMERIC", Decimal),
 }
-#: Text a constant may be written as in SQL: nothing to escape on any dialect
-#: (no quote, backslash or ``%``).
-_PLAIN_TEXT = re.compile(r"[A-Za-z0-9 .:+-]*")
-#: A number written the same way in every SQL dialect (no exponent).
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-#: Floats written as a literal: whole, non-negative and exactly representable.
-_MAX_FLOAT = 2.0**52
 
 
 @attrs.frozen
@@ -149,40 +137,6 @@ def _every_row(column: _Bound, count: int) -> list[Any]:
     return [column.value] * count if isinstance(column, _Constant) else column
 
 
-def _literals(bound: dict[str, _Bound]) -> list[str | None]:
-    """Each column's constant as SQL text, or None where the column is bound.
-
-    The first column is always bound: a row needs one value to be a row.
-    """
-    literals = [
-        _sql_literal(column.value) if isinstance(column, _Constant) else None
-        for column in bound.values()
-    ]
-    return [None, *literals[1:]]
-
-
-def _sql_literal(value: object) -> str | None:
-    """``value`` spelled in SQL so that the database stores what binding it stores, or None.
-
-    Only values whose spelling is exact and the same on every dialect: NULL,
-    64-bit integers, Decimals without an exponent, whole non-negative floats
-    (``0.0``, what SQLite's ``Money`` binds) and text with nothing to escape.
-    """
-    if value is None:
-        return "NULL"
-    if type(value) is int:
-        return str(value) if -MAX_ID <= value <= MAX_ID else None
-    if type(value) is Decimal:
-        text = str(value)
-        return text if _PLAIN_NUMBER.fullmatch(text) else None
-    if type(value) is float:
-        exact = value.is_integer() and 0.0 <= value <= _MAX_FLOAT
-        return repr(value) if exact and math.copysign(1.0, value) > 0 else None
-    if type(value) is str and _PLAIN_TEXT.fullmatch(value):
-        return f"'{value}'"
-    return None
-
-
 def _insert_into(dialect: Dialect, table: Table, names: Iterable[str]) -> str:
     preparer = dialect.identifier_preparer
     quoted = ", ".join(map(preparer.quote, names))
@@ -192,31 +146,27 @@ def _insert_into(dialect: Dialect, table: Table, names: Iterable[str]) -> str:
 def _driver_insert(
     connection: Connection, table: Table, bound: dict[str, _Bound], count: int
 ) -> bool:
-    """``INSERT ... VALUES (?, ..., NULL, 0, ...)`` through ``exec_driver_sql``, the rows
-    as tuples; on SQLite many rows a statement. False (nothing done) when the
-    connection needs SQLAlchemy's compiler."""
+    """``INSERT ... VALUES (?, ?, ...)`` through ``exec_driver_sql``, the rows as tuples; on
+    SQLite many rows a statement. False (nothing done) when the connection needs
+    SQLAlchemy's compiler.
+
+    The VALUES group holds placeholders only: PyMySQL folds an ``executemany``
+    into one multi-row INSERT only then (with anything else in it, it sends
+    one INSERT a row).
+    """
     marker = driver_placeholder(connection)
     if marker is None:
         return False
-    literals = _literals(bound)
-    if is_mysql(connection.dialect):
-        # PyMySQL's executemany sends one multi-row INSERT only when the VALUES group
-        # is nothing but placeholders; with a literal in it, it sends one per row.
-        literals = [None] * len(literals)
-    row = f"({', '.join(marker if text is None else text for text in literals)})"
-    varying = [
-        _every_row(column, count)
-        for column, text in zip(bound.values(), literals, strict=True)
-        if text is None
-    ]
+    row = f"({', '.join([marker] * len(bound))})"
+    columns = [_every_row(column, count) for column in bound.values()]
     head = _insert_into(connection.dialect, table, bound) + " VALUES "
     per_statement = 1
     if connection.dialect.name == "sqlite":
-        per_statement = _sqlite_rows_per_statement(connection, len(varying))
+        per_statement = _sqlite_rows_per_statement(connection, len(columns))
     if per_statement < MIN_ROWS_PER_STATEMENT:
-        connection.exec_driver_sql(head + row, list(zip(*varying, strict=True)))
+        connection.exec_driver_sql(head + row, list(zip(*columns, strict=True)))
     else:
-        _multi_row_inserts(connection, head, row, varying, per_statement)
+        _multi_row_inserts(connection, head, row, columns, per_statement)
     return True
 
 
@@ -263,10 +213,7 @@ def _json_insert(
         return False
     selected: list[str] = []
     sources: list[list[Any]] = []
-    for (name, column), text in zip(bound.items(), _literals(bound), strict=True):
-        if text is not None:
-            selected.append(text)
-            continue
+    for name, column in bound.items():
         # A constant is converted once, then repeated.
         converted = _json_column(table.c[name].type, _every_row(column, 1))
         if converted is None:
