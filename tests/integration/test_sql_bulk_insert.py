@@ -1,10 +1,11 @@
 """The SQL bulk insert behind ``import_many`` stores what a one-row insert stores.
 
 ``add_many`` converts values column by column (a column of one object once),
-sends plain SQL with tuples and, on SQLite, puts many rows in one ``VALUES`` list. Whatever the path, the stored rows must
-be those SQLAlchemy's typed insert would store: same values, and on SQLite the
-same storage classes. The PostgreSQL duplicate check sends its e-mails as one
-JSON text; odd e-mails must come back as they went.
+sends plain SQL with tuples and, on SQLite, puts many rows in one ``VALUES``
+list. Whatever the path, the stored rows must be those SQLAlchemy's typed
+insert would store: same values, and on SQLite the same storage classes. The
+PostgreSQL duplicate check sends its e-mails as one JSON text; odd e-mails
+must come back as they went.
 """
 
 from __future__ import annotations
