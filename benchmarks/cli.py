@@ -104,7 +104,10 @@ def _sql_backend(name: str, scale: Scale, workloads: Sequence[str], results: Res
             ),
             "search": lambda: search.run(databases.big(), s, results),
             "import": lambda: imports.run(
-                databases.get("import", 0, 0), databases.big(), s, results
+                databases.get("import", 0, 0),
+                databases.get("import_into", s.import_count, 0),
+                s,
+                results,
             ),
         }
         for workload in workloads:

@@ -43,7 +43,6 @@ __all__ = [
     "password_hash",
     "phone",
     "plain_email",
-    "plain_email_check",
     "record_id",
     "required_text",
     "timestamp",
@@ -192,8 +191,9 @@ def _validated_email(text: str) -> str:
 def plain_email(text: str) -> str | None:
     """``text`` lower-cased when it is a plain ASCII address :func:`email` accepts, else None.
 
-    The fast path of :func:`email` (email_validator's IDNA checks cost about
-    30 µs an address): a conservative subset of what
+    The one fast path of the rules; its reference is :func:`_validated_email`
+    (email_validator, whose IDNA checks dominate an import; the gain is in
+    docs/performance.md). It settles a conservative subset of what
     ``email_validator.validate_email(text, check_deliverability=False)``
     accepts, for which that call's ``normalized.lower()`` is ``text.lower()``
     (it lower-cases the domain and keeps a dot-atom local part as it is). None
@@ -211,7 +211,7 @@ def plain_email(text: str) -> str | None:
     settings = (email_validator.TEST_ENVIRONMENT, tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES))
     if _plain_email_checker[0] != settings:
         # Built again only when email_validator's settings change (a test may switch them).
-        _plain_email_checker[:] = [settings, plain_email_check()]
+        _plain_email_checker[:] = [settings, _plain_email_check()]
     check: Callable[[str], str | None] = _plain_email_checker[1]
     return check(text)
 
@@ -219,8 +219,8 @@ def plain_email(text: str) -> str | None:
 _plain_email_checker: list[Any] = [None, None]
 
 
-def plain_email_check() -> Callable[[str], str | None]:
-    """:func:`plain_email` for a batch of addresses: email_validator's settings read once, now.
+def _plain_email_check() -> Callable[[str], str | None]:
+    """:func:`plain_email` under email_validator's settings of now, read once.
 
     The returned function answers as :func:`plain_email` does with the
     special-use names and ``TEST_ENVIRONMENT`` of the moment it was made. The
@@ -229,7 +229,7 @@ def plain_email_check() -> Callable[[str], str | None]:
     domain (``domain.endswith("." + name)``) exactly when it is that last
     label: one set look-up instead of a loop over the names.
 
-    >>> check = plain_email_check()
+    >>> check = _plain_email_check()
     >>> check("Ada@Example.COM"), check("ada@printer.local")
     ('ada@example.com', None)
     """

@@ -1,16 +1,14 @@
 """The SQL bulk insert behind ``import_many`` stores what a one-row insert stores.
 
-``add_many`` writes constants into the statement (NULL, numbers, plain text),
-converts values column by column, sends plain SQL with tuples and, on SQLite,
-puts many rows in one ``VALUES`` list. Whatever the path, the stored rows must
-be those SQLAlchemy's typed insert would store: same values, and on SQLite the
+``add_many`` converts values column by column (a column of one object once)
+and sends plain SQL with tuples. Whatever the path, the stored rows must be
+those SQLAlchemy's typed insert would store: same values, and on SQLite the
 same storage classes. The PostgreSQL duplicate check sends its e-mails as one
 JSON text; odd e-mails must come back as they went.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from customer_core import CustomerCore, DuplicateEmail
-from customer_core.adapters.sqlalchemy import bulk_insert, dialects, engine_from_url
+from customer_core.adapters.sqlalchemy import _fast, dialects, engine_from_url
+from customer_core.adapters.sqlalchemy._fast import bulk_insert
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock
 
@@ -83,8 +82,8 @@ def _rows(engine: sa.Engine, backend: str) -> dict[str, tuple[Any, ...]]:
 def test_constants_in_the_statement_store_what_parameters_store(
     store: tuple[CustomerCore, sa.Engine], backend: str
 ) -> None:
-    """A column the same in every row (written into the SQL) and the same values bound row by
-    row, and a row of the typed one-row insert: the same stored values."""
+    """A column the same in every row (converted once) and the same values converted row
+    by row, and a row of the typed one-row insert: the same stored values."""
     core, engine = store
     # Every column but the e-mail is one object in all three rows: constants.
     _add(core, [_customer(f"same{n}@example.com") for n in range(3)])
@@ -137,51 +136,6 @@ def test_constants_in_the_statement_store_what_parameters_store(
     assert (found.created_at, found.updated_at) == (NOW, CREATED)
 
 
-@pytest.mark.parametrize(
-    ("per_statement", "minimum"),
-    [(7, 1), (1, 500), (10_000, 500)],
-    ids=["7-rows-a-statement", "executemany", "one-statement"],
-)
-@pytest.mark.parametrize(
-    "backend", [pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql])], indirect=True
-)
-def test_sqlite_multi_row_statements_store_every_row_in_order(
-    store: tuple[CustomerCore, sa.Engine],
-    monkeypatch: pytest.MonkeyPatch,
-    per_statement: int,
-    minimum: int,
-) -> None:
-    """However the rows are split into statements, all are stored, ids in the records' order."""
-    core, engine = store
-    monkeypatch.setattr(bulk_insert, "_sqlite_rows_per_statement", lambda *_: per_statement)
-    monkeypatch.setattr(bulk_insert, "MIN_ROWS_PER_STATEMENT", minimum)
-    customers = [
-        _customer(f"n{n}@example.com", name=f"N{n}", is_blocked=n % 3 == 0) for n in range(50)
-    ]
-    _add(core, customers)
-    with engine.connect() as connection:
-        stored = connection.execute(
-            sa.text("select name, email, is_blocked from customers order by id")
-        ).all()
-    assert [tuple(row) for row in stored] == [
-        (c.name, c.email, int(c.is_blocked)) for c in customers
-    ]
-
-
-@pytest.mark.parametrize(
-    "backend", [pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql])], indirect=True
-)
-def test_sqlite_variable_limit_is_read_from_the_connection(
-    store: tuple[CustomerCore, sa.Engine],
-) -> None:
-    """The rows a statement carries follow the connection's variable limit."""
-    _, engine = store
-    with engine.connect() as connection:
-        driver: Any = connection.connection.driver_connection
-        limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        assert bulk_insert._sqlite_rows_per_statement(connection, 5) == limit // 5
-
-
 ODD_NAMES = (
     'O\'Brien "Bob" \\ back',
     "Zoë Ünïcode",
@@ -221,15 +175,17 @@ def _odd_customers(prefix: str, times: tuple[datetime, ...]) -> list[NewCustomer
     ]
 
 
-#: How to turn each bulk path off: the JSON insert (PostgreSQL), then plain SQL.
+#: How to turn each bulk path off: the JSON insert (PostgreSQL), then plain SQL; or the
+#: whole fast insert, for its reference (SQLAlchemy's typed insert of dictionaries).
 PATHS: dict[str, list[tuple[object, str, object]]] = {
     "default": [],
     "executemany": [(bulk_insert, "_JSON_TYPES", {})],
     "sqlalchemy": [(bulk_insert, "_JSON_TYPES", {}), (dialects, "_PLACEHOLDERS", {})],
+    "reference": [(_fast, "insert_columns", _fast.reference_insert)],
 }
 
 
-@pytest.mark.parametrize("path", ["executemany", "sqlalchemy"])
+@pytest.mark.parametrize("path", ["executemany", "sqlalchemy", "reference"])
 def test_every_insert_path_stores_the_same_rows(
     store: tuple[CustomerCore, sa.Engine],
     backend: str,
@@ -237,7 +193,8 @@ def test_every_insert_path_stores_the_same_rows(
     path: str,
 ) -> None:
     """The default path (JSON on PostgreSQL, multi-row VALUES on SQLite), the driver's
-    executemany and SQLAlchemy's untyped insert store the same rows, odd values included."""
+    executemany, SQLAlchemy's untyped insert and the reference (SQLAlchemy's typed
+    insert) store the same rows, odd values included."""
     core, engine = store
     times = MYSQL_TIMES if backend == "mariadb" else ODD_TIMES
     _add(core, _odd_customers("default", times))
@@ -276,9 +233,10 @@ ODD_EMAILS = (
 
 
 def test_existing_emails_finds_odd_spellings(
-    store: tuple[CustomerCore, sa.Engine], backend: str
+    store: tuple[CustomerCore, sa.Engine], backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Quotes, backslashes, LIKE and JSON metacharacters and non-ASCII go and come back intact."""
+    """Quotes, backslashes, LIKE and JSON metacharacters and non-ASCII go and come back
+    intact; the reference (the folded ``IN`` look-up) finds the same."""
     core, engine = store
     with engine.begin() as connection:
         for email in ODD_EMAILS[::2]:
@@ -289,31 +247,10 @@ def test_existing_emails_finds_odd_spellings(
                 ),
                 {"email": email, "hash": HASH, "no": False},
             )
+    wanted = [*ODD_EMAILS, "absent@example.com"]
     with core.storage.transaction() as tx:
-        found = tx.customers.existing_emails([*ODD_EMAILS, "absent@example.com"])
+        found = tx.customers.existing_emails(wanted)
     assert found == set(ODD_EMAILS[::2])
-
-
-@pytest.mark.parametrize(
-    "backend",
-    [pytest.param("mariadb", marks=[pytest.mark.mariadb, pytest.mark.sql])],
-    indirect=True,
-)
-def test_mariadb_gets_one_multi_row_insert_not_one_per_row(
-    store: tuple[CustomerCore, sa.Engine], backend: str
-) -> None:
-    """PyMySQL folds an executemany into one multi-row INSERT only when its VALUES
-    group is placeholders alone; a constant written into it would cost a round trip a row."""
-    core, engine = store
-
-    def inserts() -> int:
-        with engine.connect() as connection:
-            row = connection.exec_driver_sql("show global status like 'Com_insert'").one()
-            return int(row[1])
-
-    before = inserts()
-    core.customers.import_many(
-        [{"name": f"N{i}", "email": f"n{i}@example.com", "password_hash": HASH} for i in range(300)]
-    )
-    assert inserts() - before == 1
-    assert core.customers.search().total == 300
+    monkeypatch.setattr(_fast, "existing_emails", _fast.reference_existing_emails)
+    with core.storage.transaction() as tx:
+        assert tx.customers.existing_emails(wanted) == found

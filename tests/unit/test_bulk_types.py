@@ -1,11 +1,11 @@
 """The bulk insert's value conversion equals SQLAlchemy's, value for value.
 
-``adapters.sqlalchemy.types.bulk_bind_processor`` converts a column of values
-for a bulk insert; it must give what the column type's own bind processor
+``adapters.sqlalchemy._fast.bulk_insert.bulk_bind_processor`` converts a column of
+values for a bulk insert; it must give what the column type's own bind processor
 (``type.dialect_impl(dialect).bind_processor(dialect)``, what SQLAlchemy runs
 for one row) gives for each value: the same values of the same types, on every
-dialect the library supports. ``laravel_texts`` must equal the generic
-formatter's ``LARAVEL_FORMAT``.
+dialect the library supports. On SQLite a time's text (``types.laravel_text``)
+must be what SQLAlchemy's own ``DATETIME`` formatter writes with Laravel's format.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
-from customer_core.adapters.sqlalchemy.types import (
-    LARAVEL_FORMAT,
-    Money,
-    Timestamp,
+from customer_core.adapters.sqlalchemy._fast.bulk_insert import (
     bulk_bind_processor,
     each_object_once,
-    laravel_texts,
 )
+from customer_core.adapters.sqlalchemy.types import LARAVEL_FORMAT, Money, Timestamp, laravel_text
 
 PROPERTY = settings(
     max_examples=300,
@@ -97,50 +94,27 @@ time_values = st.one_of(
 
 @PROPERTY
 @given(
-    values=st.one_of(
-        st.lists(whole_utc, min_size=1, max_size=30),
-        st.lists(time_values, min_size=1, max_size=30),
-    ),
-    dialect=st.sampled_from(sorted(DIALECTS)),
-)
-@example(values=[datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(1, 1, 1, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(2024, 2, 29, 23, 59, 58, 999_999, tzinfo=UTC)], dialect="sqlite")
-@example(values=[datetime(2024, 2, 29, 23, 59, 58, 999_999, tzinfo=UTC)], dialect="postgresql")
-@example(
-    values=[datetime(2024, 3, 31, 1, 30, tzinfo=ZoneInfo("Europe/London")), None],
-    dialect="mysql",
-)
-def test_timestamp_columns_convert_as_sqlalchemy_does(values: list[Any], dialect: str) -> None:
-    """A column of times, plain UTC or not, converts exactly as the type's bind processor."""
-    bound = _bulk(Timestamp(), DIALECTS[dialect], values)
-    assert _typed(bound) == _typed(_generic(Timestamp(), DIALECTS[dialect], values))
-
-
-@PROPERTY
-@given(
-    moments=st.lists(
+    value=st.one_of(
+        any_moment,
         st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
-        max_size=40,
+        st.dates(),
+        whole_utc.map(lambda moment: Moment.fromisoformat(moment.isoformat())),
+        st.none(),
     )
 )
-@example(moments=[datetime(1, 1, 1), datetime(999, 12, 31, 23, 59, 59), datetime(1000, 1, 1)])
-def test_laravel_texts_are_the_generic_format(moments: list[datetime]) -> None:
-    """``laravel_texts`` is ``LARAVEL_FORMAT`` of each wall time, the SQLite driver format."""
-    expected = [
-        LARAVEL_FORMAT
-        % {
-            "year": moment.year,
-            "month": moment.month,
-            "day": moment.day,
-            "hour": moment.hour,
-            "minute": moment.minute,
-            "second": moment.second,
-        }
-        for moment in moments
-    ]
-    assert laravel_texts(moments) == expected
+@example(value=datetime(1, 1, 1))
+@example(value=datetime(999, 12, 31, 23, 59, 59, 999_999))
+@example(value=date(999, 1, 2))
+def test_sqlite_time_text_is_sqlalchemys_format(value: object) -> None:
+    """Every datetime, aware or not, with fractions or not, and every date."""
+    formatter = sqlite.DATETIME(storage_format=LARAVEL_FORMAT).bind_processor(DIALECTS["sqlite"])
+    assert laravel_text(value) == formatter(value)
+
+
+def test_sqlite_time_text_refuses_what_sqlalchemy_refuses() -> None:
+    """A string is not a time: a TypeError, as from SQLAlchemy's formatter."""
+    with pytest.raises(TypeError):
+        laravel_text("2024-01-01 00:00:00")
 
 
 OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {
@@ -154,6 +128,7 @@ OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {
     ),
     "integer": (Integer(), st.one_of(st.integers(), st.none())),
     "string": (String(255), st.one_of(st.text(max_size=5), st.none())),
+    "timestamp": (Timestamp(), time_values),
 }
 
 
@@ -164,7 +139,7 @@ OTHER_TYPES: dict[str, tuple[TypeEngine[Any], st.SearchStrategy[Any]]] = {
     data=st.data(),
 )
 def test_other_columns_convert_as_sqlalchemy_does(kind: str, dialect: str, data: Any) -> None:
-    """Flags, amounts, counts and text: each distinct object once, the same results."""
+    """Flags, amounts, counts, text and times: each distinct object once, the same results."""
     column_type, values = OTHER_TYPES[kind]
     column = data.draw(st.lists(values, min_size=1, max_size=20))
     # The same objects several times over, as a bulk insert's flag column holds them.

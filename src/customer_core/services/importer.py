@@ -1,13 +1,7 @@
 """Bulk import of existing customers (a migration): validate everything, then write once.
 
-Each record goes first through :func:`_quick_record`, one pass that settles
-the common case (a plain ``dict`` of well-formed values) and builds the
-customer directly. Whatever it does not settle, a record it is unsure of or
-one with a bad field, goes through :func:`_record`, the general path, which
-words every error; the quick pass never reports one itself. So the errors are
-those of the general path, and a record the quick pass accepts is one the
-general path accepts with the same values (``tests/unit/test_import_fast_path.py``
-checks both on hostile records).
+Each record goes through :func:`_record`, the general path that runs every
+rule and words every error.
 """
 
 from __future__ import annotations
@@ -18,15 +12,13 @@ from datetime import datetime
 from customer_core import rules
 from customer_core.errors import ValidationError
 from customer_core.ports import NewCustomer
-from customer_core.rules import Fields, Invalid
+from customer_core.rules import Fields
 from customer_core.services.context import Context
 
 __all__ = ["import_customers"]
 
 REQUIRED = ("name", "email", "password_hash")
 OPTIONAL = ("phone", "avatar", "is_blocked", "created_at")
-FIELDS = frozenset(REQUIRED + OPTIONAL)
-REQUIRED_FIELDS = frozenset(REQUIRED)
 MAX_BATCH = 100_000
 # A file with a million bad rows should not make an error of a million entries.
 MAX_REPORTED = 1000
@@ -112,35 +104,19 @@ def _record(context: Context, index: int, record: object, now: datetime) -> NewC
 
 
 def _quick_record(region: str | None, now: datetime) -> Callable[[object], NewCustomer | None]:
-    """One pass over a record that builds the customer, or None: "ask :func:`_record`".
+    """No quick pass: every record takes :func:`_record`.
 
-    The same rules as :func:`_record`, in the same order, called directly: no
-    :class:`Fields`, no error wording, so a plain record costs a few
-    microseconds. It takes only a plain ``dict`` with known keys and every
-    required one (a record the general path refuses before any rule runs goes
-    there), and the first rule that refuses a value ends the pass with None.
+    A one-pass short cut of the rules was here; it did not earn its keep on the
+    import benchmark (docs/performance.md), so it was removed. Until
+    ``import_customers`` stops asking it, this answers "ask :func:`_record`"
+    for every record.
     """
-    known, complete = FIELDS.issuperset, REQUIRED_FIELDS.issubset
+    return _general_path
 
-    def quick(record: object) -> NewCustomer | None:
-        if type(record) is not dict or not known(record) or not complete(record):
-            return None
-        created = record.get("created_at")
-        try:
-            return NewCustomer(
-                name=rules.name(record["name"]),
-                email=rules.email(record["email"]),
-                password_hash=rules.password_hash(record["password_hash"]),
-                phone=rules.phone(record.get("phone"), region),
-                avatar=rules.avatar(record.get("avatar")),
-                is_blocked=rules.flag(record.get("is_blocked", False)),
-                created_at=now if created is None else rules.timestamp(created),
-                updated_at=now,
-            )
-        except Invalid:
-            return None
 
-    return quick
+def _general_path(record: object) -> None:
+    """ "Ask :func:`_record`"."""
+    return
 
 
 def _repeats(emails: Sequence[str]) -> dict[str, str]:

@@ -1,7 +1,6 @@
 """Customers in SQL: look-ups that find legacy mixed-case e-mails, and the write paths.
 
-The bulk paths of ``import_many`` have modules of their own: :mod:`.bulk_insert`
-and the duplicate check :mod:`.email_probe`.
+The bulk paths of ``import_many`` (the insert and the duplicate check) are in :mod:`._fast`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from customer_core.adapters.sqlalchemy import bulk_insert, email_probe, ltv
+from customer_core.adapters.sqlalchemy import _fast, ltv
 from customer_core.adapters.sqlalchemy.dialects import email_equals
 from customer_core.adapters.sqlalchemy.errors import (
     driver_cause,
@@ -70,14 +69,14 @@ class SQLAlchemyCustomerRepository:
         return self._get(inserted_id(result))
 
     def add_many(self, customers: Sequence[NewCustomer]) -> int:
-        """Insert all in as few statements as the database takes (:mod:`.bulk_insert`); the
+        """Insert all in as few statements as the database takes (:mod:`._fast`); the
         service has checked them already."""
         if not customers:
             return 0
         columns = _new_columns(customers)
         check_column_lengths(self._dialect, self._c, columns)
         with translating(), _unique_email("(one of the imported e-mails)"):
-            bulk_insert.insert_columns(self._conn, self._c, columns)
+            _fast.insert_columns(self._conn, self._c, columns)
         return len(customers)
 
     def find(self, customer_id: int) -> Customer | None:
@@ -115,9 +114,9 @@ class SQLAlchemyCustomerRepository:
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case
-        (:mod:`.email_probe`: no whole-table scan per chunk of e-mails)."""
+        (:mod:`._fast`: no whole-table scan per chunk of e-mails)."""
         with translating():
-            return email_probe.existing_emails(self._conn, self._c, emails)
+            return _fast.existing_emails(self._conn, self._c, emails)
 
     def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
         """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's."""

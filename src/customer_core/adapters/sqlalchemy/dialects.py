@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 
 __all__ = [
+    "MYSQL_FAMILY",
     "driver_placeholder",
     "email_equals",
     "escape_like",
@@ -50,9 +51,18 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 _CASE_SENSITIVE_LIKE: ColumnElement[bool] = literal_column("'A'").not_like(literal_column("'a'"))
 
 
+#: The dialect names of MySQL and MariaDB: a ``mysql+pymysql://`` URL gives ``mysql``
+#: (whatever the server), a ``mariadb+pymysql://`` URL ``mariadb``.
+MYSQL_FAMILY = ("mysql", "mariadb")
+
+
 def is_mysql(dialect: Dialect) -> bool:
-    """MySQL or MariaDB (SQLAlchemy names MariaDB ``mysql`` through ``mysql+pymysql``)."""
-    return dialect.name in ("mysql", "mariadb")
+    """MySQL or MariaDB, whichever URL spelling named it (:data:`MYSQL_FAMILY`).
+
+    Every MySQL-family branch of the adapter asks this, never ``dialect.name ==
+    "mysql"``, which a ``mariadb+pymysql://`` engine does not match.
+    """
+    return dialect.name in MYSQL_FAMILY
 
 
 def driver_placeholder(connection: Connection) -> str | None:

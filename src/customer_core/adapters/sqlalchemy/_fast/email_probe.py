@@ -1,13 +1,13 @@
 """Which of many e-mails stored customers already use, ignoring case: ``import_many``'s
 duplicate check, without a whole-table scan per chunk.
 
-Comparing the folded column (``lower(email) IN (...)``) is what the look-up of
-one e-mail does, but no index serves it on SQLite (``cc_lower`` is even a
+The reference (:func:`~customer_core.adapters.sqlalchemy._fast.reference_existing_emails`)
+compares the folded column, ``lower(email) IN (...)``, as the look-up of one
+e-mail does; but no index serves that on SQLite (``cc_lower`` is even a
 Python call per row), nor on PostgreSQL without the opt-in
-``customers_lower_email_index``: every chunk of e-mails scanned the whole
-table, and importing 5 000 customers into a million took 186× an
-``executemany`` on SQLite (see the performance page). So a stored e-mail equal
-to a wanted one once lower-cased is found as either
+``customers_lower_email_index``, so every chunk of e-mails scans the whole
+table. Here a stored e-mail equal to a wanted one once lower-cased is found as
+either
 
 - that very string, which the unique index finds (``email IN (...)``), or
 - a row whose e-mail is not its own lower case, a legacy mixed-case row that

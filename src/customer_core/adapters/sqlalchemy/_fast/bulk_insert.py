@@ -1,44 +1,35 @@
-"""The bulk insert behind ``import_many``: rows given column by column, in few statements.
+"""The fast bulk insert behind ``import_many``: rows given column by column.
 
-``import_many`` is meant to stay close to a raw ``executemany`` (about 4 µs a
-row on SQLite, see the performance page), so anything done in Python for each
-value shows. SQLAlchemy's ``insert()`` with a list of rows processes every
-value on its own and builds a dictionary per row; here instead:
+SQLAlchemy's ``insert()`` with a list of rows (the reference,
+:func:`~customer_core.adapters.sqlalchemy._fast.reference_insert`) processes
+every value on its own and builds a dictionary per row. Here instead:
 
-- values are converted a column at a time
-  (:func:`~customer_core.adapters.sqlalchemy.types.bulk_bind_processor`), and
-  a column holding one object in every row (the same ``updated_at``, zero
+- values are converted a column at a time, each distinct object once
+  (:func:`bulk_bind_processor`: a column of flags holds two objects), and a
+  column holding one object in every row (the same ``updated_at``, zero
   totals) is converted once (:class:`_Constant`);
-- a constant the SQL can spell exactly (NULL, a number, plain text:
-  :func:`_sql_literal`) is written into the statement instead of being bound
-  for each row;
 - the statement is plain SQL with the driver's placeholders and the rows are
   tuples (``exec_driver_sql``), so no compilation and no per-row dictionary;
-- SQLite: multi-row ``VALUES`` lists of as many rows as its variable limit
-  allows, one statement instead of one per row (each of which also writes the
-  AUTOINCREMENT counter);
 - PostgreSQL: every row in one JSON text, read by one ``INSERT ... SELECT``
-  from ``jsonb_array_elements`` (:func:`_json_insert`): psycopg's
-  ``executemany`` costs some 10 µs of Python a row, while ``json.dumps`` is C.
-  ``jsonb`` is parsed once, where ``json`` is parsed again by each ``->>``:
-  0.7 s instead of 1.1 s for 100 000 rows.
+  from ``jsonb_array_elements`` (:func:`_json_insert`), because psycopg's
+  ``executemany`` does per-row work in Python where ``json.dumps`` is C, and
+  ``jsonb`` is parsed once where ``json`` is parsed again by each ``->>``.
 
 Where plain SQL is not possible (a ``schema_translate_map``, another
 paramstyle: :func:`~customer_core.adapters.sqlalchemy.dialects.driver_placeholder`)
 the converted rows go through an ``insert()`` of untyped columns. Every path
 stores what SQLAlchemy's typed insert stores (``tests/integration/test_sql_bulk_insert.py``).
+The gain of each part over the reference is measured in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import operator
-import re
-import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from itertools import repeat
 from typing import Any
 
@@ -46,23 +37,15 @@ import attrs
 
 from customer_core.adapters.sqlalchemy.dialects import driver_placeholder
 from customer_core.adapters.sqlalchemy.guard import MAX_ID
-from customer_core.adapters.sqlalchemy.types import (
-    Money,
-    Timestamp,
-    bulk_bind_processor,
-    laravel_texts,
-)
+from customer_core.adapters.sqlalchemy.types import Money, Timestamp
 from sqlalchemy import Boolean, Connection, Integer, String, Table, insert
 from sqlalchemy import column as untyped_column
 from sqlalchemy import table as untyped_table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
-__all__ = ["insert_columns"]
+__all__ = ["bulk_bind_processor", "each_object_once", "insert_columns"]
 
-#: Fewer rows than this a statement (an old SQLite's 999 variables): one executemany instead.
-MIN_ROWS_PER_STATEMENT = 500
-#: SQLite's default variable limit before 3.32.0.
-SQLITE_OLD_VARIABLE_LIMIT = 999
 #: The alias of the JSON rows in PostgreSQL's bulk insert.
 _BULK_ROWS = "bulk_rows"
 #: By column type, the PostgreSQL type a JSON text is cast to (None: a text column, no
@@ -74,13 +57,6 @@ _JSON_TYPES: dict[type, tuple[str | None, type]] = {
     Timestamp: ("TIMESTAMP WITHOUT TIME ZONE", datetime),
     Money: ("NUMERIC", Decimal),
 }
-#: Text a constant may be written as in SQL: nothing to escape on any dialect
-#: (no quote, backslash or ``%``).
-_PLAIN_TEXT = re.compile(r"[A-Za-z0-9 .:+-]*")
-#: A number written the same way in every SQL dialect (no exponent).
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-#: Floats written as a literal: whole, non-negative and exactly representable.
-_MAX_FLOAT = 2.0**52
 
 
 @attrs.frozen
@@ -95,8 +71,8 @@ _Bound = list[Any] | _Constant
 
 
 def insert_columns(connection: Connection, table: Table, columns: dict[str, list[Any]]) -> None:
-    """Insert the rows given as ``columns[name][row]`` (every list as long), by the
-    fastest path the connection allows (see the module doc)."""
+    """Insert the rows given as ``columns[name][row]`` (every list as long, at least one
+    row), by the fastest path the connection allows (see the module doc)."""
     count = len(next(iter(columns.values())))
     bound = _bound_columns(connection.dialect, table, columns)
     if _json_insert(connection, table, bound, count):
@@ -121,43 +97,37 @@ def _bound_columns(
     return bound
 
 
+def bulk_bind_processor(
+    column_type: TypeEngine[Any], dialect: Dialect
+) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """What SQLAlchemy does to the values of a column of ``column_type`` before the driver
+    gets them: a function from the column's values to the driver's.
+
+    None when ``column_type.dialect_impl(dialect).bind_processor(dialect)`` is
+    None (the values go as they are); otherwise that processor applied once per
+    distinct object (:func:`each_object_once`).
+    """
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return None
+    return partial(each_object_once, process)
+
+
+def each_object_once(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:
+    """``[process(value) for value in values]``, calling ``process`` once per distinct object.
+
+    For SQLAlchemy's bind processors, which give the same result for the same
+    object. The objects are told apart by ``id()`` while ``values`` holds
+    them, so no id is reused meanwhile.
+    """
+    ids = list(map(id, values))
+    done = {key: process(value) for key, value in dict(zip(ids, values, strict=True)).items()}
+    return list(map(done.__getitem__, ids))
+
+
 def _every_row(column: _Bound, count: int) -> list[Any]:
     """The column's value for each of ``count`` rows (a list column is all rows already)."""
     return [column.value] * count if isinstance(column, _Constant) else column
-
-
-def _literals(bound: dict[str, _Bound]) -> list[str | None]:
-    """Each column's constant as SQL text, or None where the column is bound.
-
-    The first column is always bound: a row needs one value to be a row.
-    """
-    literals = [
-        _sql_literal(column.value) if isinstance(column, _Constant) else None
-        for column in bound.values()
-    ]
-    return [None, *literals[1:]]
-
-
-def _sql_literal(value: object) -> str | None:
-    """``value`` spelled in SQL so that the database stores what binding it stores, or None.
-
-    Only values whose spelling is exact and the same on every dialect: NULL,
-    64-bit integers, Decimals without an exponent, whole non-negative floats
-    (``0.0``, what SQLite's ``Money`` binds) and text with nothing to escape.
-    """
-    if value is None:
-        return "NULL"
-    if type(value) is int:
-        return str(value) if -MAX_ID <= value <= MAX_ID else None
-    if type(value) is Decimal:
-        text = str(value)
-        return text if _PLAIN_NUMBER.fullmatch(text) else None
-    if type(value) is float:
-        exact = value.is_integer() and 0.0 <= value <= _MAX_FLOAT
-        return repr(value) if exact and math.copysign(1.0, value) > 0 else None
-    if type(value) is str and _PLAIN_TEXT.fullmatch(value):
-        return f"'{value}'"
-    return None
 
 
 def _insert_into(dialect: Dialect, table: Table, names: Iterable[str]) -> str:
@@ -169,57 +139,21 @@ def _insert_into(dialect: Dialect, table: Table, names: Iterable[str]) -> str:
 def _driver_insert(
     connection: Connection, table: Table, bound: dict[str, _Bound], count: int
 ) -> bool:
-    """``INSERT ... VALUES (?, ..., NULL, 0, ...)`` through ``exec_driver_sql``, the rows
-    as tuples; on SQLite many rows a statement. False (nothing done) when the
-    connection needs SQLAlchemy's compiler."""
+    """``INSERT ... VALUES (?, ?, ...)`` through ``exec_driver_sql``, the rows as tuples (one
+    executemany). False (nothing done) when the connection needs SQLAlchemy's compiler.
+
+    The VALUES group holds placeholders only: PyMySQL folds an ``executemany``
+    into one multi-row INSERT only then (with anything else in it, it sends
+    one INSERT a row).
+    """
     marker = driver_placeholder(connection)
     if marker is None:
         return False
-    literals = _literals(bound)
-    if connection.dialect.name == "mysql":
-        # PyMySQL's executemany sends one multi-row INSERT only when the VALUES group
-        # is nothing but placeholders; with a literal in it, it sends one per row.
-        literals = [None] * len(literals)
-    row = f"({', '.join(marker if text is None else text for text in literals)})"
-    varying = [
-        _every_row(column, count)
-        for column, text in zip(bound.values(), literals, strict=True)
-        if text is None
-    ]
-    head = _insert_into(connection.dialect, table, bound) + " VALUES "
-    per_statement = 1
-    if connection.dialect.name == "sqlite":
-        per_statement = _sqlite_rows_per_statement(connection, len(varying))
-    if per_statement < MIN_ROWS_PER_STATEMENT:
-        connection.exec_driver_sql(head + row, list(zip(*varying, strict=True)))
-    else:
-        _multi_row_inserts(connection, head, row, varying, per_statement)
+    row = f"({', '.join([marker] * len(bound))})"
+    columns = [_every_row(column, count) for column in bound.values()]
+    statement = f"{_insert_into(connection.dialect, table, bound)} VALUES {row}"
+    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
     return True
-
-
-def _multi_row_inserts(
-    connection: Connection, head: str, row: str, varying: list[list[Any]], per_statement: int
-) -> None:
-    """``head`` followed by ``per_statement`` times ``row`` a statement, the last shorter."""
-    count = len(varying[0])
-    width = len(varying)
-    for start in range(0, count, per_statement):
-        rows = min(per_statement, count - start)
-        # The rows' values one after the other, as the repeated "(?, ?), (?, ?)" takes them.
-        flat: list[Any] = [None] * (rows * width)
-        for offset, column in enumerate(varying):
-            flat[offset::width] = column[start : start + rows]
-        connection.exec_driver_sql(head + ", ".join([row] * rows), tuple(flat))
-
-
-def _sqlite_rows_per_statement(connection: Connection, width: int) -> int:
-    """How many rows of ``width`` bound values one SQLite statement may carry."""
-    driver: Any = connection.connection.driver_connection
-    try:
-        limit = int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-    except (AttributeError, sqlite3.Error):  # not the stdlib driver
-        limit = SQLITE_OLD_VARIABLE_LIMIT
-    return max(1, limit // width)
 
 
 def _json_insert(
@@ -240,10 +174,7 @@ def _json_insert(
         return False
     selected: list[str] = []
     sources: list[list[Any]] = []
-    for (name, column), text in zip(bound.items(), _literals(bound), strict=True):
-        if text is not None:
-            selected.append(text)
-            continue
+    for name, column in bound.items():
         # A constant is converted once, then repeated.
         converted = _json_column(table.c[name].type, _every_row(column, 1))
         if converted is None:
@@ -270,7 +201,7 @@ def _json_column(column_type: object, values: list[Any]) -> tuple[list[Any], str
 
     Text, flags and 64-bit integers are JSON as they are (``->>`` gives their text:
     ``true``, ``12``); naive datetimes in whole seconds are Laravel's
-    ``'Y-m-d H:i:s'`` (:func:`~customer_core.adapters.sqlalchemy.types.laravel_texts`);
+    ``'Y-m-d H:i:s'`` (``isoformat(" ")``, whose year has four digits);
     finite Decimals their ``str``.
     """
     if type(column_type) not in _JSON_TYPES:
@@ -291,8 +222,7 @@ def _json_column(column_type: object, values: list[Any]) -> tuple[list[Any], str
     if kind is datetime:
         if {value.tzinfo for value in present} != {None} or any(v.microsecond for v in present):
             return None
-        texts = iter(laravel_texts(present))
-        return [value if value is None else next(texts) for value in values], sql_type
+        return [value if value is None else value.isoformat(" ") for value in values], sql_type
     return values, sql_type
 
 
