@@ -67,7 +67,7 @@ def _customer(email: str, **fields: Any) -> NewCustomer:
 
 def _add(core: CustomerCore, customers: list[NewCustomer]) -> None:
     with core.storage.transaction() as tx:
-        tx.customers.add_many(customers)
+        tx.imports.add_many(customers)
 
 
 def _rows(engine: sa.Engine, backend: str) -> dict[str, tuple[Any, ...]]:
@@ -290,7 +290,7 @@ def test_existing_emails_finds_odd_spellings(
                 {"email": email, "hash": HASH, "no": False},
             )
     with core.storage.transaction() as tx:
-        found = tx.customers.existing_emails([*ODD_EMAILS, "absent@example.com"])
+        found = tx.imports.existing_emails([*ODD_EMAILS, "absent@example.com"])
     assert found == set(ODD_EMAILS[::2])
 
 

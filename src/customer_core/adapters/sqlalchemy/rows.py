@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from customer_core.adapters.sqlalchemy.types import read_money, read_time
 from customer_core.model import Address, AddressType, Customer, Note
@@ -20,22 +23,36 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _flag(value: Any) -> bool:
+    return bool(value)
+
+
+def _count(value: Any) -> int:
+    return int(value or 0)
+
+
+def _money(value: Any) -> Decimal:
+    return read_money(value) or Decimal("0.00")
+
+
+#: How a column is read, by the annotation of the model's field it fills.
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "int": _count,
+    "str": _text,
+    "str | None": _optional_text,
+    "bool": _flag,
+    "Decimal": _money,
+    "datetime | None": read_time,
+}
+
+#: (field name, reader) of every :class:`Customer` field, derived from the model.
+_CUSTOMER_READERS = [(field.name, _READERS[str(field.type)]) for field in attrs.fields(Customer)]
+
+
 def customer_from(row: Row[Any]) -> Customer:
-    """A customer from a ``customers`` row."""
+    """A customer from a ``customers`` row (columns named like the fields)."""
     m = row._mapping
-    return Customer(
-        id=int(m["id"]),
-        name=_text(m["name"]),
-        email=_text(m["email"]),
-        phone=_optional_text(m["phone"]),
-        avatar=_optional_text(m["avatar"]),
-        is_blocked=bool(m["is_blocked"]),
-        lifetime_value=read_money(m["lifetime_value"]) or Decimal("0.00"),
-        total_orders=int(m["total_orders"] or 0),
-        last_order_at=read_time(m["last_order_at"]),
-        created_at=read_time(m["created_at"]),
-        updated_at=read_time(m["updated_at"]),
-    )
+    return Customer(**{name: read(m[name]) for name, read in _CUSTOMER_READERS})
 
 
 def _address_type(value: Any) -> AddressType:

@@ -7,7 +7,11 @@ from contextlib import contextmanager
 from threading import Lock
 
 from customer_core.adapters.sqlalchemy.addresses import SQLAlchemyAddressRepository
-from customer_core.adapters.sqlalchemy.customers import SQLAlchemyCustomerRepository
+from customer_core.adapters.sqlalchemy.customers import (
+    SQLAlchemyCustomerRepository,
+    SQLAlchemyImports,
+    SQLAlchemyTotals,
+)
 from customer_core.adapters.sqlalchemy.engine import prepare_engine
 from customer_core.adapters.sqlalchemy.errors import driver_cause, translate, translating
 from customer_core.adapters.sqlalchemy.notes import SQLAlchemyNoteRepository
@@ -43,6 +47,10 @@ class SQLAlchemyTransaction:
         self.orders: OrderLedger = (
             NoOrderLedger() if orders is None else SQLAlchemyOrderLedger(connection, orders)
         )
+        self.totals = SQLAlchemyTotals(
+            connection, self.customers, tables.customers, columns, self.orders
+        )
+        self.imports = SQLAlchemyImports(connection, tables.customers)
 
 
 class SQLAlchemyStorage:
@@ -75,7 +83,7 @@ class SQLAlchemyStorage:
         return self.tables.customers.metadata
 
     @contextmanager
-    def transaction(self) -> Iterator[SQLAlchemyTransaction]:
+    def transaction(self, read_only: bool = False) -> Iterator[SQLAlchemyTransaction]:
         """One connection in one transaction: commit on success, roll back on any exception.
 
         Every non-SQLite transaction runs READ COMMITTED whatever the engine's
