@@ -39,7 +39,7 @@ from customer_core.adapters.sqlalchemy.guard import (
     inserted_id,
 )
 from customer_core.adapters.sqlalchemy.orders import OrderColumns
-from customer_core.adapters.sqlalchemy.rows import customer_from
+from customer_core.adapters.sqlalchemy.rows import customer_columns, customer_from
 from customer_core.adapters.sqlalchemy.schema import CustomerTables
 from customer_core.adapters.sqlalchemy.search import search_customers
 from customer_core.errors import CustomerNotFound, DuplicateEmail
@@ -77,11 +77,6 @@ def _unique_email(email: str) -> Iterator[None]:
         if is_unique_violation(error):
             raise DuplicateEmail(email) from driver_cause(error)
         raise
-
-
-def customer_columns(table: Table) -> list[Column[Any]]:
-    """The columns of a :class:`Customer` (named like its fields), without the password."""
-    return [table.c[field.name] for field in attrs.fields(Customer)]
 
 
 class SQLAlchemyCustomerRepository:

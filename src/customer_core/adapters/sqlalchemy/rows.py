@@ -10,9 +10,9 @@ import attrs
 
 from customer_core.adapters.sqlalchemy.types import read_money, read_time
 from customer_core.model import Address, AddressType, Customer, Note
-from sqlalchemy import Row
+from sqlalchemy import Column, Row, Table
 
-__all__ = ["address_from", "customer_from", "note_from"]
+__all__ = ["address_from", "customer_columns", "customer_from", "note_from"]
 
 
 def _text(value: Any) -> str:
@@ -47,6 +47,11 @@ _READERS: dict[str, Callable[[Any], Any]] = {
 
 #: (field name, reader) of every :class:`Customer` field, derived from the model.
 _CUSTOMER_READERS = [(field.name, _READERS[str(field.type)]) for field in attrs.fields(Customer)]
+
+
+def customer_columns(table: Table) -> list[Column[Any]]:
+    """The columns of a :class:`Customer` (named like its fields), without the password."""
+    return [table.c[name] for name, _ in _CUSTOMER_READERS]
 
 
 def customer_from(row: Row[Any]) -> Customer:

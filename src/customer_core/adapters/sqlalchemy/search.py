@@ -6,7 +6,7 @@ from typing import Any
 
 from customer_core.adapters.sqlalchemy.dialects import folded, matches_text
 from customer_core.adapters.sqlalchemy.orders import OrderColumns
-from customer_core.adapters.sqlalchemy.rows import customer_from
+from customer_core.adapters.sqlalchemy.rows import customer_columns, customer_from
 from customer_core.model import ListedCustomer
 from customer_core.ports import CustomerQuery
 from sqlalchemy import ColumnElement, Connection, Table, func, literal, or_, select
@@ -22,24 +22,32 @@ def search_customers(
 ) -> tuple[list[ListedCustomer], int]:
     """One page of customers matching ``query`` and the number of all matches.
 
-    Two statements whatever the page size: the page (with each row's orders
-    count as a correlated subquery, evaluated by the database) and the count.
+    One statement: the page, each row with its orders count (a correlated
+    subquery) and the number of all matches (``count(*) over ()``, computed
+    before LIMIT), so ``total`` and the items come from one snapshot even under
+    concurrent writes. Only a page past the end (no row to carry the count)
+    asks for the count on its own.
     """
     filters = _filters(connection, customers, query)
-    count = select(func.count()).select_from(customers).where(*filters)
-    total = int(connection.execute(count).scalar_one())
-    if total <= query.offset:
-        return [], total
     page = (
-        select(customers, _orders_count(customers, orders).label("orders_count"))
+        select(
+            *customer_columns(customers),
+            _orders_count(customers, orders).label("orders_count"),
+            func.count().over().label("matches"),
+        )
         .where(*filters)
         .order_by(*_ordering(connection, customers, query))
         .offset(query.offset)
         .limit(query.limit)
     )
     rows = connection.execute(page).all()
+    if not rows:
+        if query.offset == 0:
+            return [], 0
+        count = select(func.count()).select_from(customers).where(*filters)
+        return [], int(connection.execute(count).scalar_one())
     items = [ListedCustomer(customer_from(row), int(row.orders_count or 0)) for row in rows]
-    return items, total
+    return items, int(rows[0].matches)
 
 
 def _filters(
