@@ -4,8 +4,9 @@ A service opens one :class:`Transaction` per call through :class:`Storage`.
 Everything it reads and writes goes through the repositories of that
 transaction, so an adapter can keep the whole call on one connection and
 commit or roll back as one. Values handed to a repository are already
-validated and normalised by :mod:`customer_core.rules`; repositories still
-translate every storage error into :mod:`customer_core.errors`.
+validated and normalised by :mod:`customer_core.rules`; no driver error leaves a
+transaction untranslated (an adapter translates each into :mod:`customer_core.errors`
+once, where it knows best: SQL in its ``Storage.transaction``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ unique index ``customers_email_unique`` ignores case (``utf8mb4_unicode_ci``)
 and speaks for itself; on SQLite and PostgreSQL it is case-sensitive and legacy
 rows may be mixed-case, so one probe on the folded e-mail runs first (served by
 ``customers_lower_email_index`` on PostgreSQL when the host created it). A
-unique-key violation (a lost race) is translated into ``DuplicateEmail`` here.
+unique-key violation (a lost race) is translated into ``DuplicateEmail`` here;
+every other driver error is translated once, by the storage's transaction.
 
 The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
 (set-based, :mod:`.ltv`) and :class:`SQLAlchemyImports` (:mod:`.bulk_insert`,
@@ -31,7 +32,6 @@ from customer_core.adapters.sqlalchemy.dialects import email_equals, is_mysql
 from customer_core.adapters.sqlalchemy.errors import (
     driver_cause,
     is_unique_violation,
-    translating,
 )
 from customer_core.adapters.sqlalchemy.guard import (
     check_column_lengths,
@@ -98,7 +98,7 @@ class SQLAlchemyCustomerRepository:
         check_lengths(self._dialect, self._c, values)
         self._refuse_taken(customer.email)
         statement = insert(self._c).values(values)
-        with translating(), _unique_email(customer.email):
+        with _unique_email(customer.email):
             if self._dialect.insert_returning:
                 return customer_from(self._conn.execute(statement.returning(*self._columns)).one())
             result = self._conn.execute(statement)
@@ -131,10 +131,9 @@ class SQLAlchemyCustomerRepository:
 
     def find_credentials(self, email: str) -> Credentials | None:
         """The customer and its stored password hash (the one read of the hash)."""
-        with translating():
-            row = self._conn.execute(
-                self._select_email(email, *self._columns, self._c.c.password)
-            ).first()
+        row = self._conn.execute(
+            self._select_email(email, *self._columns, self._c.c.password)
+        ).first()
         if row is None:
             return None
         return Credentials(customer=customer_from(row), password_hash=str(row.password))
@@ -146,7 +145,7 @@ class SQLAlchemyCustomerRepository:
         if isinstance(email, str):
             self._refuse_taken(email, customer_id)
         statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
-        with translating(), _unique_email(str(email or "")):
+        with _unique_email(str(email or "")):
             if self._dialect.update_returning:
                 row = self._conn.execute(statement.returning(*self._columns)).first()
                 if row is None:
@@ -159,32 +158,27 @@ class SQLAlchemyCustomerRepository:
         """Replace the stored hash."""
         values = {"password": password_hash, "updated_at": updated_at}
         check_lengths(self._dialect, self._c, values)
-        with translating():
-            self._conn.execute(update(self._c).where(self._c.c.id == customer_id).values(values))
+        self._conn.execute(update(self._c).where(self._c.c.id == customer_id).values(values))
 
     def delete(self, customer_id: int) -> None:
         """Delete the customer, its notes and addresses (not left to the FK cascade alone)."""
-        with translating():
-            for child in (self._t.notes, self._t.addresses):
-                self._conn.execute(delete(child).where(child.c.customer_id == customer_id))
-            self._conn.execute(delete(self._c).where(self._c.c.id == customer_id))
+        for child in (self._t.notes, self._t.addresses):
+            self._conn.execute(delete(child).where(child.c.customer_id == customer_id))
+        self._conn.execute(delete(self._c).where(self._c.c.id == customer_id))
 
     def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
         """One page of matches with their orders counts and the count of all, in one query."""
-        with translating():
-            return search_customers(self._conn, self._c, self._orders, query)
+        return search_customers(self._conn, self._c, self._orders, query)
 
     def count(self) -> int:
         """How many customers are stored."""
-        with translating():
-            return int(self._conn.execute(select(func.count()).select_from(self._c)).scalar_one())
+        return int(self._conn.execute(select(func.count()).select_from(self._c)).scalar_one())
 
     def ids_after(self, after_id: int, limit: int) -> list[int]:
         """The next ``limit`` ids above ``after_id``, ascending."""
         c = self._c.c
         query = select(c.id).where(c.id > after_id).order_by(c.id).limit(limit)
-        with translating():
-            return [int(i) for i in self._conn.execute(query).scalars()]
+        return [int(i) for i in self._conn.execute(query).scalars()]
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -199,9 +193,8 @@ class SQLAlchemyCustomerRepository:
         query = select(c.id).where(email_equals(self._dialect, c.email, email))
         if owner is not None:
             query = query.where(c.id != owner)
-        with translating():
-            if self._conn.execute(query.limit(1)).first() is not None:
-                raise DuplicateEmail(email)
+        if self._conn.execute(query.limit(1)).first() is not None:
+            raise DuplicateEmail(email)
 
     def _select_id(self, customer_id: int) -> Select[Any]:
         return select(*self._columns).where(self._c.c.id == customer_id)
@@ -218,8 +211,7 @@ class SQLAlchemyCustomerRepository:
         )
 
     def _one(self, query: Select[Any]) -> Customer | None:
-        with translating():
-            row = self._conn.execute(query).first()
+        row = self._conn.execute(query).first()
         return None if row is None else customer_from(row)
 
     def _get(self, customer_id: int) -> Customer:
@@ -249,15 +241,11 @@ class SQLAlchemyTotals(LedgerTotals):
         self, after_id: int, limit: int, updated_at: datetime
     ) -> tuple[int, int] | None:
         """Recompute the next ``limit`` customers above ``after_id``: two statements."""
-        with translating():
-            return ltv.recalculate_batch(
-                self._conn, self._c, self._orders, after_id, limit, updated_at
-            )
+        return ltv.recalculate_batch(self._conn, self._c, self._orders, after_id, limit, updated_at)
 
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """Lock the customers among ``ids`` and recompute them in one UPDATE."""
-        with translating():
-            return ltv.recalculate_ids(self._conn, self._c, self._orders, ids, updated_at)
+        return ltv.recalculate_ids(self._conn, self._c, self._orders, ids, updated_at)
 
 
 class SQLAlchemyImports:
@@ -275,15 +263,14 @@ class SQLAlchemyImports:
             return 0
         columns = _new_columns(customers)
         check_column_lengths(self._dialect, self._c, columns)
-        with translating(), _unique_email("(one of the imported e-mails)"):
+        with _unique_email("(one of the imported e-mails)"):
             bulk_insert.insert_columns(self._conn, self._c, columns)
         return len(customers)
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case
         (:mod:`.email_probe`: no whole-table scan per chunk of e-mails)."""
-        with translating():
-            return email_probe.existing_emails(self._conn, self._c, emails)
+        return email_probe.existing_emails(self._conn, self._c, emails)
 
 
 def _new_columns(customers: Sequence[NewCustomer]) -> dict[str, list[Any]]:

@@ -64,8 +64,7 @@ class SQLAlchemyNoteRepository:
 
     def find(self, note_id: int) -> Note | None:
         """The note with this id, or None."""
-        with translating():
-            row = self._conn.execute(select(self._n).where(self._n.c.id == note_id)).first()
+        row = self._conn.execute(select(self._n).where(self._n.c.id == note_id)).first()
         return None if row is None else note_from(row)
 
     def list(self, customer_id: int) -> builtins.list[Note]:
@@ -76,8 +75,7 @@ class SQLAlchemyNoteRepository:
             .where(n.customer_id == customer_id)
             .order_by(n.created_at.is_(None), n.created_at.desc(), n.id.desc())
         )
-        with translating():
-            return [note_from(row) for row in self._conn.execute(query)]
+        return [note_from(row) for row in self._conn.execute(query)]
 
     def update(self, note_id: int, text: str, updated_at: datetime) -> Note:
         """Replace the text."""
@@ -95,15 +93,13 @@ class SQLAlchemyNoteRepository:
 
     def remove(self, note_id: int) -> None:
         """Delete the note."""
-        with translating():
-            self._conn.execute(delete(self._n).where(self._n.c.id == note_id))
+        self._conn.execute(delete(self._n).where(self._n.c.id == note_id))
 
     def _is_user(self, author_id: int) -> bool:
         if self._users is None:
             return True
         users = table(self._users, column("id"))
-        with translating():
-            found = self._conn.execute(select(users.c.id).where(users.c.id == author_id)).first()
+        found = self._conn.execute(select(users.c.id).where(users.c.id == author_id)).first()
         return found is not None
 
     def _get(self, note_id: int) -> Note:

@@ -98,7 +98,9 @@ class SQLAlchemyStorage:
                     yield SQLAlchemyTransaction(connection, self.tables, self.orders, users)
         except CustomerCoreError:
             raise
-        except exc.SQLAlchemyError as error:
+        # The one place driver errors become library errors (repositories translate only
+        # what they alone know, such as a unique e-mail's violation into DuplicateEmail).
+        except (exc.SQLAlchemyError, UnicodeError, OverflowError) as error:
             raise translate(error) from driver_cause(error)
 
     def create_schema(self) -> None:
