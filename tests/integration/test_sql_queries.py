@@ -127,6 +127,26 @@ def test_writes_use_returning_where_the_database_has_it(
     if engine.dialect.update_returning:
         assert len(updated) == 2, updated  # the lock, the UPDATE ... RETURNING
         assert "RETURNING" in updated[-1].upper()
+    address, added = _counted(
+        engine,
+        lambda: core.addresses.add(
+            ada.id,
+            type="billing",
+            full_name="Ada",
+            phone="+442071838750",
+            address_line1="1 St James's Square",
+            city="London",
+            state="London",
+            zip_code="SW1Y 4JH",
+            country="GB",
+        ),
+    )
+    moved, changed = _counted(engine, lambda: core.addresses.update(address.id, city="Bath"))
+    assert (address.is_default, moved.city) == (True, "Bath")
+    if engine.dialect.insert_returning:
+        assert "RETURNING" in added[-1].upper(), added  # no read-back after the INSERT
+    if engine.dialect.update_returning:
+        assert "RETURNING" in changed[-1].upper(), changed
 
 
 def test_only_the_credential_look_up_reads_the_password_hash(
