@@ -14,6 +14,7 @@ is never older than the last order change that triggered a recalculation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from customer_core import rules
 from customer_core.errors import ValidationError
@@ -78,10 +79,16 @@ class LifetimeValue:
         done = 0
         for start in range(0, len(wanted), MANY_CHUNK):
             chunk = wanted[start : start + MANY_CHUNK]
-            done += self._context.write(
-                lambda tx: len(tx.totals.recalculate_ids(chunk, self._context.now()))  # noqa: B023
-            )
+            done += self._context.write(partial(self._recalculate_ids, chunk))
         return done
+
+    def _recalculate_ids(self, ids: list[int], tx: Transaction) -> int:
+        """One chunk of :meth:`recalculate_many`: how many of ``ids`` were customers."""
+        return len(tx.totals.recalculate_ids(ids, self._context.now()))
+
+    def _next_batch(self, after_id: int, size: int, tx: Transaction) -> tuple[int, int] | None:
+        """One batch of :meth:`recalculate_all`: (last id, how many), or None when done."""
+        return tx.totals.recalculate_after(after_id, size, self._context.now())
 
     def recalculate_all(
         self,
@@ -106,10 +113,7 @@ class LifetimeValue:
         total = self._context.read(lambda tx: tx.customers.count())
         done, last_id = 0, start
         while True:
-            after = last_id
-            batch = self._context.write(
-                lambda tx: tx.totals.recalculate_after(after, size, self._context.now())  # noqa: B023
-            )
+            batch = self._context.write(partial(self._next_batch, last_id, size))
             if batch is None:
                 return done
             last_id, handled = batch
