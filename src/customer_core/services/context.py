@@ -59,7 +59,7 @@ class Context:
     def write(self, work: Callable[[Transaction], T]) -> T:
         """``work(tx)`` in a new transaction, run again while it loses a lock.
 
-        A ``StorageConflict`` (a deadlock, a lock wait timeout, a busy SQLite file)
+        A ``StorageConflict`` (a deadlock or a lock wait timeout, as the adapter reports it)
         rolls the attempt back whole, so running ``work`` again from the start
         is safe: it reads everything anew. After :attr:`RetryPolicy.attempts`
         conflicts the last one is raised. Every other error is raised at once.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_type_hints
 
 import attrs
 
@@ -35,18 +36,22 @@ def _money(value: Any) -> Decimal:
     return read_money(value) or Decimal("0.00")
 
 
-#: How a column is read, by the annotation of the model's field it fills.
-_READERS: dict[str, Callable[[Any], Any]] = {
-    "int": _count,
-    "str": _text,
-    "str | None": _optional_text,
-    "bool": _flag,
-    "Decimal": _money,
-    "datetime | None": read_time,
+#: How a column is read, by the type of the model's field it fills.
+_READERS: dict[object, Callable[[Any], Any]] = {
+    int: _count,
+    str: _text,
+    str | None: _optional_text,
+    bool: _flag,
+    Decimal: _money,
+    datetime | None: read_time,
 }
 
-#: (field name, reader) of every :class:`Customer` field, derived from the model.
-_CUSTOMER_READERS = [(field.name, _READERS[str(field.type)]) for field in attrs.fields(Customer)]
+#: (field name, reader) of every :class:`Customer` field, derived from the model. The
+#: annotations are resolved here (``get_type_hints``): a field's ``type`` is a string
+#: until something calls ``attrs.resolve_types``, and a class after.
+_CUSTOMER_READERS = [
+    (field.name, _READERS[get_type_hints(Customer)[field.name]]) for field in attrs.fields(Customer)
+]
 
 
 def customer_columns(table: Table) -> list[Column[Any]]:
