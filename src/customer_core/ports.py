@@ -151,8 +151,8 @@ class CustomerRepository(Protocol):
     def add(self, customer: NewCustomer) -> Customer:
         """Insert; raises ``DuplicateEmail`` if a stored e-mail equals it ignoring case.
 
-        The adapter owns this check (the service does not look first): a unique
-        index that ignores case, or one look-up where the index is case-sensitive.
+        The adapter owns this check (the service does not look first): for
+        example one look-up, with a unique index deciding a race.
         """
         ...
 

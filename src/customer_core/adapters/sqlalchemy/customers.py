@@ -4,12 +4,16 @@ Reads select the :class:`~customer_core.model.Customer` columns only; the
 password hash is read by :meth:`SQLAlchemyCustomerRepository.find_credentials`
 alone. Writes return the row with ``RETURNING`` where the database has it.
 
-E-mail uniqueness is the repository's, checked once: on MySQL/MariaDB the
-unique index ``customers_email_unique`` ignores case (``utf8mb4_unicode_ci``)
-and speaks for itself; on SQLite and PostgreSQL it is case-sensitive and legacy
-rows may be mixed-case, so one probe on the folded e-mail runs first (served by
-``customers_lower_email_index`` on PostgreSQL when the host created it). A
-unique-key violation (a lost race) is translated into ``DuplicateEmail`` here;
+E-mail uniqueness is the repository's (the service does not look first): one
+probe on the folded e-mail before the write (served by the unique index on
+MySQL/MariaDB, whose ``utf8mb4_unicode_ci`` ignores case, and by
+``customers_lower_email_index`` on PostgreSQL when the host created it), because
+the unique index ``customers_email_unique`` is case-sensitive on SQLite and
+PostgreSQL, where legacy rows may be mixed-case; and on MySQL/MariaDB because
+InnoDB spends an auto-increment id on every INSERT its unique index rejects, so
+each refused registration would leave a gap (and the ids would differ from the
+other storages'). The unique index still decides a race between two writers: its
+violation is translated into ``DuplicateEmail`` here;
 every other driver error is translated once, by the storage's transaction.
 
 The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
@@ -28,7 +32,7 @@ from typing import Any
 import attrs
 
 from customer_core.adapters.sqlalchemy import bulk_insert, email_probe, ltv
-from customer_core.adapters.sqlalchemy.dialects import email_equals, is_mysql
+from customer_core.adapters.sqlalchemy.dialects import email_equals
 from customer_core.adapters.sqlalchemy.errors import (
     driver_cause,
     is_unique_violation,
@@ -183,12 +187,7 @@ class SQLAlchemyCustomerRepository:
     # -- helpers --------------------------------------------------------------------------
 
     def _refuse_taken(self, email: str, owner: int | None = None) -> None:
-        """``DuplicateEmail`` if another customer's e-mail equals ``email`` ignoring case.
-
-        Nothing to ask on MySQL/MariaDB: their unique index already ignores case.
-        """
-        if is_mysql(self._dialect):
-            return
+        """``DuplicateEmail`` if another customer's e-mail equals ``email`` ignoring case."""
         c = self._c.c
         query = select(c.id).where(email_equals(self._dialect, c.email, email))
         if owner is not None:
