@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlencode
+
+import attrs
 
 from customer_core.clock import as_utc
 from customer_core.errors import ValidationError
@@ -35,21 +38,23 @@ def _carbon(moment: datetime | None) -> str | None:
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _json(value: object) -> object:
+    """A field's value as Eloquent writes it: dates by Carbon, ``decimal:2`` as a string."""
+    if isinstance(value, datetime):
+        return _carbon(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return value
+
+
 def laravel_customer(item: Customer | ListedCustomer) -> dict[str, Any]:
-    """A customer as the Laravel model serializes it; a listed one gains ``orders_count``."""
+    """A customer as the Laravel model serializes it; a listed one gains ``orders_count``.
+
+    Every field of :class:`Customer`, in the model's order (a new field appears by itself).
+    """
     customer = item.customer if isinstance(item, ListedCustomer) else item
     data: dict[str, Any] = {
-        "id": customer.id,
-        "name": customer.name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "avatar": customer.avatar,
-        "is_blocked": customer.is_blocked,
-        "lifetime_value": f"{customer.lifetime_value:.2f}",
-        "total_orders": customer.total_orders,
-        "last_order_at": _carbon(customer.last_order_at),
-        "created_at": _carbon(customer.created_at),
-        "updated_at": _carbon(customer.updated_at),
+        field.name: _json(getattr(customer, field.name)) for field in attrs.fields(Customer)
     }
     if isinstance(item, ListedCustomer):
         data["orders_count"] = item.orders_count

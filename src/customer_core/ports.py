@@ -4,8 +4,9 @@ A service opens one :class:`Transaction` per call through :class:`Storage`.
 Everything it reads and writes goes through the repositories of that
 transaction, so an adapter can keep the whole call on one connection and
 commit or roll back as one. Values handed to a repository are already
-validated and normalised by :mod:`customer_core.rules`; repositories still
-translate every storage error into :mod:`customer_core.errors`.
+validated and normalised by :mod:`customer_core.rules`; no driver error leaves a
+transaction untranslated (an adapter translates each into :mod:`customer_core.errors`
+once, where it knows best: SQL in its ``Storage.transaction``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "AddressRepository",
     "Clock",
     "Credentials",
+    "CustomerImports",
     "CustomerQuery",
     "CustomerRepository",
     "NewAddress",
@@ -39,6 +41,7 @@ __all__ = [
     "OrderLedger",
     "SortKey",
     "Storage",
+    "TotalsWriter",
     "Transaction",
 ]
 
@@ -65,6 +68,21 @@ class NewCustomer:
     is_blocked: bool
     created_at: datetime
     updated_at: datetime
+
+    def row(self) -> dict[str, object]:
+        """The stored :class:`Customer`'s fields but ``id``: these plus no orders yet.
+
+        Derived from the two classes' fields, so a new customer field is written once.
+        """
+        values: dict[str, object] = attrs.asdict(OrderTotals.empty(), recurse=False)
+        for field in attrs.fields(Customer):
+            if field.name in NEW_CUSTOMER_FIELDS:
+                values[field.name] = getattr(self, field.name)
+        return values
+
+
+#: The fields a :class:`NewCustomer` shares with :class:`Customer` (all but the hash).
+NEW_CUSTOMER_FIELDS = frozenset(f.name for f in attrs.fields(NewCustomer)) - {"password_hash"}
 
 
 @attrs.frozen
@@ -123,14 +141,19 @@ class CustomerQuery:
 
 
 class CustomerRepository(Protocol):
-    """Customers in storage; the e-mail handed in is always lower-cased."""
+    """Customers in storage: the required core every adapter implements.
+
+    The e-mail handed in is always lower-cased. Lifetime-value writes and the
+    bulk import have ports of their own (:class:`TotalsWriter`,
+    :class:`CustomerImports`) with defaults built on this one.
+    """
 
     def add(self, customer: NewCustomer) -> Customer:
-        """Insert; raises ``DuplicateEmail`` if the e-mail is taken in any case."""
-        ...
+        """Insert; raises ``DuplicateEmail`` if a stored e-mail equals it ignoring case.
 
-    def add_many(self, customers: Sequence[NewCustomer]) -> int:
-        """Insert all or none; the service has checked them; returns how many."""
+        The adapter owns this check (the service does not look first): for
+        example one look-up, with a unique index deciding a race.
+        """
         ...
 
     def find(self, customer_id: int) -> Customer | None:
@@ -153,14 +176,11 @@ class CustomerRepository(Protocol):
         """The customer and its password hash, by e-mail ignoring case."""
         ...
 
-    def existing_emails(self, emails: Sequence[str]) -> set[str]:
-        """Those of ``emails`` (lower-cased) that some stored customer uses, ignoring case."""
-        ...
-
     def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
         """Write the given columns (names of :class:`Customer` fields) and return the result.
 
-        Raises ``DuplicateEmail`` when ``email`` collides.
+        Raises ``DuplicateEmail`` when ``email`` equals another customer's ignoring case
+        (the adapter's check, as for :meth:`add`).
         """
         ...
 
@@ -173,26 +193,42 @@ class CustomerRepository(Protocol):
         ...
 
     def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
-        """One page of matches with their orders counts, and the number of all matches."""
-        ...
+        """One page of matches with their orders counts, and the number of all matches.
 
-    def save_totals(self, customer_id: int, totals: OrderTotals, updated_at: datetime) -> Customer:
-        """Store the lifetime-value fields and return the customer."""
+        Both from one snapshot of the storage, so that ``total`` agrees with the page.
+        """
         ...
 
     def count(self) -> int:
         """How many customers are stored."""
         ...
 
-    def recalculate_totals(
+    def ids_after(self, after_id: int, limit: int) -> list[int]:
+        """The ids of the first ``limit`` customers with ids above ``after_id``, ascending."""
+        ...
+
+
+class TotalsWriter(Protocol):
+    """Lifetime-value writes: one customer's totals, or a group's recomputed from the orders.
+
+    Optional fast path: :class:`customer_core.port_defaults.LedgerTotals` implements it
+    on any :class:`CustomerRepository` and :class:`OrderLedger` (a lock, the ledger's
+    totals and an ``update`` per customer); the SQL adapter overrides the group
+    methods with one set-based UPDATE per group.
+    """
+
+    def save(self, customer_id: int, totals: OrderTotals, updated_at: datetime) -> Customer:
+        """Store the lifetime-value fields of a locked customer and return it."""
+        ...
+
+    def recalculate_after(
         self, after_id: int, limit: int, updated_at: datetime
     ) -> tuple[int, int] | None:
         """Recompute the totals of the next ``limit`` customers with ids above ``after_id``.
 
-        Set-based where the storage allows: the totals are computed from the
-        storage's order ledger with the same semantics as
-        :meth:`OrderLedger.totals`. Returns ``(highest id handled, how many
-        customers were handled)``, or None when there was none left.
+        The totals have the semantics of :meth:`OrderLedger.totals`. Returns
+        ``(highest id handled, how many customers were handled)``, or None when
+        there was none left.
         """
         ...
 
@@ -202,10 +238,27 @@ class CustomerRepository(Protocol):
         ``ids`` are valid ids (the service drops ids no row can have); they may
         repeat, and ids of no customer are skipped. The customers found are
         locked (in id order, where the storage has row locks) before their
-        orders are read, as :meth:`lock` does for one, and get the totals
-        :meth:`OrderLedger.totals` gives, stamped ``updated_at``. Set-based where
-        the storage allows: the service hands in up to a thousand ids at once.
+        orders are read, as :meth:`CustomerRepository.lock` does for one, and get
+        the totals :meth:`OrderLedger.totals` gives, stamped ``updated_at``. The
+        service hands in up to a thousand ids at once.
         """
+        ...
+
+
+class CustomerImports(Protocol):
+    """The bulk import's writes and look-ups.
+
+    Optional fast path: :class:`customer_core.port_defaults.OneByOneImports` implements
+    it on any :class:`CustomerRepository` (an ``add`` and a ``find_by_email`` per
+    customer); the SQL adapter overrides both with multi-row statements.
+    """
+
+    def add_many(self, customers: Sequence[NewCustomer]) -> int:
+        """Insert all or none; the service has checked them; returns how many."""
+        ...
+
+    def existing_emails(self, emails: Sequence[str]) -> set[str]:
+        """Those of ``emails`` (lower-cased) that some stored customer uses, ignoring case."""
         ...
 
 
@@ -300,6 +353,16 @@ class Transaction(Protocol):
     @property
     def orders(self) -> OrderLedger:
         """The host's orders, read in the same transaction."""
+        ...
+
+    @property
+    def totals(self) -> TotalsWriter:
+        """Lifetime-value writes (default: ``LedgerTotals(customers, orders)``)."""
+        ...
+
+    @property
+    def imports(self) -> CustomerImports:
+        """The bulk import (default: ``OneByOneImports(customers)``)."""
         ...
 
 

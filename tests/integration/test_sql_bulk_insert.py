@@ -66,7 +66,7 @@ def _customer(email: str, **fields: Any) -> NewCustomer:
 
 def _add(core: CustomerCore, customers: list[NewCustomer]) -> None:
     with core.storage.transaction() as tx:
-        tx.customers.add_many(customers)
+        tx.imports.add_many(customers)
 
 
 def _rows(engine: sa.Engine, backend: str) -> dict[str, tuple[Any, ...]]:
@@ -249,8 +249,8 @@ def test_existing_emails_finds_odd_spellings(
             )
     wanted = [*ODD_EMAILS, "absent@example.com"]
     with core.storage.transaction() as tx:
-        found = tx.customers.existing_emails(wanted)
+        found = tx.imports.existing_emails(wanted)
     assert found == set(ODD_EMAILS[::2])
     monkeypatch.setattr(_fast, "existing_emails", _fast.reference_existing_emails)
     with core.storage.transaction() as tx:
-        assert tx.customers.existing_emails(wanted) == found
+        assert tx.imports.existing_emails(wanted) == found

@@ -94,7 +94,7 @@ def test_unique_key_race_is_duplicate_email(
         with storage.transaction() as tx:
             tx.customers.add(_new("first@example.com"))
             # Pretend the duplicate check ran before the other insert committed.
-            monkeypatch.setattr(tx.customers, "find_by_email", lambda email: None)
+            monkeypatch.setattr(tx.customers, "_refuse_taken", lambda email, owner=None: None)
             tx.customers.add(_new("ada@example.com"))
 
     with pytest.raises(DuplicateEmail):

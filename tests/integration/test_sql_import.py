@@ -228,6 +228,6 @@ def test_bulk_insert_checks_column_lengths(store: tuple[CustomerCore, sa.Engine]
         for n, name in enumerate(["fine", "x" * 256, "y" * 300])
     ]
     with pytest.raises(ValidationError) as caught, core.storage.transaction() as tx:
-        tx.customers.add_many(rows)
+        tx.imports.add_many(rows)
     assert caught.value.errors == {"1.name": "must be at most 255 characters"}
     assert core.customers.search().total == 0

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -10,6 +11,8 @@ from host_shop import open_shop
 
 from customer_core import CustomerCore, DuplicateEmail
 from customer_core.testing.sql import SQLOrderRecorder
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -45,20 +48,139 @@ def _populate(core: CustomerCore, orders: SQLOrderRecorder, count: int) -> list[
     return ids
 
 
-def test_search_page_is_two_statements_whatever_its_size(
-    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
-) -> None:
-    """A page of 25 with orders counts is one page query plus one count: never one per row."""
-    core, orders, engine = shop
-    _populate(core, orders, 25)
+def _counted(engine: sa.Engine, call: Callable[[], T]) -> tuple[T, list[str]]:
+    """What ``call`` returns and the statements it sent."""
     counter = StatementCounter(engine)
     try:
-        page = core.customers.search(per_page=25, sort="-total_orders")
+        return call(), counter.statements
     finally:
         counter.close()
+
+
+def test_search_page_is_one_statement_whatever_its_size(
+    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
+) -> None:
+    """A page of 25 with orders counts and the total is one query: never one per row, and
+    the total comes from the same snapshot as the items."""
+    core, orders, engine = shop
+    _populate(core, orders, 25)
+    page, statements = _counted(
+        engine, lambda: core.customers.search(per_page=25, sort="-total_orders")
+    )
     assert len(page.items) == 25
+    assert page.total == 25
     assert {item.orders_count for item in page.items} == {1}
-    assert len(counter.statements) == 2, counter.statements
+    assert len(statements) == 1, statements
+
+
+def test_search_past_the_end_still_counts(
+    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
+) -> None:
+    """A page past the end has no row to carry the count: it is asked for on its own."""
+    core, orders, engine = shop
+    _populate(core, orders, 3)
+    page, statements = _counted(engine, lambda: core.customers.search(page=5, per_page=2))
+    assert (list(page.items), page.total, page.last_page) == ([], 3, 2)
+    assert len(statements) == 2, statements
+    empty, statements = _counted(engine, lambda: core.customers.search("nobody"))
+    assert (list(empty.items), empty.total) == ([], 0)
+    assert len(statements) == 1, statements
+
+
+def test_register_and_change_email_send_few_statements(
+    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
+) -> None:
+    """register: at most one e-mail probe and the INSERT (plus a read-back without RETURNING);
+    change_email: the lock, the probe, the UPDATE (and a read-back). The uniqueness check
+    is the storage's alone, so no SELECT is sent twice."""
+    core, _, engine = shop
+    core.customers.register(name="Warm", email="warm@x.io", password="p" * 12)  # pool warm-up
+    ada, statements = _counted(
+        engine, lambda: core.customers.register(name="Ada", email="ada@x.io", password="p" * 12)
+    )
+    assert len(statements) <= 3, statements
+    assert len(statements) == len(set(statements)), statements
+    moved, statements = _counted(engine, lambda: core.customers.change_email(ada.id, "ada@y.io"))
+    assert moved.email == "ada@y.io"
+    assert len(statements) <= 4, statements
+    assert len(statements) == len(set(statements)), statements
+    with pytest.raises(DuplicateEmail):
+        core.customers.change_email(ada.id, "WARM@x.io")
+    with pytest.raises(DuplicateEmail):
+        core.customers.register(name="Ada", email="Ada@Y.io", password="p" * 12)
+
+
+def test_writes_use_returning_where_the_database_has_it(
+    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
+) -> None:
+    """No read-back after an INSERT or UPDATE on a database with RETURNING."""
+    core, _, engine = shop
+    core.customers.register(name="Warm", email="warm@x.io", password="p" * 12)
+    ada, inserted = _counted(
+        engine, lambda: core.customers.register(name="Ada", email="ada@x.io", password="p" * 12)
+    )
+    blocked, updated = _counted(engine, lambda: core.customers.block(ada.id))
+    assert blocked.is_blocked
+    if engine.dialect.insert_returning:
+        assert len(inserted) == 2, inserted  # the e-mail probe, the INSERT ... RETURNING
+        assert "RETURNING" in inserted[-1].upper()
+    if engine.dialect.update_returning:
+        assert len(updated) == 2, updated  # the lock, the UPDATE ... RETURNING
+        assert "RETURNING" in updated[-1].upper()
+    address, added = _counted(
+        engine,
+        lambda: core.addresses.add(
+            ada.id,
+            type="billing",
+            full_name="Ada",
+            phone="+442071838750",
+            address_line1="1 St James's Square",
+            city="London",
+            state="London",
+            zip_code="SW1Y 4JH",
+            country="GB",
+        ),
+    )
+    moved, changed = _counted(engine, lambda: core.addresses.update(address.id, city="Bath"))
+    assert (address.is_default, moved.city) == (True, "Bath")
+    if engine.dialect.insert_returning:
+        assert "RETURNING" in added[-1].upper(), added  # no read-back after the INSERT
+    if engine.dialect.update_returning:
+        assert "RETURNING" in changed[-1].upper(), changed
+
+
+def test_only_the_credential_look_up_reads_the_password_hash(
+    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
+) -> None:
+    """Every other read and every RETURNING selects the columns it returns, not ``password``."""
+    core, orders, engine = shop
+    (ada_id,) = _populate(core, orders, 1)
+    counter = StatementCounter(engine)
+    try:
+        core.customers.get(ada_id)
+        core.customers.find_by_email("c0@x.io")
+        core.customers.update(ada_id, name="Ada")
+        core.customers.search("c")
+        core.ltv.recalculate(ada_id)
+        core.customers.change_email(ada_id, "ada@x.io")
+        core.customers.register(name="Bob", email="bob@x.io", password="p" * 12)
+        reads = list(counter.statements)
+        core.customers.authenticate("bob@x.io", "p" * 12)
+    finally:
+        counter.close()
+    selected = [_selected_columns(statement) for statement in reads]
+    assert not [s for s in selected if "password" in s], reads
+    assert any("password" in _selected_columns(s) for s in counter.statements[len(reads) :])
+
+
+def _selected_columns(statement: str) -> str:
+    """The column list of a SELECT, or of an INSERT/UPDATE's RETURNING clause (lower-cased)."""
+    text = " ".join(statement.lower().split())
+    if " returning " in text:
+        return text.split(" returning ", 1)[1]
+    if text.startswith("select"):
+        return text.split(" from ", 1)[0]
+    return ""
 
 
 def test_recalculate_all_is_set_based(
@@ -108,3 +230,17 @@ def test_unicode_emails_compare_ignoring_case(
     assert found.id == ada.id
     with pytest.raises(DuplicateEmail):
         core.customers.register(name="Ada", email="äda@bücher.DE", password="p" * 12)
+
+
+def test_a_refused_duplicate_spends_no_id(
+    shop: tuple[CustomerCore, SQLOrderRecorder, sa.Engine],
+) -> None:
+    """The probe refuses a duplicate before the INSERT: InnoDB would spend an auto-increment
+    id on an INSERT its unique index rejects, and ids would then differ from the other
+    storages' (the agreement machine's finding on MariaDB)."""
+    core, _, _ = shop
+    ada = core.customers.register(name="Ada", email="ada@x.io", password="p" * 12)
+    with pytest.raises(DuplicateEmail):
+        core.customers.register(name="Ada", email="ADA@x.io", password="p" * 12)
+    bob = core.customers.register(name="Bob", email="bob@x.io", password="p" * 12)
+    assert bob.id == ada.id + 1

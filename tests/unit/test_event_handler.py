@@ -9,8 +9,8 @@ import pytest
 
 from customer_core import Argon2Hasher, CustomerCore, StorageConflict, ValidationError
 from customer_core.adapters.memory import InMemoryOrderLedger
-from customer_core.adapters.memory.repositories import InMemoryCustomerRepository
 from customer_core.events import OrderEventHandler, OrderPlaced, OrderStatusChanged
+from customer_core.port_defaults import LedgerTotals
 from customer_core.serialization import event_to_dict
 from customer_core.testing import FrozenClock
 
@@ -70,16 +70,16 @@ def test_something_that_is_no_event_is_refused(core: CustomerCore) -> None:
 def _conflicting(monkeypatch: pytest.MonkeyPatch, conflicts: int) -> list[int]:
     """Make the first ``conflicts`` chunks lose a deadlock; returns the attempts' sizes."""
     attempts: list[int] = []
-    real = InMemoryCustomerRepository.recalculate_ids
+    real = LedgerTotals.recalculate_ids
 
-    def recalculate_ids(self: InMemoryCustomerRepository, ids: list[int], at: datetime) -> object:
+    def recalculate_ids(self: LedgerTotals, ids: list[int], at: datetime) -> object:
         attempts.append(len(ids))
         result = real(self, ids, at)
         if len(attempts) <= conflicts:
             raise StorageConflict("storage conflict: deadlock")  # after writing: rolled back
         return result
 
-    monkeypatch.setattr(InMemoryCustomerRepository, "recalculate_ids", recalculate_ids)
+    monkeypatch.setattr(LedgerTotals, "recalculate_ids", recalculate_ids)
     return attempts
 
 

@@ -92,7 +92,7 @@ def test_recalculate_all_grows_linearly() -> None:
     def seconds(count: int) -> float:
         core, storage = _core()
         with storage.transaction() as tx:
-            tx.customers.add_many([_new(n) for n in range(count)])
+            tx.imports.add_many([_new(n) for n in range(count)])
         start = time.process_time()
         core.ltv.recalculate_all(batch_size=10)
         return time.process_time() - start

@@ -17,7 +17,13 @@ from customer_core.errors import AddressNotFound, CustomerNotFound, ValidationEr
 from customer_core.model import Address, AddressType
 from customer_core.ports import NewAddress, Transaction
 from customer_core.rules import Fields
-from customer_core.services.context import Context, customer_id_of, locked_customer
+from customer_core.services.context import (
+    Context,
+    checked_id,
+    customer_id_of,
+    found,
+    locked_customer,
+)
 
 __all__ = ["AddressBook"]
 
@@ -77,7 +83,8 @@ class AddressBook:
         }
         fields.done()
         now = self._context.now()
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Address:
             customer = locked_customer(tx, customer_id)
             has_default = self._default(tx, customer.id, kind) is not None
             if wanted_default and has_default:
@@ -92,11 +99,16 @@ class AddressBook:
             )
             return tx.addresses.add(new)
 
+        return self._context.write(work)
+
     def get(self, address_id: int) -> Address:
         """The address with this id; ``AddressNotFound`` if there is none."""
         number = _address_id(address_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Address:
             return _found(tx, number)
+
+        return self._context.read(work)
 
     def list(
         self, customer_id: int, type: AddressType | str | None = None
@@ -104,31 +116,40 @@ class AddressBook:
         """The customer's addresses (of one type if given): the defaults first, then by id."""
         kind = _optional_type(type)
         number = customer_id_of(customer_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> builtins.list[Address]:
             if tx.customers.find(number) is None:
                 raise CustomerNotFound(customer_id)
             return tx.addresses.list(number, kind)
+
+        return self._context.read(work)
 
     def default(self, customer_id: int, type: AddressType | str) -> Address | None:
         """The customer's default address of this type, or None if it has none."""
         kind = _optional_type(type, required=True)
         number = customer_id_of(customer_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Address | None:
             if tx.customers.find(number) is None:
                 raise CustomerNotFound(customer_id)
             assert kind is not None
             return self._default(tx, number, kind)
 
+        return self._context.read(work)
+
     def set_default(self, address_id: int) -> Address:
         """Make this address the default of its type (idempotent)."""
         number = _address_id(address_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Address:
             address = self._locked(tx, number)
             if address.is_default:
                 return address
             now = self._context.now()
             tx.addresses.clear_default(address.customer_id, address.type, now)
             return tx.addresses.update(address.id, {"is_default": True, "updated_at": now})
+
+        return self._context.write(work)
 
     def update(self, address_id: int, **changes: object) -> Address:
         """Change the given fields (not ``type``); ``is_default=True`` moves the default."""
@@ -148,20 +169,25 @@ class AddressBook:
             else:
                 fields.errors[name] = "is not a field of an address"
         fields.done()
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Address:
             address = self._locked(tx, number)
             if not values and (address.is_default or not make_default):
                 return address
             now = self._context.now()
+            written = {**values, "updated_at": now}
             if make_default and not address.is_default:
                 tx.addresses.clear_default(address.customer_id, address.type, now)
-                values["is_default"] = True
-            return tx.addresses.update(address.id, {**values, "updated_at": now})
+                written["is_default"] = True
+            return tx.addresses.update(address.id, written)
+
+        return self._context.write(work)
 
     def remove(self, address_id: int) -> None:
         """Remove the address; if it was the default, the newest one left of its type takes over."""
         number = _address_id(address_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> None:
             address = self._locked(tx, number)
             tx.addresses.remove(address.id)
             if not address.is_default:
@@ -171,6 +197,8 @@ class AddressBook:
                 newest = max(rest, key=lambda other: other.id)
                 changes = {"is_default": True, "updated_at": self._context.now()}
                 tx.addresses.update(newest.id, changes)
+
+        self._context.write(work)
 
     def _locked(self, tx: Transaction, address_id: int) -> Address:
         """The address, read again after its customer's row is locked."""
@@ -185,19 +213,11 @@ class AddressBook:
 
 
 def _address_id(value: object) -> int:
-    fields = Fields()
-    number = fields.check("address_id", rules.record_id, value)
-    fields.done()
-    if number is None:
-        raise AddressNotFound(value)
-    return number
+    return checked_id(value, "address_id", AddressNotFound)
 
 
 def _found(tx: Transaction, address_id: int) -> Address:
-    address = tx.addresses.find(address_id)
-    if address is None:
-        raise AddressNotFound(address_id)
-    return address
+    return found(tx.addresses.find(address_id), AddressNotFound, address_id)
 
 
 def _optional_type(value: object, *, required: bool = False) -> AddressType | None:

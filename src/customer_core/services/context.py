@@ -1,19 +1,45 @@
-"""What every service needs: storage, clock, hasher and the default phone region."""
+"""What every service needs: storage, clock, hasher, the default phone region, and the
+one way to run a transaction (writes retried after a lost lock, reads without a write lock)."""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
 from customer_core.clock import stored_time
-from customer_core.errors import CustomerNotFound
+from customer_core.errors import CustomerNotFound, NotFound, StorageConflict
 from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
 from customer_core.rules import Fields, record_id
 
-__all__ = ["Context", "customer_id_of", "locked_customer"]
+__all__ = ["Context", "RetryPolicy", "checked_id", "customer_id_of", "found", "locked_customer"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How often and how patiently a write transaction that lost a lock is run again.
+
+    ``attempts`` runs in all; before attempt *n* + 1 a pause drawn uniformly from
+    ``0 .. min(max_delay, base_delay * 2**n)`` seconds ("full jitter"), so that
+    the transactions that deadlocked each other do not meet again in step.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.01
+    max_delay: float = 0.5
+    sleep: Callable[[float], object] = time.sleep
+
+    def pause(self, failed: int) -> float:
+        """The pause after ``failed`` failed attempts (drawn at random, see above)."""
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**failed))
 
 
 @attrs.frozen
@@ -24,26 +50,63 @@ class Context:
     clock: Clock
     hasher: PasswordHasher
     default_region: str | None
+    retry: RetryPolicy = RetryPolicy()
 
     def now(self) -> datetime:
         """The time to stamp on a write: UTC, whole seconds (as the SQL schema keeps it)."""
         return stored_time(self.clock.now())
 
+    def write(self, work: Callable[[Transaction], T]) -> T:
+        """``work(tx)`` in a new transaction, run again while it loses a lock.
 
-def customer_id_of(value: object, field: str = "customer_id") -> int:
-    """Validate an id a caller passed; an id no row can have is simply not found."""
+        A ``StorageConflict`` (a deadlock or a lock wait timeout, as the adapter reports it)
+        rolls the attempt back whole, so running ``work`` again from the start
+        is safe: it reads everything anew. After :attr:`RetryPolicy.attempts`
+        conflicts the last one is raised. Every other error is raised at once.
+        """
+        failed = 0
+        while True:
+            try:
+                with self.storage.transaction() as tx:
+                    return work(tx)
+            except StorageConflict:
+                failed += 1
+                if failed >= self.retry.attempts:
+                    raise
+                self.retry.sleep(self.retry.pause(failed))
+
+    def read(self, work: Callable[[Transaction], T]) -> T:
+        """``work(tx)`` in a new read-only transaction (no write lock; not retried)."""
+        with self.storage.transaction(read_only=True) as tx:
+            return work(tx)
+
+
+def checked_id(
+    value: object, field: str, not_found: Callable[[object], NotFound] = CustomerNotFound
+) -> int:
+    """Validate an id a caller passed (``ValidationError`` on ``field`` if it is no integer);
+    an id no row can have is simply not found (``not_found(value)`` is raised)."""
     fields = Fields()
     number = fields.check(field, record_id, value)
     fields.done()
     if number is None:
-        raise CustomerNotFound(value)
+        raise not_found(value)
     return number
+
+
+def customer_id_of(value: object, field: str = "customer_id") -> int:
+    """Validate a customer id a caller passed; an id no row can have is ``CustomerNotFound``."""
+    return checked_id(value, field, CustomerNotFound)
+
+
+def found(row: T | None, not_found: Callable[[object], NotFound], row_id: object) -> T:
+    """``row``, or ``not_found(row_id)`` raised when it is None."""
+    if row is None:
+        raise not_found(row_id)
+    return row
 
 
 def locked_customer(tx: Transaction, customer_id: object) -> Customer:
     """The customer, its row locked for the rest of the transaction; CustomerNotFound if absent."""
     number = customer_id_of(customer_id)
-    customer = tx.customers.lock(number)
-    if customer is None:
-        raise CustomerNotFound(customer_id)
-    return customer
+    return found(tx.customers.lock(number), CustomerNotFound, customer_id)

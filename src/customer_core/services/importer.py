@@ -56,7 +56,7 @@ def import_customers(
         raise ValidationError(errors)
     with context.storage.transaction() as tx:
         # One call for all: the storage reads legacy mixed-case rows once, not once a batch.
-        taken = tx.customers.existing_emails(emails)
+        taken = tx.imports.existing_emails(emails)
         if taken:
             for index, email in enumerate(emails):
                 if email in taken:
@@ -64,7 +64,7 @@ def import_customers(
         if errors:
             raise ValidationError(errors)
         for start in range(0, len(customers), size):
-            tx.customers.add_many(customers[start : start + size])
+            tx.imports.add_many(customers[start : start + size])
     return len(customers)
 
 

@@ -14,10 +14,12 @@ is never older than the last order change that triggered a recalculation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from customer_core import rules
-from customer_core.errors import StorageConflict, ValidationError
+from customer_core.errors import ValidationError
 from customer_core.model import Customer
+from customer_core.ports import Transaction
 from customer_core.rules import Fields
 from customer_core.services.context import Context, customer_id_of, locked_customer
 
@@ -31,10 +33,6 @@ MAX_BATCH = 100_000
 #: Customers per transaction of :meth:`LifetimeValue.recalculate_many`.
 MANY_CHUNK = 1000
 
-#: How many times :meth:`LifetimeValue.recalculate_many` runs a chunk that keeps losing
-#: a deadlock (``StorageConflict``) before it gives up and raises it.
-CHUNK_ATTEMPTS = 4
-
 
 class LifetimeValue:
     """Recalculates customers' lifetime value, order count and last order time."""
@@ -45,10 +43,13 @@ class LifetimeValue:
     def recalculate(self, customer_id: int) -> Customer:
         """Recompute one customer's totals from its orders; ``CustomerNotFound`` if absent."""
         customer_id = customer_id_of(customer_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
             totals = tx.orders.totals(customer.id)
-            return tx.customers.save_totals(customer.id, totals, self._context.now())
+            return tx.totals.save(customer.id, totals, self._context.now())
+
+        return self._context.write(work)
 
     def recalculate_many(self, customer_ids: Iterable[int]) -> int:
         """Recompute the customers with these ids, set-based; returns how many exist.
@@ -63,8 +64,8 @@ class LifetimeValue:
         before it stay done, like ``recalculate_all``'s batches. A chunk that
         loses a deadlock to another transaction (``StorageConflict``: on
         MySQL/MariaDB, a host's transaction inserting orders for customers of the
-        chunk) is run again, up to 4 times in all: it recomputes from the orders
-        as they are then, so a retry is always safe.
+        chunk) is run again, as every write is (:meth:`Context.write`): it
+        recomputes from the orders as they are then, so a retry is always safe.
         """
         if isinstance(customer_ids, str | bytes) or not isinstance(customer_ids, Iterable):
             raise ValidationError.single("customer_ids", "must be a collection of integers")
@@ -77,20 +78,17 @@ class LifetimeValue:
         wanted = sorted({i for i in checked if i is not None})
         done = 0
         for start in range(0, len(wanted), MANY_CHUNK):
-            done += self._recalculate_chunk(wanted[start : start + MANY_CHUNK])
+            chunk = wanted[start : start + MANY_CHUNK]
+            done += self._context.write(partial(self._recalculate_ids, chunk))
         return done
 
-    def _recalculate_chunk(self, chunk: list[int]) -> int:
-        """One transaction of ``recalculate_many``, run again after a ``StorageConflict``."""
-        attempt = 1
-        while True:
-            try:
-                with self._context.storage.transaction() as tx:
-                    return len(tx.customers.recalculate_ids(chunk, self._context.now()))
-            except StorageConflict:
-                if attempt == CHUNK_ATTEMPTS:
-                    raise
-                attempt += 1
+    def _recalculate_ids(self, ids: list[int], tx: Transaction) -> int:
+        """One chunk of :meth:`recalculate_many`: how many of ``ids`` were customers."""
+        return len(tx.totals.recalculate_ids(ids, self._context.now()))
+
+    def _next_batch(self, after_id: int, size: int, tx: Transaction) -> tuple[int, int] | None:
+        """One batch of :meth:`recalculate_all`: (last id, how many), or None when done."""
+        return tx.totals.recalculate_after(after_id, size, self._context.now())
 
     def recalculate_all(
         self,
@@ -105,17 +103,17 @@ class LifetimeValue:
         Each batch commits on its own, so an interrupted run keeps the
         batches it finished. To resume, pass the last id that ``checkpoint``
         was called with as ``after_id``: only customers with higher ids are done.
+        A batch that loses a lock (``StorageConflict``) is run again, as every
+        write is (:meth:`Context.write`).
         """
         fields = Fields()
         size = fields.check("batch_size", rules.positive(MAX_BATCH), batch_size)
         start = fields.check("after_id", _non_negative, after_id)
         fields.done()
-        with self._context.storage.transaction() as tx:
-            total = tx.customers.count()
+        total = self._context.read(lambda tx: tx.customers.count())
         done, last_id = 0, start
         while True:
-            with self._context.storage.transaction() as tx:
-                batch = tx.customers.recalculate_totals(last_id, size, self._context.now())
+            batch = self._context.write(partial(self._next_batch, last_id, size))
             if batch is None:
                 return done
             last_id, handled = batch

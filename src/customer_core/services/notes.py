@@ -7,7 +7,13 @@ from customer_core.errors import CustomerNotFound, NoteNotFound
 from customer_core.model import Note
 from customer_core.ports import NewNote, Transaction
 from customer_core.rules import Fields
-from customer_core.services.context import Context, customer_id_of, locked_customer
+from customer_core.services.context import (
+    Context,
+    checked_id,
+    customer_id_of,
+    found,
+    locked_customer,
+)
 
 __all__ = ["CustomerNotes"]
 
@@ -25,20 +31,26 @@ class CustomerNotes:
         body = fields.check("text", rules.note_text, text)
         fields.done()
         now = self._context.now()
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Note:
             customer = locked_customer(tx, customer_id)
             new = NewNote(
                 customer_id=customer.id, author_id=author, text=body, created_at=now, updated_at=now
             )
             return tx.notes.add(new)
 
+        return self._context.write(work)
+
     def list(self, customer_id: int) -> list[Note]:
         """The customer's notes, newest first (``created_at``, then id, descending)."""
         number = customer_id_of(customer_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> list[Note]:
             if tx.customers.find(number) is None:
                 raise CustomerNotFound(customer_id)
             return tx.notes.list(number)
+
+        return self._context.read(work)
 
     def edit(self, note_id: int, text: str) -> Note:
         """Replace the note's text."""
@@ -46,30 +58,28 @@ class CustomerNotes:
         fields = Fields()
         body = fields.check("text", rules.note_text, text)
         fields.done()
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Note:
             note = _found(tx, number)
             if note.text == body:
                 return note
             return tx.notes.update(note.id, body, self._context.now())
 
+        return self._context.write(work)
+
     def remove(self, note_id: int) -> None:
         """Remove the note."""
         number = _note_id(note_id)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> None:
             tx.notes.remove(_found(tx, number).id)
+
+        self._context.write(work)
 
 
 def _note_id(value: object) -> int:
-    fields = Fields()
-    number = fields.check("note_id", rules.record_id, value)
-    fields.done()
-    if number is None:
-        raise NoteNotFound(value)
-    return number
+    return checked_id(value, "note_id", NoteNotFound)
 
 
 def _found(tx: Transaction, note_id: int) -> Note:
-    note = tx.notes.find(note_id)
-    if note is None:
-        raise NoteNotFound(note_id)
-    return note
+    return found(tx.notes.find(note_id), NoteNotFound, note_id)

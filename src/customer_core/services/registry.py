@@ -12,14 +12,13 @@ from customer_core import passwords, rules
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
-    DuplicateEmail,
     InvalidCredentials,
     StorageError,
 )
 from customer_core.model import Customer, ListedCustomer, Page
-from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey
+from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey, Transaction
 from customer_core.rules import Fields, Invalid
-from customer_core.services.context import Context, customer_id_of, locked_customer
+from customer_core.services.context import Context, customer_id_of, found, locked_customer
 from customer_core.services.importer import import_customers
 
 __all__ = ["UNSET", "CustomerRegistry", "Unset"]
@@ -137,19 +136,15 @@ class CustomerRegistry:
             created_at=now,
             updated_at=now,
         )
-        with self._context.storage.transaction() as tx:
-            if tx.customers.find_by_email(new.email) is not None:
-                raise DuplicateEmail(new.email)
-            return tx.customers.add(new)
+        # The storage owns the uniqueness check (DuplicateEmail): its unique index, or one probe.
+        return self._context.write(lambda tx: tx.customers.add(new))
 
     def get(self, customer_id: int) -> Customer:
         """The customer with this id; ``CustomerNotFound`` if there is none."""
         number = customer_id_of(customer_id)
-        with self._context.storage.transaction() as tx:
-            customer = tx.customers.find(number)
-        if customer is None:
-            raise CustomerNotFound(customer_id)
-        return customer
+        return found(
+            self._context.read(lambda tx: tx.customers.find(number)), CustomerNotFound, customer_id
+        )
 
     def find_by_email(self, email: str) -> Customer | None:
         """The customer with this e-mail, compared case-insensitively, or None."""
@@ -158,8 +153,7 @@ class CustomerRegistry:
         fields.done()
         if wanted is None:
             return None
-        with self._context.storage.transaction() as tx:
-            return tx.customers.find_by_email(wanted)
+        return self._context.read(lambda tx: tx.customers.find_by_email(wanted))
 
     def update(
         self,
@@ -180,27 +174,30 @@ class CustomerRegistry:
         if avatar is not UNSET:
             changes["avatar"] = fields.check("avatar", rules.avatar, avatar)
         fields.done()
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
             if not changes:
                 return customer
-            changes["updated_at"] = self._context.now()
-            return tx.customers.update(customer.id, changes)
+            return tx.customers.update(customer.id, {**changes, "updated_at": self._context.now()})
+
+        return self._context.write(work)
 
     def change_email(self, customer_id: int, email: str) -> Customer:
         """Give the customer a new e-mail; ``DuplicateEmail`` if another customer has it."""
         fields = Fields()
         new_email = fields.check("email", rules.email, email)
         fields.done()
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
             if customer.email == new_email:
                 return customer
-            owner = tx.customers.find_by_email(new_email)
-            if owner is not None and owner.id != customer.id:
-                raise DuplicateEmail(new_email)
+            # The storage owns the uniqueness check (DuplicateEmail), as for register.
             changes = {"email": new_email, "updated_at": self._context.now()}
             return tx.customers.update(customer.id, changes)
+
+        return self._context.write(work)
 
     def change_password(self, customer_id: int, password: str) -> None:
         """Store a new password (as a hash made by the configured hasher)."""
@@ -209,9 +206,12 @@ class CustomerRegistry:
         secret = fields.check("password", rules.password, password)
         fields.done()
         password_hash = self._context.hasher.hash(secret)
-        with self._context.storage.transaction() as tx:
+
+        def work(tx: Transaction) -> None:
             customer = locked_customer(tx, number)
             tx.customers.set_password_hash(customer.id, password_hash, self._context.now())
+
+        self._context.write(work)
 
     def authenticate(self, email: str, password: str) -> Customer:
         """The customer these credentials belong to.
@@ -228,19 +228,22 @@ class CustomerRegistry:
         if not isinstance(password, str):
             raise InvalidCredentials()
         wanted = _lookup_email(email) if isinstance(email, str) else None
-        with self._context.storage.transaction() as tx:
-            found = None if wanted is None else tx.customers.find_credentials(wanted)
+        stored = (
+            None
+            if wanted is None
+            else self._context.read(lambda tx: tx.customers.find_credentials(wanted))
+        )
         hasher = self._context.hasher
-        if found is None or len(password) > rules.MAX_PASSWORD or _too_costly(found):
+        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored):
             hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
             raise InvalidCredentials()
-        if not hasher.verify(found.password_hash, password):
+        if not hasher.verify(stored.password_hash, password):
             raise InvalidCredentials()
-        customer = found.customer
+        customer = stored.customer
         if customer.is_blocked:
             raise CustomerBlocked(customer.id)
-        if hasher.needs_rehash(found.password_hash) and _rehash_allowed(found, password):
-            self._rehash(customer.id, found.password_hash, password)
+        if hasher.needs_rehash(stored.password_hash) and _rehash_allowed(stored, password):
+            self._rehash(customer.id, stored.password_hash, password)
         return customer
 
     def _rehash(self, customer_id: int, verified_hash: str, password: str) -> None:
@@ -254,6 +257,8 @@ class CustomerRegistry:
         """
         new_hash = self._context.hasher.hash(password)
         try:
+            # One attempt, outside the retry policy: the old hash still verifies, and a
+            # log-in should not wait out several lock timeouts for a best-effort write.
             with self._context.storage.transaction() as tx:
                 locked = tx.customers.lock(customer_id)
                 current = None if locked is None else tx.customers.find_credentials(locked.email)
@@ -287,18 +292,22 @@ class CustomerRegistry:
         return self._set_blocked(customer_id, False)
 
     def _set_blocked(self, customer_id: int, blocked: bool) -> Customer:
-        with self._context.storage.transaction() as tx:
+        def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
             if customer.is_blocked == blocked:
                 return customer
             changes = {"is_blocked": blocked, "updated_at": self._context.now()}
             return tx.customers.update(customer.id, changes)
 
+        return self._context.write(work)
+
     def delete(self, customer_id: int) -> None:
         """Delete the customer with its addresses and notes."""
-        with self._context.storage.transaction() as tx:
-            customer = locked_customer(tx, customer_id)
-            tx.customers.delete(customer.id)
+
+        def work(tx: Transaction) -> None:
+            tx.customers.delete(locked_customer(tx, customer_id).id)
+
+        self._context.write(work)
 
     def import_many(
         self, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000
@@ -339,6 +348,5 @@ class CustomerRegistry:
             offset=(page_number - 1) * size,
             limit=size,
         )
-        with self._context.storage.transaction() as tx:
-            items, total = tx.customers.search(query)
+        items, total = self._context.read(lambda tx: tx.customers.search(query))
         return Page(items=items, total=total, page=page_number, per_page=size)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,6 @@ import attrs
 
 from customer_core.adapters.memory.journal import Journal, Tables
 from customer_core.adapters.memory.ledger import InMemoryOrderLedger
-from customer_core.clock import stored_time
 from customer_core.errors import DuplicateEmail
 from customer_core.model import (
     Address,
@@ -19,8 +18,6 @@ from customer_core.model import (
     Customer,
     ListedCustomer,
     Note,
-    OrderTotals,
-    money,
 )
 from customer_core.ports import Credentials, CustomerQuery, NewAddress, NewCustomer, NewNote
 
@@ -48,19 +45,7 @@ class InMemoryCustomerRepository:
         """Insert; ``DuplicateEmail`` when the e-mail is taken."""
         if customer.email in self._t.emails:
             raise DuplicateEmail(customer.email)
-        stored = Customer(
-            id=self._t.new_id("customer"),
-            name=customer.name,
-            email=customer.email,
-            phone=customer.phone,
-            avatar=customer.avatar,
-            is_blocked=customer.is_blocked,
-            lifetime_value=money(0),
-            total_orders=0,
-            last_order_at=None,
-            created_at=customer.created_at,
-            updated_at=customer.updated_at,
-        )
+        stored = Customer(id=self._t.new_id("customer"), **customer.row())  # type: ignore[arg-type]
         self._journal.set(self._t.customers, stored.id, stored)
         self._journal.set(self._t.hashes, stored.id, customer.password_hash)
         self._journal.set(self._t.emails, stored.email.lower(), stored.id)
@@ -69,12 +54,6 @@ class InMemoryCustomerRepository:
         # Ids of rolled-back adds linger too; without this only deletes would compact.
         self._t.compact_customer_ids()
         return stored
-
-    def add_many(self, customers: Sequence[NewCustomer]) -> int:
-        """Insert each; the journal undoes them all if one fails."""
-        for customer in customers:
-            self.add(customer)
-        return len(customers)
 
     def find(self, customer_id: int) -> Customer | None:
         """The customer, or None."""
@@ -96,14 +75,10 @@ class InMemoryCustomerRepository:
             return None
         return Credentials(customer=customer, password_hash=self._t.hashes[customer.id])
 
-    def existing_emails(self, emails: Sequence[str]) -> set[str]:
-        """Those of ``emails`` already in the index."""
-        return {email for email in emails if email.lower() in self._t.emails}
-
     def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
         """Replace the customer with the changed copy, keeping the e-mail index right."""
         old = self._t.customers[customer_id]
-        new = attrs.evolve(old, **_fields(changes))
+        new = attrs.evolve(old, **changes)  # type: ignore[arg-type]
         if new.email.lower() != old.email.lower():
             if new.email.lower() in self._t.emails:
                 raise DuplicateEmail(new.email)
@@ -141,52 +116,17 @@ class InMemoryCustomerRepository:
         items = [ListedCustomer(customer=c, orders_count=self._orders.count(c.id)) for c in page]
         return items, len(matches)
 
-    def save_totals(self, customer_id: int, totals: OrderTotals, updated_at: datetime) -> Customer:
-        """Store the lifetime-value fields."""
-        last = None if totals.last_order_at is None else stored_time(totals.last_order_at)
-        changes = {
-            "lifetime_value": totals.lifetime_value,
-            "total_orders": totals.total_orders,
-            "last_order_at": last,
-            "updated_at": updated_at,
-        }
-        return self.update(customer_id, changes)
-
     def count(self) -> int:
         """How many customers there are."""
         return len(self._t.customers)
 
-    def recalculate_totals(
-        self, after_id: int, limit: int, updated_at: datetime
-    ) -> tuple[int, int] | None:
-        """Recompute the next ``limit`` customers above ``after_id`` from the ledger.
+    def ids_after(self, after_id: int, limit: int) -> builtins.list[int]:
+        """From the sorted id index: a bisection, then at most ``limit`` live ids.
 
-        The ids come from the sorted id index, so a whole ``recalculate_all`` is
-        O(n) plus a bisection per batch, not a sort per batch.
+        So a whole ``recalculate_all`` is O(n) plus a bisection per batch, not a
+        sort per batch.
         """
-        ids = self._t.customer_ids_above(after_id, limit)
-        if not ids:
-            return None
-        self._save_totals_of(ids, updated_at)
-        return ids[-1], len(ids)
-
-    def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> builtins.list[int]:
-        """Recompute the stored customers among ``ids``, one by one; returns their ids, ascending.
-
-        Every write goes through the journal, so a failed transaction undoes them all.
-        """
-        found = sorted({i for i in ids if i in self._t.customers})
-        self._save_totals_of(found, updated_at)
-        return found
-
-    def _save_totals_of(self, ids: Iterable[int], updated_at: datetime) -> None:
-        for customer_id in ids:
-            self.save_totals(customer_id, self._orders.totals(customer_id), updated_at)
-
-
-def _fields(changes: Mapping[str, object]) -> dict[str, Any]:
-    """The changes as keyword arguments (the service validated names and types)."""
-    return dict(changes)
+        return self._t.customer_ids_above(after_id, limit)
 
 
 def _matches(customer: Customer, query: CustomerQuery) -> bool:
@@ -237,7 +177,7 @@ class InMemoryAddressRepository:
 
     def update(self, address_id: int, changes: Mapping[str, object]) -> Address:
         """Replace the address with the changed copy."""
-        new = attrs.evolve(self._t.addresses[address_id], **_fields(changes))
+        new = attrs.evolve(self._t.addresses[address_id], **changes)  # type: ignore[arg-type]
         self._journal.set(self._t.addresses, address_id, new)
         return new
 

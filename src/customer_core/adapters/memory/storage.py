@@ -13,6 +13,7 @@ from customer_core.adapters.memory.repositories import (
     InMemoryCustomerRepository,
     InMemoryNoteRepository,
 )
+from customer_core.port_defaults import LedgerTotals, OneByOneImports
 from customer_core.ports import Transaction
 
 __all__ = ["InMemoryStorage", "InMemoryTransaction"]
@@ -26,6 +27,8 @@ class InMemoryTransaction:
         self.addresses = InMemoryAddressRepository(tables, journal)
         self.notes = InMemoryNoteRepository(tables, journal)
         self.orders = orders
+        self.totals = LedgerTotals(self.customers, orders)
+        self.imports = OneByOneImports(self.customers)
 
 
 class InMemoryStorage:

@@ -8,8 +8,7 @@ from datetime import datetime
 
 import attrs
 
-from customer_core.adapters.sqlalchemy.errors import translating
-from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id, valid_id
+from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id
 from customer_core.adapters.sqlalchemy.rows import address_from
 from customer_core.errors import AddressNotFound
 from customer_core.model import Address, AddressType
@@ -35,16 +34,15 @@ class SQLAlchemyAddressRepository:
         """Insert and return the address."""
         values = _column_values(attrs.asdict(address, recurse=False))
         check_lengths(self._conn.dialect, self._a, values)
-        with translating():
-            result = self._conn.execute(insert(self._a).values(values))
+        statement = insert(self._a).values(values)
+        if self._conn.dialect.insert_returning:
+            return address_from(self._conn.execute(statement.returning(*self._a.c)).one())
+        result = self._conn.execute(statement)
         return self._get(inserted_id(result))
 
     def find(self, address_id: int) -> Address | None:
         """The address with this id, or None."""
-        if not valid_id(address_id):
-            return None
-        with translating():
-            row = self._conn.execute(select(self._a).where(self._a.c.id == address_id)).first()
+        row = self._conn.execute(select(self._a).where(self._a.c.id == address_id)).first()
         return None if row is None else address_from(row)
 
     def list(self, customer_id: int, type: AddressType | None = None) -> builtins.list[Address]:
@@ -54,19 +52,21 @@ class SQLAlchemyAddressRepository:
         if type is not None:
             query = query.where(a.type == AddressType(type).value)
         query = query.order_by(a.is_default.desc(), a.id.asc())
-        if not valid_id(customer_id):
-            return []
-        with translating():
-            return [address_from(row) for row in self._conn.execute(query)]
+        return [address_from(row) for row in self._conn.execute(query)]
 
     def update(self, address_id: int, changes: Mapping[str, object]) -> Address:
         """Write the given columns and return the address."""
         values = _column_values(changes)
         check_lengths(self._conn.dialect, self._a, values)
-        if valid_id(address_id) and values:
-            statement = update(self._a).where(self._a.c.id == address_id).values(values)
-            with translating():
-                self._conn.execute(statement)
+        if not values:
+            return self._get(address_id)
+        statement = update(self._a).where(self._a.c.id == address_id).values(values)
+        if self._conn.dialect.update_returning:
+            row = self._conn.execute(statement.returning(*self._a.c)).first()
+            if row is None:
+                raise AddressNotFound(address_id)
+            return address_from(row)
+        self._conn.execute(statement)
         return self._get(address_id)
 
     def clear_default(self, customer_id: int, type: AddressType, updated_at: datetime) -> None:
@@ -77,14 +77,11 @@ class SQLAlchemyAddressRepository:
             .where(a.customer_id == customer_id, a.type == AddressType(type).value, a.is_default)
             .values(is_default=False, updated_at=updated_at)
         )
-        with translating():
-            self._conn.execute(statement)
+        self._conn.execute(statement)
 
     def remove(self, address_id: int) -> None:
         """Delete the address."""
-        if valid_id(address_id):
-            with translating():
-                self._conn.execute(delete(self._a).where(self._a.c.id == address_id))
+        self._conn.execute(delete(self._a).where(self._a.c.id == address_id))
 
     def _get(self, address_id: int) -> Address:
         address = self.find(address_id)

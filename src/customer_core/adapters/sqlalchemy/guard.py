@@ -16,6 +16,7 @@ from typing import Any
 
 from customer_core.adapters.sqlalchemy.dialects import is_mysql
 from customer_core.errors import StorageError, ValidationError
+from customer_core.rules import MAX_ID  # the one limit of ids, re-exported for the SQL modules
 from sqlalchemy import CursorResult, String, Table, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -26,10 +27,8 @@ __all__ = [
     "check_lengths",
     "check_many_lengths",
     "inserted_id",
-    "valid_id",
 ]
 
-MAX_ID = 2**63 - 1
 MYSQL_TEXT_BYTES = 65_535
 
 
@@ -48,11 +47,6 @@ def inserted_id(result: CursorResult[Any]) -> int:
     if key is None or key[0] is None:
         raise StorageError("the database did not report the new row's id")
     return int(key[0])
-
-
-def valid_id(value: int) -> bool:
-    """An id some row could have (drivers overflow on larger integers)."""
-    return 0 < value <= MAX_ID
 
 
 def check_lengths(

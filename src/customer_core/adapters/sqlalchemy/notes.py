@@ -10,7 +10,7 @@ from customer_core.adapters.sqlalchemy.errors import (
     is_foreign_key_violation,
     translating,
 )
-from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id, valid_id
+from customer_core.adapters.sqlalchemy.guard import check_lengths, inserted_id
 from customer_core.adapters.sqlalchemy.rows import note_from
 from customer_core.errors import NoteNotFound, ValidationError
 from customer_core.model import Note
@@ -49,7 +49,10 @@ class SQLAlchemyNoteRepository:
             raise ValidationError.single("author_id", UNKNOWN_AUTHOR)
         with translating(FIELDS):
             try:
-                result = self._conn.execute(insert(self._n).values(values))
+                statement = insert(self._n).values(values)
+                if self._conn.dialect.insert_returning:
+                    return note_from(self._conn.execute(statement.returning(*self._n.c)).one())
+                result = self._conn.execute(statement)
             except exc.DBAPIError as error:
                 # A user deleted between the check and the insert: the FK still says no.
                 if is_foreign_key_violation(error):
@@ -61,49 +64,42 @@ class SQLAlchemyNoteRepository:
 
     def find(self, note_id: int) -> Note | None:
         """The note with this id, or None."""
-        if not valid_id(note_id):
-            return None
-        with translating():
-            row = self._conn.execute(select(self._n).where(self._n.c.id == note_id)).first()
+        row = self._conn.execute(select(self._n).where(self._n.c.id == note_id)).first()
         return None if row is None else note_from(row)
 
     def list(self, customer_id: int) -> builtins.list[Note]:
         """The customer's notes, newest first (``created_at``, then id, descending)."""
-        if not valid_id(customer_id):
-            return []
         n = self._n.c
         query = (
             select(self._n)
             .where(n.customer_id == customer_id)
             .order_by(n.created_at.is_(None), n.created_at.desc(), n.id.desc())
         )
-        with translating():
-            return [note_from(row) for row in self._conn.execute(query)]
+        return [note_from(row) for row in self._conn.execute(query)]
 
     def update(self, note_id: int, text: str, updated_at: datetime) -> Note:
         """Replace the text."""
         values = {"note": text, "updated_at": updated_at}
         check_lengths(self._conn.dialect, self._n, values, FIELDS)
-        if valid_id(note_id):
-            statement = update(self._n).where(self._n.c.id == note_id).values(values)
-            with translating(FIELDS):
-                self._conn.execute(statement)
+        statement = update(self._n).where(self._n.c.id == note_id).values(values)
+        with translating(FIELDS):
+            if self._conn.dialect.update_returning:
+                row = self._conn.execute(statement.returning(*self._n.c)).first()
+                if row is None:
+                    raise NoteNotFound(note_id)
+                return note_from(row)
+            self._conn.execute(statement)
         return self._get(note_id)
 
     def remove(self, note_id: int) -> None:
         """Delete the note."""
-        if valid_id(note_id):
-            with translating():
-                self._conn.execute(delete(self._n).where(self._n.c.id == note_id))
+        self._conn.execute(delete(self._n).where(self._n.c.id == note_id))
 
     def _is_user(self, author_id: int) -> bool:
         if self._users is None:
             return True
-        if not valid_id(author_id):
-            return False
         users = table(self._users, column("id"))
-        with translating():
-            found = self._conn.execute(select(users.c.id).where(users.c.id == author_id)).first()
+        found = self._conn.execute(select(users.c.id).where(users.c.id == author_id)).first()
         return found is not None
 
     def _get(self, note_id: int) -> Note:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_type_hints
+
+import attrs
 
 from customer_core.adapters.sqlalchemy.types import read_money, read_time
 from customer_core.model import Address, AddressType, Customer, Note
-from sqlalchemy import Row
+from sqlalchemy import Column, Row, Table
 
-__all__ = ["address_from", "customer_from", "note_from"]
+__all__ = ["address_from", "customer_columns", "customer_from", "note_from"]
 
 
 def _text(value: Any) -> str:
@@ -20,22 +24,45 @@ def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def customer_from(row: Row[Any]) -> Customer:
-    """A customer from a ``customers`` row."""
+def _flag(value: Any) -> bool:
+    return bool(value)
+
+
+def _count(value: Any) -> int:
+    return int(value or 0)
+
+
+def _money(value: Any) -> Decimal:
+    return read_money(value) or Decimal("0.00")
+
+
+#: How a column is read, by the type of the model's field it fills.
+_READERS: dict[object, Callable[[Any], Any]] = {
+    int: _count,
+    str: _text,
+    str | None: _optional_text,
+    bool: _flag,
+    Decimal: _money,
+    datetime | None: read_time,
+}
+
+#: (field name, reader) of every :class:`Customer` field, derived from the model. The
+#: annotations are resolved here (``get_type_hints``): a field's ``type`` is a string
+#: until something calls ``attrs.resolve_types``, and a class after.
+_CUSTOMER_READERS = [
+    (field.name, _READERS[get_type_hints(Customer)[field.name]]) for field in attrs.fields(Customer)
+]
+
+
+def customer_columns(table: Table) -> list[Column[Any]]:
+    """The columns of a :class:`Customer` (named like its fields), without the password."""
+    return [table.c[name] for name, _ in _CUSTOMER_READERS]
+
+
+def customer_from(row: Row[*tuple[Any, ...]]) -> Customer:
+    """A customer from a ``customers`` row (columns named like the fields)."""
     m = row._mapping
-    return Customer(
-        id=int(m["id"]),
-        name=_text(m["name"]),
-        email=_text(m["email"]),
-        phone=_optional_text(m["phone"]),
-        avatar=_optional_text(m["avatar"]),
-        is_blocked=bool(m["is_blocked"]),
-        lifetime_value=read_money(m["lifetime_value"]) or Decimal("0.00"),
-        total_orders=int(m["total_orders"] or 0),
-        last_order_at=read_time(m["last_order_at"]),
-        created_at=read_time(m["created_at"]),
-        updated_at=read_time(m["updated_at"]),
-    )
+    return Customer(**{name: read(m[name]) for name, read in _CUSTOMER_READERS})
 
 
 def _address_type(value: Any) -> AddressType:

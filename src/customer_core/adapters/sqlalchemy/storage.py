@@ -26,7 +26,11 @@ from contextlib import contextmanager
 from threading import Lock
 
 from customer_core.adapters.sqlalchemy.addresses import SQLAlchemyAddressRepository
-from customer_core.adapters.sqlalchemy.customers import SQLAlchemyCustomerRepository
+from customer_core.adapters.sqlalchemy.customers import (
+    SQLAlchemyCustomerRepository,
+    SQLAlchemyImports,
+    SQLAlchemyTotals,
+)
 from customer_core.adapters.sqlalchemy.engine import (
     DEFAULT_LOCK_TIMEOUT,
     READ_ONLY_OPTION,
@@ -80,6 +84,10 @@ class SQLAlchemyTransaction:
         self.orders: OrderLedger = (
             NoOrderLedger() if orders is None else SQLAlchemyOrderLedger(connection, orders)
         )
+        self.totals = SQLAlchemyTotals(
+            connection, self.customers, tables.customers, columns, self.orders
+        )
+        self.imports = SQLAlchemyImports(connection, tables.customers)
 
 
 class SQLAlchemyStorage:
@@ -148,7 +156,9 @@ class SQLAlchemyStorage:
         except CustomerCoreError as error:
             detached(error)
             raise
-        except (exc.SQLAlchemyError, self._driver_error) as error:
+        # The one place driver errors become library errors (repositories translate only
+        # what they alone know, such as a unique e-mail's violation into DuplicateEmail).
+        except (exc.SQLAlchemyError, self._driver_error, UnicodeError, OverflowError) as error:
             failure, cause = translate(_wrapped(error, self._driver_error)), driver_cause(error)
         else:
             return
@@ -246,6 +256,6 @@ def _milliseconds(seconds: float) -> int:
 
 def _wrapped(error: Exception, driver_error: type[Exception]) -> Exception:
     """A driver's own exception (raised outside SQLAlchemy's wrapping) as SQLAlchemy's class."""
-    if isinstance(error, exc.SQLAlchemyError):
+    if not isinstance(error, driver_error):
         return error
     return exc.DBAPIError.instance(None, None, error, driver_error, hide_parameters=True)

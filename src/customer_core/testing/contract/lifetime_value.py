@@ -306,9 +306,7 @@ class LifetimeValueContract:
 
         def recalculate_then_fail() -> None:
             with harness.core.storage.transaction() as tx:
-                found.extend(
-                    tx.customers.recalculate_ids([bob.id, 424_242, ada.id, bob.id], at(20))
-                )
+                found.extend(tx.totals.recalculate_ids([bob.id, 424_242, ada.id, bob.id], at(20)))
                 assert tx.customers.find(bob.id) == attrs.evolve(
                     bob, lifetime_value=Decimal("6.00"), total_orders=1, last_order_at=at(1),
                     updated_at=at(20),

@@ -1,0 +1,77 @@
+"""Default implementations of the optional ports, built on the required ones.
+
+An adapter author implements :class:`~customer_core.ports.CustomerRepository`
+and :class:`~customer_core.ports.OrderLedger`; its transaction then exposes
+``totals = LedgerTotals(customers, orders)`` and ``imports =
+OneByOneImports(customers)`` until it has faster paths (the SQL adapter
+subclasses both with set-based statements). They are as correct as the core
+they stand on: every write goes through it, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from customer_core.clock import stored_time
+from customer_core.model import Customer, OrderTotals
+from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger
+
+__all__ = ["LedgerTotals", "OneByOneImports"]
+
+
+class LedgerTotals:
+    """A :class:`~customer_core.ports.TotalsWriter`: per customer, a lock, the ledger's
+    totals and one ``update``."""
+
+    def __init__(self, customers: CustomerRepository, orders: OrderLedger) -> None:
+        self.customers = customers
+        self.orders = orders
+
+    def save(self, customer_id: int, totals: OrderTotals, updated_at: datetime) -> Customer:
+        """Write the lifetime-value fields through ``customers.update``."""
+        last = None if totals.last_order_at is None else stored_time(totals.last_order_at)
+        changes = {
+            "lifetime_value": totals.lifetime_value,
+            "total_orders": totals.total_orders,
+            "last_order_at": last,
+            "updated_at": updated_at,
+        }
+        return self.customers.update(customer_id, changes)
+
+    def recalculate_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int] | None:
+        """The next ``limit`` customers above ``after_id``, one by one."""
+        found = self._recalculate(self.customers.ids_after(after_id, limit), updated_at)
+        return (found[-1], len(found)) if found else None
+
+    def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
+        """The customers among ``ids``, locked and recomputed in ascending id order."""
+        return self._recalculate(sorted(set(ids)), updated_at)
+
+    def _recalculate(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
+        found: list[int] = []
+        for customer_id in ids:
+            # Locked before the orders are read, as LifetimeValue.recalculate does.
+            if self.customers.lock(customer_id) is not None:
+                self.save(customer_id, self.orders.totals(customer_id), updated_at)
+                found.append(customer_id)
+        return found
+
+
+class OneByOneImports:
+    """A :class:`~customer_core.ports.CustomerImports`: an ``add`` or a look-up per customer."""
+
+    def __init__(self, customers: CustomerRepository) -> None:
+        self.customers = customers
+
+    def add_many(self, customers: Sequence[NewCustomer]) -> int:
+        """``add`` each; the transaction undoes them all if one fails."""
+        for customer in customers:
+            self.customers.add(customer)
+        return len(customers)
+
+    def existing_emails(self, emails: Sequence[str]) -> set[str]:
+        """``find_by_email`` of each."""
+        return {email for email in emails if self.customers.find_by_email(email) is not None}
