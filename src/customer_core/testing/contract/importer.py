@@ -207,9 +207,7 @@ class ImportContract:
         assert caught.value.errors == {"37.email": "repeats the e-mail of record 1"}
         assert harness.core.customers.search().total == 0
 
-    def test_duplicates_of_stored_customers_across_batches_are_bad(
-        self, harness: Harness
-    ) -> None:
+    def test_duplicates_of_stored_customers_across_batches_are_bad(self, harness: Harness) -> None:
         """Stored e-mails are refused in every window of the stream, not only the first."""
         customer(harness, "taken")
         customer(harness, "held")
@@ -219,5 +217,8 @@ class ImportContract:
         records[48]["email"] = "HELD@example.com"
         with pytest.raises(ValidationError) as caught:
             harness.core.customers.import_many(iter(records), batch_size=2)
-        assert caught.value.errors == {"1.email": "is already taken", "48.email": "is already taken"}
+        assert caught.value.errors == {
+            "1.email": "is already taken",
+            "48.email": "is already taken",
+        }
         assert snapshot(harness) == before
