@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import NoReturn, TypeAlias
 
 from customer_core import __version__
-
 from customer_core.cli.csv_import import import_csv
 from customer_core.cli.demo import demo
 from customer_core.cli.masking import masked
