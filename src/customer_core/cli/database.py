@@ -114,8 +114,7 @@ def _require_sqlite_file(parsed: URL, url: str) -> None:
         return
     raise CliError(
         ExitCode.NO_SCHEMA,
-        f"no SQLite database at {database}: create it with"
-        f" `customer-core init-db {shown(url)}`",
+        f"no SQLite database at {database}: create it with `customer-core init-db {shown(url)}`",
     )
 
 

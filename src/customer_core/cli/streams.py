@@ -67,7 +67,7 @@ def reader_safe_output() -> Iterator[tuple[ReaderSafeStream, ReaderSafeStream]]:
     """``sys.stdout`` and ``sys.stderr`` wrapped in :class:`ReaderSafeStream` meanwhile."""
     stdout, stderr = sys.stdout, sys.stderr
     safe_out, safe_err = ReaderSafeStream(stdout), ReaderSafeStream(stderr)
-    sys.stdout, sys.stderr = safe_out, safe_err  # type: ignore[assignment]
+    sys.stdout, sys.stderr = safe_out, safe_err
     try:
         yield safe_out, safe_err
     finally:
