@@ -98,3 +98,22 @@ def test_masked_hides_the_password_as_typed_and_decoded() -> None:
     assert "s@cret" not in text
     assert "s%40cret" not in text
     assert "other" not in text
+
+
+def test_a_bug_prints_its_traceback_with_the_password_masked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected error is exit 1 with its traceback, and the traceback masks the URL too."""
+    import customer_core.cli.parser as parser
+
+    url = f"postgresql+psycopg://admin:{SECRET}@db/shop"
+
+    def broken(args: object) -> int:
+        raise RuntimeError(f"a bug while talking to {url} (password {SECRET})")
+
+    monkeypatch.setattr(parser, "stats", broken)
+    assert main(["stats", url]) == ExitCode.FAILURE
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert "RuntimeError: a bug while talking to postgresql+psycopg://admin:***@db/shop" in err
+    assert SECRET not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 
 from customer_core.cli.exits import CliError, ExitCode
@@ -27,6 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Errors an operator can cause print one message on stderr, never a
     traceback; see :class:`~customer_core.cli.exits.ExitCode` for the codes.
+    A bug prints its traceback and returns ``FAILURE`` (1). Every message has
+    the password of the URL, and of any URL in it, masked.
     """
     parser = build_parser()
     try:
@@ -44,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except CustomerCoreError as error:
             failure, message, details = _library_failure(error)
             return _fail(failure, message, details, url=url)
+        except Exception:
+            # A bug: the traceback is for the report, and it is printed like any message.
+            print(masked(traceback.format_exc(), url), end="", file=sys.stderr)
+            return int(ExitCode.FAILURE)
     return code
 
 
