@@ -62,7 +62,8 @@ def import_customers(
 ) -> int:
     """Validate and insert the records batch by batch in one transaction; returns how many.
 
-    ``records`` may be any iterable, a generator included; it is read once.
+    ``records`` may be any iterable, a generator included; it is read once,
+    inside the transaction (so a generator should not write through the core).
     Every bad record is reported (up to :data:`MAX_REPORTED` fields), so an
     operator can fix a whole file in one go; on any, nothing is stored.
     """
