@@ -21,7 +21,7 @@ PACKAGING = ["hatchling>=1.27"]
 EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
 NOTEBOOK = ["nbclient>=0.10", "ipykernel>=6.29", "nbformat>=5.10", "matplotlib>=3.8"]
 DOCS = ["sphinx>=7.3", "myst-parser>=3", "furo>=2024.1", *NOTEBOOK]
-ALL_EXTRAS = ".[postgres,mysql]"
+ALL_EXTRAS = ".[postgres,mysql,cli]"
 
 
 @nox.session(python=PYTHON)

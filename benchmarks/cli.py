@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["WORKLOADS", "main"]
 
-WORKLOADS = ("ltv", "events", "search", "import", "inmemory")
+WORKLOADS = ("ltv", "events", "search", "import", "inmemory", "csv")
 SQL_WORKLOADS = ("ltv", "events", "search", "import")
 BACKENDS = ("sqlite", "postgres", "memory")
 
@@ -134,6 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name in backends and any(w in SQL_WORKLOADS for w in workloads):
             version = _sql_backend(name, scale, workloads, results)
             postgres_version = postgres_version or version
+    if "sqlite" in backends and "csv" in workloads:
+        from benchmarks.workloads import csv_import
+
+        print("== csv on sqlite", flush=True)
+        csv_import.run(scale, results)
     if "memory" in backends and "inmemory" in workloads:
         from benchmarks.workloads import inmemory
 

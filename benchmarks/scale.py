@@ -34,6 +34,8 @@ class Scale:
     memory_customers: int
     memory_orders: int
     memory_ops: int
+    # 6. CSV import through the command line (rows of each file)
+    csv_rows: tuple[int, ...]
 
 
 SCALES = {
@@ -54,6 +56,7 @@ SCALES = {
         memory_customers=100_000,
         memory_orders=1_000_000,
         memory_ops=20_000,
+        csv_rows=(100_000, 1_000_000),
     ),
     "smoke": Scale(
         name="smoke",
@@ -72,5 +75,6 @@ SCALES = {
         memory_customers=300,
         memory_orders=3_000,
         memory_ops=100,
+        csv_rows=(200, 2_000),
     ),
 }

@@ -55,7 +55,7 @@ def test_sql_workloads_run_on_sqlite(tmp_path: Path) -> None:
     """Every SQL workload runs on SQLite and the Markdown table lists its figures."""
     table = tmp_path / "figures.md"
     out = _bench("--backend", "sqlite", "--markdown", str(table))
-    for workload in ("ltv", "events", "search", "import"):
+    for workload in ("ltv", "events", "search", "import", "csv"):
         assert f"{workload}/sqlite:" in out
     text = table.read_text()
     assert "| ltv | sqlite | library / one UPDATE (b), batches of 1,000 (the default) |" in text

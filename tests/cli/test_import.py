@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_support import Run, Shop, assert_clean_failure
+from cli_support import Run, Shop, assert_clean_failure, cli_command, cli_environment
 
 from customer_core.cli import ExitCode
 
@@ -172,3 +172,116 @@ def test_importing_before_init_db_says_so(run: Run, tmp_path: Path, quoted_hash:
     csv = write(tmp_path / "c.csv", f"name,email,password_hash\nA,a@example.com,{quoted_hash}\n")
     result = run("import", f"sqlite:///{tmp_path / 'empty.db'}", str(csv))
     assert_clean_failure(result, ExitCode.NO_SCHEMA, "no customers table", "init-db")
+
+
+def _rows(count: int, quoted_hash: str, start: int = 0) -> str:
+    return "".join(
+        f"Customer {n},c{n}@example.com,{quoted_hash}\n" for n in range(start, start + count)
+    )
+
+
+def test_a_bad_last_row_after_inserted_batches_imports_nothing(
+    run: Run, shop: Shop, tmp_path: Path, quoted_hash: str
+) -> None:
+    """Small batches are written as the file is read; a bad last row still rolls them back."""
+    csv = write(
+        tmp_path / "customers.csv",
+        "name,email,password_hash\n" + _rows(60, quoted_hash) + f"Last,broken,{quoted_hash}\n",
+    )
+    result = run("import", shop.url, str(csv), "--batch-size", "2")
+    assert_clean_failure(result, ExitCode.INVALID_DATA, "1 bad row", "line 62: email:")
+    assert shop.core().customers.search().total == 0
+
+
+def test_every_bad_row_is_reported_across_batches_with_its_line(
+    run: Run, shop: Shop, tmp_path: Path, quoted_hash: str
+) -> None:
+    """Repeats far apart, a stored e-mail late in the file and rows after a quoted line break
+    are all named by the line they start on."""
+    shop.customers(1)  # c0@example.com
+    csv = write(
+        tmp_path / "customers.csv",
+        "name,email,password_hash\n"
+        + f'"Multi\nLine",multi@example.com,{quoted_hash}\n'  # lines 2-3
+        + f"First,first@example.com,{quoted_hash}\n"  # line 4
+        + _rows(40, quoted_hash, start=1)  # lines 5-44
+        + f"Again,FIRST@example.com,{quoted_hash}\n"  # line 45
+        + "\n"  # line 46
+        + f"Stored,C0@example.com,{quoted_hash}\n",  # line 47
+    )
+    result = run("import", shop.url, str(csv), "--batch-size", "2")
+    assert_clean_failure(
+        result,
+        ExitCode.INVALID_DATA,
+        "3 bad rows",
+        "line 2: name:",
+        "line 45: email: repeats the e-mail of line 4",
+        "line 47: email: is already taken",
+    )
+    assert shop.core().customers.search().total == 1
+
+
+def test_a_malformed_row_late_in_the_file_imports_nothing(
+    run: Run, shop: Shop, tmp_path: Path, quoted_hash: str
+) -> None:
+    """A row the reader refuses after batches went in: BAD_FILE, and nothing is kept."""
+    csv = write(
+        tmp_path / "customers.csv",
+        "name,email,password_hash\n" + _rows(50, quoted_hash) + "A,a@example.com,x,surplus\n",
+    )
+    result = run("import", shop.url, str(csv), "--batch-size", "2")
+    assert_clean_failure(result, ExitCode.BAD_FILE, "line 52: more cells")
+    assert shop.core().customers.search().total == 0
+
+
+def test_the_import_starts_before_the_file_ends(
+    shop: Shop, tmp_path: Path, quoted_hash: str
+) -> None:
+    """The file is streamed: fed through a pipe, the import holds its transaction (SQLite's
+    write lock) while the rest of the file has not been written yet, and finishes once it is."""
+    import os
+    import subprocess
+    import time
+
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+    child = subprocess.Popen(
+        cli_command("import", shop.url, str(fifo), "--batch-size", "2"),
+        cwd=tmp_path,
+        env=cli_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    database = shop.url.removeprefix("sqlite:///")
+    try:
+        with fifo.open("w", encoding="utf-8") as feed:
+            feed.write("name,email,password_hash\n" + _rows(30, quoted_hash))
+            feed.flush()
+            assert _write_lock_taken(database, deadline=time.monotonic() + 60)
+            feed.write(_rows(30, quoted_hash, start=30))
+        out, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+        child.wait()
+    assert child.returncode == 0, err
+    assert "imported 60 customers" in out
+    assert shop.core().customers.search().total == 60
+
+
+def _write_lock_taken(database: str, *, deadline: float) -> bool:
+    """True once another writer holds the SQLite file (tried without waiting)."""
+    import sqlite3
+    import time
+
+    while time.monotonic() < deadline:
+        connection = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            connection.execute("begin immediate")
+            connection.execute("rollback")
+        except sqlite3.OperationalError:
+            return True
+        finally:
+            connection.close()
+        time.sleep(0.05)
+    return False

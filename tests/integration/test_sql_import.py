@@ -231,3 +231,27 @@ def test_bulk_insert_checks_column_lengths(store: tuple[CustomerCore, sa.Engine]
         tx.imports.add_many(rows)
     assert caught.value.errors == {"1.name": "must be at most 255 characters"}
     assert core.customers.search().total == 0
+
+
+def test_the_stream_is_inserted_as_it_is_read(store: tuple[CustomerCore, sa.Engine]) -> None:
+    """A generator's records reach the database window by window, before the stream ends (so
+    no list of every record is held), and one bad last record still rolls all of them back."""
+    core, engine = store
+    counter = Statements(engine)
+    inserted_before_end: list[int] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        yield from _records(44)
+        inserted_before_end.append(sum(s.upper().startswith("INSERT") for s in counter.seen))
+        yield {"name": "Bad", "email": "broken", "password_hash": HASH}
+
+    try:
+        with pytest.raises(ValidationError) as caught:
+            core.customers.import_many(records(), batch_size=2)
+    finally:
+        counter.close()
+    assert set(caught.value.errors) == {"44.email"}
+    # Windows of 20 records (ten batches of 2): two were inserted when the bad one came.
+    [inserted] = inserted_before_end
+    assert inserted >= 2, counter.seen
+    assert core.customers.search().total == 0

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from customer_core.cli.progress import ProgressReport
 
 
 def test_a_terminal_gets_one_bar_that_ends_its_line() -> None:
+    pytest.importorskip("tqdm")  # the optional bar (the ``cli`` extra)
     stream = io.StringIO()
     report = ProgressReport(stream, label="working", interactive=True)
     for done in range(0, 101, 25):
@@ -35,6 +38,7 @@ def test_a_log_gets_a_line_per_tenth() -> None:
 
 
 def test_a_growing_total_moves_the_bar_on() -> None:
+    pytest.importorskip("tqdm")
     stream = io.StringIO()
     report = ProgressReport(stream, label="working", interactive=True)
     report(5, 10)

@@ -1,117 +1,166 @@
 """``customer-core import``: bulk-import customers with existing password hashes from a CSV file.
 
-The file is checked whole before the database is touched: every row is
-validated on a scratch in-memory core (the same rules), so the operator gets
-*every* bad row in one report, by CSV line number, rather than one per attempt.
-Then :meth:`~customer_core.services.CustomerRegistry.import_many` writes all
-rows in one transaction, or none (e-mails already in the database are caught
-there).
+The file is streamed: the header is checked before the database is touched,
+then each row becomes a record as :meth:`~customer_core.services.CustomerRegistry.import_many`
+asks for it, which validates and writes them batch by batch in one
+transaction. Memory does not grow with the file beyond what ``import_many``
+keeps per row (its e-mail) and the few places where a row does not start on
+the line after the previous one (:class:`LineMap`). A bad row does not stop
+the reading: every bad row is reported by CSV line number, and nothing is
+imported; a row the CSV reader cannot read (a malformed file) ends the import,
+with nothing imported either.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
-
-import attrs
+from typing import NoReturn, TextIO
 
 from customer_core.cli.database import open_core, require_tables, shown, translated
 from customer_core.cli.exits import CliError, ExitCode
-from customer_core.core import CustomerCore
 from customer_core.errors import ValidationError
+from customer_core.services.importer import MAX_REPORTED as LIBRARY_CAP
+from customer_core.services.importer import OPTIONAL, REPEATED_EMAIL, REQUIRED
 
-__all__ = ["Row", "import_csv", "read_rows", "row_problems"]
+__all__ = ["LineMap", "import_csv", "read_records"]
 
-REQUIRED = ("name", "email", "password_hash")
-OPTIONAL = ("phone", "avatar", "is_blocked", "created_at")
 TRUE = frozenset({"1", "true", "t", "yes", "y"})
 FALSE = frozenset({"0", "false", "f", "no", "n"})
 MAX_REPORTED = 50
+_REPEAT_PREFIX = REPEATED_EMAIL.partition("{index}")[0]
 
 
-@attrs.frozen
-class Row:
-    """One customer record and the CSV line it starts on."""
+class LineMap:
+    """Record index → the CSV line the record starts on, without a number per row.
 
-    line: int
-    record: dict[str, object]
+    Rows normally start on consecutive lines; only where one does not (a
+    quoted cell spanning lines, a blank line) is a break point kept.
+    """
+
+    def __init__(self) -> None:
+        self._indexes: list[int] = []
+        self._lines: list[int] = []
+
+    def add(self, index: int, line: int) -> None:
+        """Record that record ``index`` (the next one, in order) starts on ``line``."""
+        if self._indexes and line - self._lines[-1] == index - self._indexes[-1]:
+            return
+        self._indexes.append(index)
+        self._lines.append(line)
+
+    def line(self, index: int) -> int:
+        """The line record ``index`` starts on; 0 for an index never added."""
+        point = bisect_right(self._indexes, index) - 1
+        if point < 0:
+            return 0
+        return self._lines[point] + index - self._indexes[point]
 
 
 def import_csv(args: argparse.Namespace) -> int:
     """Run the command; returns the exit code."""
     path: Path = args.file
-    rows = read_rows(path)
-    problems = row_problems(rows, args.default_region)
-    if problems:
-        _refuse(path, problems)
-    core = open_core(args.url, default_region=args.default_region)
-    require_tables(core, args.url, ["customers"])
-    count = _import(core, args, rows)
+    with _opened(path) as stream:
+        reader = csv.reader(stream)
+        header = _header(path, reader)
+        core = open_core(args.url, default_region=args.default_region)
+        require_tables(core, args.url, ["customers"])
+        lines = LineMap()
+        records = read_records(path, reader, header, lines)
+        try:
+            with translated(args.url):
+                count = core.customers.import_many(records, batch_size=args.batch_size)
+        except ValidationError as error:
+            _refuse(path, sorted(_located(error.errors, lines)), capped=_capped(error))
     print(f"imported {count} customers from {path} into {shown(args.url)}")
     return ExitCode.OK
 
 
-def _import(core: CustomerCore, args: argparse.Namespace, rows: Sequence[Row]) -> int:
+def _opened(path: Path) -> TextIO:
     try:
-        with translated(args.url):
-            return core.customers.import_many(
-                [row.record for row in rows], batch_size=args.batch_size
-            )
-    except ValidationError as error:
-        _refuse(args.file, sorted(_located(error.errors, rows)))
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise CliError(ExitCode.BAD_FILE, f"cannot open {path}: {error.strerror}") from None
 
 
-def _refuse(path: Path, problems: Sequence[tuple[int, str, str]]) -> NoReturn:
+@contextmanager
+def _readable(path: Path, reader: Iterator[list[str]]) -> Iterator[None]:
+    """The reader's own errors as ``BAD_FILE``."""
+    try:
+        yield
+    except csv.Error as error:
+        line = getattr(reader, "line_num", 0)
+        raise CliError(ExitCode.BAD_FILE, f"{path}, line {line}: {error}") from None
+    except UnicodeDecodeError:
+        raise CliError(ExitCode.BAD_FILE, f"{path} is not UTF-8 text") from None
+
+
+def _header(path: Path, reader: Iterator[list[str]]) -> list[str]:
+    with _readable(path, reader):
+        header = [name.strip() for name in next(reader, [])]
+    _check_header(path, header)
+    return header
+
+
+def read_records(
+    path: Path, reader: Iterator[list[str]], header: Sequence[str], lines: LineMap
+) -> Iterator[dict[str, object]]:
+    """Each data row after the header as a record, noting in ``lines`` where it starts.
+
+    ``BAD_FILE`` for a row the reader cannot read or with more cells than the header.
+    """
+    # line_num counts physical lines read so far, so a row starts one past the previous
+    # end (a quoted cell may span lines; every blank line is a row of its own, skipped).
+    line_num: int = getattr(reader, "line_num", 0)
+    index = 0
+    with _readable(path, reader):
+        for cells in reader:
+            start, line_num = line_num + 1, getattr(reader, "line_num", 0)
+            if cells:
+                lines.add(index, start)
+                index += 1
+                yield _record(path, start, header, cells)
+
+
+def _capped(error: ValidationError) -> bool:
+    return len(error.errors) >= LIBRARY_CAP
+
+
+def _refuse(path: Path, problems: Sequence[tuple[int, str, str]], *, capped: bool) -> NoReturn:
     lines = tuple(f"line {line}: {field}: {message}" for line, field, message in problems)
     shown_lines = lines[:MAX_REPORTED]
     if len(lines) > MAX_REPORTED:
         shown_lines += (f"... and {len(lines) - MAX_REPORTED} more",)
+    if capped:
+        shown_lines += (f"(the library reports the first {LIBRARY_CAP} problems only)",)
     bad_rows = len({line for line, _, _ in problems})
     noun = "row" if bad_rows == 1 else "rows"
+    count = f"at least {bad_rows}" if capped else str(bad_rows)
     raise CliError(
         ExitCode.INVALID_DATA,
-        f"nothing was imported: {bad_rows} bad {noun} in {path}",
+        f"nothing was imported: {count} bad {noun} in {path}",
         details=shown_lines,
     )
 
 
-def _located(errors: Mapping[str, str], rows: Sequence[Row]) -> Iterator[tuple[int, str, str]]:
+def _located(errors: Mapping[str, str], lines: LineMap) -> Iterator[tuple[int, str, str]]:
     """``"<index>.<field>"`` keys turned into (CSV line, field, message)."""
     for key, message in errors.items():
         index, _, field = key.partition(".")
-        line = rows[int(index)].line if index.isdigit() and int(index) < len(rows) else 0
-        yield line, field or key, message
+        line = lines.line(int(index)) if index.isdigit() else 0
+        yield line, field or key, _worded(message, lines)
 
 
-def read_rows(path: Path) -> list[Row]:
-    """Every data row of the CSV file, with the line it starts on; ``BAD_FILE`` if malformed."""
-    try:
-        stream = path.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise CliError(ExitCode.BAD_FILE, f"cannot open {path}: {error.strerror}") from None
-    with stream:
-        reader = csv.reader(stream)
-        try:
-            return list(_rows(path, reader))
-        except csv.Error as error:
-            raise CliError(ExitCode.BAD_FILE, f"{path}, line {reader.line_num}: {error}") from None
-        except UnicodeDecodeError:
-            raise CliError(ExitCode.BAD_FILE, f"{path} is not UTF-8 text") from None
-
-
-def _rows(path: Path, reader: Iterator[list[str]]) -> Iterator[Row]:
-    # line_num counts physical lines read so far, so a row starts one past the previous end
-    # (a quoted cell may span lines; every blank line is a row of its own, skipped here).
-    header = [name.strip() for name in next(reader, [])]
-    _check_header(path, header)
-    line_num: int = getattr(reader, "line_num", 0)
-    for cells in reader:
-        start, line_num = line_num + 1, getattr(reader, "line_num", 0)
-        if cells:
-            yield _row(path, start, header, cells)
+def _worded(message: str, lines: LineMap) -> str:
+    """The library's "repeats the e-mail of record N" as the line of record N."""
+    earlier = message.removeprefix(_REPEAT_PREFIX)
+    if earlier != message and earlier.isdigit():
+        return f"repeats the e-mail of line {lines.line(int(earlier))}"
+    return message
 
 
 def _check_header(path: Path, names: Sequence[str]) -> None:
@@ -136,7 +185,9 @@ def _check_header(path: Path, names: Sequence[str]) -> None:
         )
 
 
-def _row(path: Path, line: int, header: Sequence[str], cells: Sequence[str]) -> Row:
+def _record(
+    path: Path, line: int, header: Sequence[str], cells: Sequence[str]
+) -> dict[str, object]:
     if len(cells) > len(header):
         raise CliError(
             ExitCode.BAD_FILE,
@@ -149,7 +200,7 @@ def _row(path: Path, line: int, header: Sequence[str], cells: Sequence[str]) -> 
             record[name] = text
         elif text.strip():  # an empty optional cell means "not given"
             record[name] = _flag(text) if name == "is_blocked" else text
-    return Row(line=line, record=record)
+    return record
 
 
 def _flag(text: str) -> object:
@@ -160,31 +211,3 @@ def _flag(text: str) -> object:
     if lowered in FALSE:
         return False
     return text
-
-
-def row_problems(rows: Sequence[Row], default_region: str | None) -> list[tuple[int, str, str]]:
-    """Every rule each row breaks, as (line, field, message), without touching the database."""
-    scratch = CustomerCore.in_memory(default_region=default_region)
-    first_line: dict[str, int] = {}
-    problems: list[tuple[int, str, str]] = []
-    for row in rows:
-        try:
-            scratch.customers.import_many([row.record])
-        except ValidationError as error:
-            problems.extend(
-                _row_problem(row, key, message, first_line) for key, message in error.errors.items()
-            )
-        else:
-            first_line[str(row.record["email"]).strip().lower()] = row.line
-    return problems
-
-
-def _row_problem(
-    row: Row, key: str, message: str, first_line: Mapping[str, int]
-) -> tuple[int, str, str]:
-    field = key.partition(".")[2] or key
-    if field == "email" and message == "is already taken":
-        earlier = first_line.get(str(row.record.get("email", "")).strip().lower())
-        if earlier is not None:
-            message = f"repeats the e-mail of line {earlier}"
-    return row.line, field, message

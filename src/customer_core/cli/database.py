@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from customer_core.cli.exits import CliError, ExitCode
+from customer_core.cli.masking import shown
 from customer_core.core import CustomerCore
 from customer_core.errors import StorageError, StorageUnavailable
 
@@ -56,7 +57,16 @@ def parse_url(url: str) -> URL:
         parsed = make_url(url)
         dialect = parsed.get_dialect()
     except exc.ArgumentError as error:
-        raise CliError(ExitCode.BAD_URL, f"bad database URL {url!r}: {error}") from None
+        raise CliError(ExitCode.BAD_URL, f"bad database URL {shown(url)!r}: {error}") from None
+    except ValueError:  # make_url's int() of the port
+        raise CliError(
+            ExitCode.BAD_URL, f"bad database URL {shown(url)!r}: the port is not a number"
+        ) from None
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise CliError(
+            ExitCode.BAD_URL,
+            f"bad database URL {shown(url)!r}: port {parsed.port} is not between 1 and 65535",
+        )
     try:
         dialect.import_dbapi()
     except ImportError as error:
@@ -64,16 +74,6 @@ def parse_url(url: str) -> URL:
         message = f"the driver for {parsed.drivername!r} is not installed ({error.name}): {hint}"
         raise CliError(ExitCode.MISSING_DEPENDENCY, message) from None
     return parsed
-
-
-def shown(url: str) -> str:
-    """The URL as it may be printed: the password masked."""
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is printed as the operator typed it
-        return url
 
 
 def open_core(
@@ -114,7 +114,7 @@ def _require_sqlite_file(parsed: URL, url: str) -> None:
         return
     raise CliError(
         ExitCode.NO_SCHEMA,
-        f"no SQLite database at {database}: create it with `customer-core init-db {url}`",
+        f"no SQLite database at {database}: create it with `customer-core init-db {shown(url)}`",
     )
 
 

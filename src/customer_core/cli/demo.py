@@ -8,6 +8,7 @@ import importlib.util
 from customer_core import demo as story
 from customer_core.cli.database import engine_of, open_core, shown, translated
 from customer_core.cli.exits import CliError, ExitCode
+from customer_core.cli.masking import masked
 
 __all__ = ["demo"]
 
@@ -27,8 +28,10 @@ def demo(args: argparse.Namespace) -> int:
             "--url needs SQLAlchemy: pip install 'customer-core[sqlalchemy]'",
         )
     _require_empty(args.url)
-    with translated(args.url):
-        story.run(args.url)
+    url: str = args.url
+    with translated(url):
+        # The story names the database it runs on: never with its password.
+        story.run(url, say=lambda text: print(masked(text, url)))
     return ExitCode.OK
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 
 from customer_core.cli.exits import CliError, ExitCode
+from customer_core.cli.masking import masked
 from customer_core.cli.parser import build_parser
+from customer_core.cli.streams import reader_safe_output
 from customer_core.errors import (
     CustomerCoreError,
     DuplicateEmail,
@@ -25,24 +28,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Errors an operator can cause print one message on stderr, never a
     traceback; see :class:`~customer_core.cli.exits.ExitCode` for the codes.
+    A bug prints its traceback and returns ``FAILURE`` (1). Every message has
+    the password of the URL, and of any URL in it, masked.
     """
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as leaving:  # --help (0) or a usage error (2)
+    except SystemExit as leaving:  # --help, --version (0) or a usage error (2)
         return leaving.code if isinstance(leaving.code, int) else ExitCode.USAGE
-    try:
-        code: int = args.run(args)
-    except CliError as error:
-        return _fail(error.code, error.message, error.details)
-    except KeyboardInterrupt:
-        return _fail(ExitCode.INTERRUPTED, "interrupted")
-    except BrokenPipeError:
-        # The reader (``| head``) went away; nothing is left to say to it.
-        sys.stderr.close()
-        return ExitCode.OK
-    except CustomerCoreError as error:
-        return _fail(*_library_failure(error))
+    url: str | None = getattr(args, "url", None)
+    with reader_safe_output():
+        try:
+            code: int = args.run(args)
+        except CliError as error:
+            return _fail(error.code, error.message, error.details, url=url)
+        except KeyboardInterrupt:
+            return _fail(ExitCode.INTERRUPTED, "interrupted", url=url)
+        except CustomerCoreError as error:
+            failure, message, details = _library_failure(error)
+            return _fail(failure, message, details, url=url)
+        except Exception:
+            # A bug: the traceback is for the report, and it is printed like any message.
+            print(masked(traceback.format_exc(), url), end="", file=sys.stderr)
+            return int(ExitCode.FAILURE)
     return code
 
 
@@ -59,8 +67,11 @@ def _library_failure(error: CustomerCoreError) -> tuple[ExitCode, str, tuple[str
     return ExitCode.FAILURE, str(error), ()
 
 
-def _fail(code: ExitCode, message: str, details: Sequence[str] = ()) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+def _fail(
+    code: ExitCode, message: str, details: Sequence[str] = (), *, url: str | None = None
+) -> int:
+    """Print the message (the password of ``url``, and of any URL, masked); the exit code."""
+    print(f"{PROG}: error: {masked(message, url)}", file=sys.stderr)
     for line in details:
-        print(f"  {line}", file=sys.stderr)
+        print(f"  {masked(line, url)}", file=sys.stderr)
     return int(code)

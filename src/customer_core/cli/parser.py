@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TypeAlias
+from typing import NoReturn, TypeAlias
 
+from customer_core import __version__
 from customer_core.cli.csv_import import import_csv
 from customer_core.cli.demo import demo
+from customer_core.cli.masking import masked
 from customer_core.cli.recalculate import recalculate_ltv
 from customer_core.cli.schema import init_db
 from customer_core.cli.stats import stats
+from customer_core.errors import ValidationError
 
-__all__ = ["build_parser"]
+__all__ = ["Parser", "build_parser"]
 
 MAX_BATCH = 100_000
 
@@ -33,6 +36,28 @@ exit codes:
 URLs are SQLAlchemy URLs: sqlite:///shop.db, postgresql+psycopg://user:pw@host/db,
 mysql+pymysql://user:pw@host/db.
 """
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors never print a URL's password (a URL typed in
+    the wrong place is quoted back as an invalid choice)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the masked message; exit 2."""
+        super().error(masked(message))
+
+
+def region(value: str) -> str:
+    """A ``--default-region``: an ISO country code the phone rules know (the library's check)."""
+    from customer_core.core import CustomerCore
+
+    try:
+        known = CustomerCore.in_memory(default_region=value).default_region
+    except ValidationError:
+        known = None
+    if known is None:
+        raise argparse.ArgumentTypeError(f"must be an ISO country code such as GB, not {value!r}")
+    return known
 
 
 def batch_size(value: str) -> int:
@@ -60,12 +85,13 @@ def _integer(value: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``customer-core`` parser; each sub-command sets ``run`` to its function."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="customer-core",
         description="Operate a customer_core database: create it, import, recalculate, inspect.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _demo(commands)
     _init_db(commands)
@@ -75,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+Commands: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 def _command(
@@ -209,6 +235,7 @@ def _import(commands: Commands) -> None:
     command.add_argument("file", type=Path, metavar="FILE.csv", help="the CSV file")
     command.add_argument(
         "--default-region",
+        type=region,
         metavar="CC",
         help="ISO country code for phone numbers written without +country (e.g. GB)",
     )

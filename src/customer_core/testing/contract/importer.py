@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -161,3 +162,63 @@ class ImportContract:
             harness.core.customers.import_many([record])
         assert any(key.startswith("0.") for key in caught.value.errors)
         assert harness.core.customers.search().total == 0
+
+    def test_a_generator_is_imported(self, harness: Harness) -> None:
+        """Any iterable will do, a generator read once included."""
+        records = (_record(n) for n in range(5))
+        assert harness.core.customers.import_many(records, batch_size=2) == 5
+        assert harness.core.customers.search().total == 5
+
+    def test_an_error_after_inserted_batches_stores_nothing(self, harness: Harness) -> None:
+        """Batches already inserted roll back when the last record of the stream is bad.
+
+        With batches of 2 the stored e-mails are probed every 20 records, so 45
+        records insert two windows before the bad one is read.
+        """
+        customer(harness)
+        before = snapshot(harness)
+
+        def records() -> Iterator[dict[str, Any]]:
+            for n in range(44):
+                yield _record(n)
+            yield _record(44, email="broken")
+
+        with pytest.raises(ValidationError) as caught:
+            harness.core.customers.import_many(records(), batch_size=2)
+        assert set(caught.value.errors) == {"44.email"}
+        assert snapshot(harness) == before
+
+    def test_every_bad_record_after_the_first_is_reported(self, harness: Harness) -> None:
+        """Validation goes on after the first error: each bad record of the stream is named."""
+        records = [_record(n) for n in range(30)]
+        for n in (3, 17, 29):
+            records[n]["name"] = " "
+        with pytest.raises(ValidationError) as caught:
+            harness.core.customers.import_many(iter(records), batch_size=2)
+        assert set(caught.value.errors) == {"3.name", "17.name", "29.name"}
+        assert harness.core.customers.search().total == 0
+
+    def test_duplicates_across_batches_are_bad(self, harness: Harness) -> None:
+        """A record repeating an e-mail of a record several batches before it is named."""
+        records = [_record(n) for n in range(40)]
+        records[37]["email"] = "IMPORTED1@example.com"
+        with pytest.raises(ValidationError) as caught:
+            harness.core.customers.import_many(iter(records), batch_size=2)
+        assert caught.value.errors == {"37.email": "repeats the e-mail of record 1"}
+        assert harness.core.customers.search().total == 0
+
+    def test_duplicates_of_stored_customers_across_batches_are_bad(self, harness: Harness) -> None:
+        """Stored e-mails are refused in every window of the stream, not only the first."""
+        customer(harness, "taken")
+        customer(harness, "held")
+        before = snapshot(harness)
+        records = [_record(n) for n in range(50)]
+        records[1]["email"] = "Taken@example.com"
+        records[48]["email"] = "HELD@example.com"
+        with pytest.raises(ValidationError) as caught:
+            harness.core.customers.import_many(iter(records), batch_size=2)
+        assert caught.value.errors == {
+            "1.email": "is already taken",
+            "48.email": "is already taken",
+        }
+        assert snapshot(harness) == before
