@@ -15,7 +15,9 @@ nox.options.reuse_existing_virtualenvs = True
 PYTHON = "3.11"
 #: Every Python tested (the in-memory suite and mypy); pyproject's classifiers name exactly these.
 PYTHONS = ["3.11", "3.12", "3.13"]
-TEST = ["pytest>=8", "hypothesis>=6.100", "alembic>=1.13", "pytest-timeout>=2.3"]
+#: What the in-memory suite needs (pyproject's ``test`` group); pycountry checks the country list.
+CORE_TEST = ["pytest>=8", "hypothesis>=6.100", "pycountry>=23.12"]
+TEST = [*CORE_TEST, "alembic>=1.13", "pytest-timeout>=2.3"]
 # The packaging test builds the wheel and the sdist with the project's build backend.
 PACKAGING = ["hatchling>=1.27"]
 EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
@@ -34,7 +36,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(name="tests-core", python=PYTHONS)
 def tests_core(session: nox.Session) -> None:
     """The in-memory core without SQLAlchemy installed: proves it stands alone, on each Python."""
-    session.install("-e", ".", "pytest>=8", "hypothesis>=6.100", *NOTEBOOK, *PACKAGING)
+    session.install("-e", ".", *CORE_TEST, *NOTEBOOK, *PACKAGING)
     session.run(
         "python", "-c", "import importlib.util as u; assert u.find_spec('sqlalchemy') is None"
     )
@@ -66,7 +68,7 @@ def demo(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the docs with warnings as errors."""
-    session.install("-e", ALL_EXTRAS, *DOCS, "pytest>=8", "hypothesis>=6.100")
+    session.install("-e", ALL_EXTRAS, *DOCS, *CORE_TEST)
     session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
 
 
