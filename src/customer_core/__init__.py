@@ -8,7 +8,7 @@ Start with :class:`CustomerCore`::
 
 from __future__ import annotations
 
-from customer_core.core import CustomerCore
+from customer_core._core import CustomerCore
 from customer_core.errors import (
     AddressNotFound,
     CustomerBlocked,

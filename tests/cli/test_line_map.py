@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from customer_core.cli.csv_import import LineMap
+from customer_core.cli._csv_import import LineMap
 
 
 def test_consecutive_rows_keep_one_break_point() -> None:

@@ -26,7 +26,7 @@ def _python(code: str) -> str:
 def test_importing_the_library_or_the_cli_does_not_import_tqdm() -> None:
     """``import customer_core`` (and the CLI's modules) leave tqdm unloaded."""
     code = (
-        "import sys, customer_core, customer_core.cli, customer_core.cli.progress;"
+        "import sys, customer_core, customer_core.cli, customer_core.cli._progress;"
         " print('tqdm' in sys.modules)"
     )
     assert _python(code) == "False"
@@ -36,7 +36,7 @@ def test_without_tqdm_a_terminal_gets_plain_lines() -> None:
     """tqdm not installed (blocked here): the report prints a line per tenth, no bar."""
     code = (
         "import io, sys; sys.modules['tqdm'] = None\n"
-        "from customer_core.cli.progress import ProgressReport, has_bar\n"
+        "from customer_core.cli._progress import ProgressReport, has_bar\n"
         "stream = io.StringIO()\n"
         "report = ProgressReport(stream, label='working', interactive=True)\n"
         "[report(done, 10) for done in range(11)]\n"
@@ -52,7 +52,7 @@ def test_without_tqdm_a_terminal_gets_plain_lines() -> None:
 def test_with_tqdm_a_terminal_gets_the_bar() -> None:
     """The ``cli`` extra installed: the bar is drawn (carriage returns, a percentage)."""
     pytest.importorskip("tqdm")
-    from customer_core.cli.progress import ProgressReport, has_bar
+    from customer_core.cli._progress import ProgressReport, has_bar
 
     assert has_bar()
     stream = io.StringIO()

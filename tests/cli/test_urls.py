@@ -8,7 +8,7 @@ import pytest
 from cli_support import Run, assert_clean_failure
 
 from customer_core.cli import ExitCode, main
-from customer_core.cli.masking import masked, shown
+from customer_core.cli._masking import masked, shown
 
 SECRET = "s3cret"
 
@@ -104,7 +104,7 @@ def test_a_bug_prints_its_traceback_with_the_password_masked(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An unexpected error is exit 1 with its traceback, and the traceback masks the URL too."""
-    import customer_core.cli.parser as parser
+    import customer_core.cli._parser as parser
 
     url = f"postgresql+psycopg://admin:{SECRET}@db/shop"
 

@@ -39,7 +39,7 @@ MODULES = sorted(
 
 def test_the_documented_modules_have_examples() -> None:
     """The entry points carry examples (a refactor must not drop them silently)."""
-    found = doctest.DocTestFinder().find(importlib.import_module("customer_core.core"))
+    found = doctest.DocTestFinder().find(importlib.import_module("customer_core._core"))
     assert any(test.examples for test in found)
 
 

@@ -17,7 +17,8 @@ import pytest
 import sqlalchemy as sa
 
 from customer_core import CustomerCore, DuplicateEmail
-from customer_core.adapters.sqlalchemy import _fast, dialects, engine_from_url
+from customer_core.adapters.sqlalchemy import _dialects as dialects
+from customer_core.adapters.sqlalchemy import _fast, engine_from_url
 from customer_core.adapters.sqlalchemy._fast import bulk_insert
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock

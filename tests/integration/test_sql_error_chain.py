@@ -19,7 +19,7 @@ from threads import run_threads
 
 from customer_core import CustomerCore, DuplicateEmail, StorageError
 from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
-from customer_core.adapters.sqlalchemy.errors import DriverError
+from customer_core.adapters.sqlalchemy._errors import DriverError
 from customer_core.errors import CustomerCoreError, StorageConflict, StorageUnavailable
 from customer_core.ports import NewCustomer
 

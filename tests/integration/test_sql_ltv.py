@@ -3,7 +3,7 @@
 ``recalculate_all`` and ``handle_many`` lock a group of customers and write
 their totals in one UPDATE: joined to the orders aggregated by ``GROUP BY``
 where the database allows it without locking the host's orders, with
-correlated subqueries elsewhere (:mod:`customer_core.adapters.sqlalchemy.ltv`).
+correlated subqueries elsewhere (:mod:`customer_core.adapters.sqlalchemy._ltv`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from threads import run_threads
 
 from customer_core import CustomerCore
-from customer_core.adapters.sqlalchemy import ltv
+from customer_core.adapters.sqlalchemy import _ltv as ltv
 from customer_core.events import OrderEvent, OrderPlaced, OrderStatusChanged
 from customer_core.model import Customer, money
 from customer_core.testing.sql import SQLOrderRecorder

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from customer_core import CustomerCore, ValidationError
 from customer_core.adapters.sqlalchemy import engine_from_url
-from customer_core.adapters.sqlalchemy.dialects import is_mysql
+from customer_core.adapters.sqlalchemy._dialects import is_mysql
 from customer_core.testing import FrozenClock
 from customer_core.testing.sql import HostTables
 

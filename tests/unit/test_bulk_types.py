@@ -27,7 +27,7 @@ from customer_core.adapters.sqlalchemy._fast.bulk_insert import (
     bulk_bind_processor,
     each_object_once,
 )
-from customer_core.adapters.sqlalchemy.types import LARAVEL_FORMAT, Money, Timestamp, laravel_text
+from customer_core.adapters.sqlalchemy._types import LARAVEL_FORMAT, Money, Timestamp, laravel_text
 
 PROPERTY = settings(
     max_examples=300,

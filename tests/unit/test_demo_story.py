@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from customer_core.demo import MEMORY, run
+from customer_core._demo import MEMORY, run
 
 
 def story(url: str) -> str:

@@ -52,9 +52,8 @@ def test_sql_rows_read_after_the_annotations_were_resolved() -> None:
         "import attrs\n"
         "from customer_core.model import Customer\n"
         "attrs.resolve_types(Customer)\n"
-        "from customer_core.adapters.sqlalchemy import rows\n"
-        "print(len(rows.customer_columns(__import__("
-        "'customer_core.adapters.sqlalchemy.schema', fromlist=['x']).define_tables().customers)))\n"
+        "from customer_core.adapters.sqlalchemy import _rows, define_tables\n"
+        "print(len(_rows.customer_columns(define_tables().customers)))\n"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert run.returncode == 0, run.stderr

@@ -27,7 +27,7 @@ def _errors(core: CustomerCore, records: list[dict[str, object]]) -> dict[str, s
 
 
 def test_repeats_and_taken_emails_are_reported() -> None:
-    """Without field errors, repeats (ignoring case) and taken e-mails are what is reported."""
+    """Without field errors, repeats (ignoring case) and taken e-mails are reported together."""
     core = _core()
     core.customers.import_many([{"name": "T", "email": "TAKEN@example.com", "password_hash": HASH}])
     records: list[dict[str, object]] = [
@@ -35,7 +35,10 @@ def test_repeats_and_taken_emails_are_reported() -> None:
         {"name": "B", "email": "A@EXAMPLE.COM", "password_hash": HASH},
         {"name": "C", "email": "taken@example.com", "password_hash": HASH},
     ]
-    assert _errors(core, records) == {"1.email": "repeats the e-mail of record 0"}
+    assert _errors(core, records) == {
+        "1.email": "repeats the e-mail of record 0",
+        "2.email": "is already taken",
+    }
     assert _errors(core, records[::2]) == {"1.email": "is already taken"}
     assert core.customers.search().total == 1
 

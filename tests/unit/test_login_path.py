@@ -2,7 +2,7 @@
 
 The storage-wide guarantees (compare-and-set, the 72-byte rule, stored hashes
 over the limits) are in the contract suite
-(:mod:`customer_core.testing.contract.authentication`).
+(:mod:`customer_core.testing.contract._authentication`).
 """
 
 from __future__ import annotations

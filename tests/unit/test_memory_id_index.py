@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from customer_core import CustomerCore
-from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage, journal
+from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
+from customer_core.adapters.memory import _journal as journal
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from customer_core.cli.progress import ProgressReport
+from customer_core.cli._progress import ProgressReport
 
 
 def test_a_terminal_gets_one_bar_that_ends_its_line() -> None:

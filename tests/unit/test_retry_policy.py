@@ -18,7 +18,7 @@ import pytest
 from customer_core import Argon2Hasher, CustomerCore, StorageConflict
 from customer_core.adapters.memory import InMemoryOrderLedger
 from customer_core.ports import Storage, Transaction
-from customer_core.services.context import Context, RetryPolicy
+from customer_core.services._context import Context, RetryPolicy
 from customer_core.testing import FrozenClock
 
 CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -11,7 +11,7 @@ directly (``stats`` computes its figures in SQL), which the domain never does.
 
 from __future__ import annotations
 
-from customer_core.cli.exits import ExitCode
-from customer_core.cli.main import main
+from customer_core.cli._exits import ExitCode
+from customer_core.cli._main import main
 
 __all__ = ["ExitCode", "main"]

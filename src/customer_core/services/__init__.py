@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from customer_core.services.address_book import AddressBook
-from customer_core.services.lifetime_value import LifetimeValue
-from customer_core.services.notes import CustomerNotes
-from customer_core.services.registry import CustomerRegistry
+from customer_core.services._address_book import AddressBook
+from customer_core.services._lifetime_value import LifetimeValue
+from customer_core.services._notes import CustomerNotes
+from customer_core.services._registry import CustomerRegistry
 
 __all__ = ["AddressBook", "CustomerNotes", "CustomerRegistry", "LifetimeValue"]

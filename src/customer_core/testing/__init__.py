@@ -8,6 +8,6 @@
 
 from __future__ import annotations
 
-from customer_core.testing.harness import FrozenClock, Harness, OrderRecorder
+from customer_core.testing._harness import FrozenClock, Harness, OrderRecorder
 
 __all__ = ["FrozenClock", "Harness", "OrderRecorder"]

@@ -22,8 +22,8 @@ import attrs
 from sqlalchemy import Column, Engine, MetaData, String, Table, insert, update
 
 from customer_core.adapters.sqlalchemy import OrdersTable
-from customer_core.adapters.sqlalchemy.schema import TABLE_OPTIONS
-from customer_core.adapters.sqlalchemy.types import Id, Money, Timestamp
+from customer_core.adapters.sqlalchemy._schema import TABLE_OPTIONS
+from customer_core.adapters.sqlalchemy._types import Id, Money, Timestamp
 from customer_core.clock import SystemClock
 from customer_core.model import money
 from customer_core.ports import Clock

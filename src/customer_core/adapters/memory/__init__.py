@@ -7,13 +7,13 @@ ids), so look-ups are O(1) and search scans references, never copies.
 
 from __future__ import annotations
 
-from customer_core.adapters.memory.ledger import InMemoryOrderLedger
-from customer_core.adapters.memory.repositories import (
+from customer_core.adapters.memory._ledger import InMemoryOrderLedger
+from customer_core.adapters.memory._repositories import (
     InMemoryAddressRepository,
     InMemoryCustomerRepository,
     InMemoryNoteRepository,
 )
-from customer_core.adapters.memory.storage import InMemoryStorage
+from customer_core.adapters.memory._storage import InMemoryStorage
 
 __all__ = [
     "InMemoryAddressRepository",

@@ -9,15 +9,15 @@
 
 from __future__ import annotations
 
-from customer_core.adapters.sqlalchemy.engine import engine_from_url, prepare_engine
-from customer_core.adapters.sqlalchemy.orders import OrdersTable
-from customer_core.adapters.sqlalchemy.schema import (
+from customer_core.adapters.sqlalchemy._engine import engine_from_url, prepare_engine
+from customer_core.adapters.sqlalchemy._orders import OrdersTable
+from customer_core.adapters.sqlalchemy._schema import (
     CustomerTables,
     create_performance_indexes,
     create_tables,
     define_tables,
 )
-from customer_core.adapters.sqlalchemy.storage import SQLAlchemyStorage, SQLAlchemyTransaction
+from customer_core.adapters.sqlalchemy._storage import SQLAlchemyStorage, SQLAlchemyTransaction
 
 __all__ = [
     "CustomerTables",

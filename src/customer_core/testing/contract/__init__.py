@@ -26,14 +26,14 @@ all. Host orders are always written through ``harness.orders``.
 
 from __future__ import annotations
 
-from customer_core.testing.contract.addresses import AddressBookContract
-from customer_core.testing.contract.atomicity import FailureAtomicityContract
-from customer_core.testing.contract.authentication import AuthenticationContract
-from customer_core.testing.contract.importer import ImportContract
-from customer_core.testing.contract.lifetime_value import EventsContract, LifetimeValueContract
-from customer_core.testing.contract.notes import NotesContract
-from customer_core.testing.contract.registry import RegistryContract, RegistryValidationContract
-from customer_core.testing.contract.search import SearchContract
+from customer_core.testing.contract._addresses import AddressBookContract
+from customer_core.testing.contract._atomicity import FailureAtomicityContract
+from customer_core.testing.contract._authentication import AuthenticationContract
+from customer_core.testing.contract._importer import ImportContract
+from customer_core.testing.contract._lifetime_value import EventsContract, LifetimeValueContract
+from customer_core.testing.contract._notes import NotesContract
+from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
+from customer_core.testing.contract._search import SearchContract
 
 __all__ = [
     "ALL_CONTRACTS",

@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from customer_core.model import Customer
-from customer_core.testing.harness import Harness
+from customer_core.testing._harness import Harness
 
 __all__ = [
     "ADDRESS",

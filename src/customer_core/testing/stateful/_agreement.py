@@ -15,8 +15,8 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from customer_core.errors import CustomerNotFound
 from customer_core.events import OrderPlaced, OrderStatusChanged
 from customer_core.testing import strategies
+from customer_core.testing._harness import Harness
 from customer_core.testing.contract._support import ADDRESS, snapshot
-from customer_core.testing.harness import Harness
 from customer_core.testing.stateful._common import (
     DEFAULT_SETTINGS,
     PASSWORD,

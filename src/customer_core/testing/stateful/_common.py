@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from customer_core.errors import CustomerCoreError
 from customer_core.model import money
-from customer_core.testing.harness import Harness
+from customer_core.testing._harness import Harness
 
 __all__ = [
     "DEFAULT_SETTINGS",

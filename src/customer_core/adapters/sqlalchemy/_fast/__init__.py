@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from customer_core.adapters.sqlalchemy._dialects import folded
 from customer_core.adapters.sqlalchemy._fast.bulk_insert import insert_columns
 from customer_core.adapters.sqlalchemy._fast.email_probe import EMAIL_CHUNK, existing_emails
-from customer_core.adapters.sqlalchemy.dialects import folded
 from sqlalchemy import Connection, Table, insert, select
 
 __all__ = [

@@ -16,7 +16,7 @@ every value on its own and builds a dictionary per row. Here instead:
   ``jsonb`` is parsed once where ``json`` is parsed again by each ``->>``.
 
 Where plain SQL is not possible (a ``schema_translate_map``, another
-paramstyle: :func:`~customer_core.adapters.sqlalchemy.dialects.driver_placeholder`)
+paramstyle: :func:`~customer_core.adapters.sqlalchemy._dialects.driver_placeholder`)
 the converted rows go through an ``insert()`` of untyped columns. Every path
 stores what SQLAlchemy's typed insert stores (``tests/integration/test_sql_bulk_insert.py``).
 The gain of each part over the reference is measured in docs/performance.md.
@@ -35,9 +35,9 @@ from typing import Any
 
 import attrs
 
-from customer_core.adapters.sqlalchemy.dialects import driver_placeholder
-from customer_core.adapters.sqlalchemy.guard import MAX_ID
-from customer_core.adapters.sqlalchemy.types import Money, Timestamp
+from customer_core.adapters.sqlalchemy._dialects import driver_placeholder
+from customer_core.adapters.sqlalchemy._guard import MAX_ID
+from customer_core.adapters.sqlalchemy._types import Money, Timestamp
 from sqlalchemy import Boolean, Connection, Integer, String, Table, insert
 from sqlalchemy import column as untyped_column
 from sqlalchemy import table as untyped_table

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from customer_core.adapters.sqlalchemy.dialects import (
+from customer_core.adapters.sqlalchemy._dialects import (
     driver_placeholder,
     folded,
     is_mysql,

@@ -1,0 +1,285 @@
+"""Customers in SQL: look-ups that find legacy mixed-case e-mails, and the write paths.
+
+Reads select the :class:`~customer_core.model.Customer` columns only; the
+password hash is read by :meth:`SQLAlchemyCustomerRepository.find_credentials`
+alone. Writes return the row with ``RETURNING`` where the database has it.
+
+E-mail uniqueness is the repository's (the service does not look first): one
+probe on the folded e-mail before the write (served by the unique index on
+MySQL/MariaDB, whose ``utf8mb4_unicode_ci`` ignores case, and by
+``customers_lower_email_index`` on PostgreSQL when the host created it), because
+the unique index ``customers_email_unique`` is case-sensitive on SQLite and
+PostgreSQL, where legacy rows may be mixed-case; and on MySQL/MariaDB because
+InnoDB spends an auto-increment id on every INSERT its unique index rejects, so
+each refused registration would leave a gap (and the ids would differ from the
+other storages'). The unique index still decides a race between two writers: its
+violation is translated into ``DuplicateEmail`` here;
+every other driver error is translated once, by the storage's transaction.
+
+The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
+(set-based, :mod:`.ltv`) and :class:`SQLAlchemyImports` (:mod:`._fast`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+
+import attrs
+
+from customer_core.adapters.sqlalchemy import _fast, _ltv
+from customer_core.adapters.sqlalchemy._dialects import email_equals
+from customer_core.adapters.sqlalchemy._errors import (
+    driver_cause,
+    is_unique_violation,
+)
+from customer_core.adapters.sqlalchemy._guard import (
+    check_column_lengths,
+    check_lengths,
+    inserted_id,
+)
+from customer_core.adapters.sqlalchemy._orders import OrderColumns
+from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
+from customer_core.adapters.sqlalchemy._schema import CustomerTables
+from customer_core.adapters.sqlalchemy._search import search_customers
+from customer_core.errors import CustomerNotFound, DuplicateEmail
+from customer_core.model import Customer, ListedCustomer, OrderTotals
+from customer_core.port_defaults import LedgerTotals
+from customer_core.ports import (
+    NEW_CUSTOMER_FIELDS,
+    Credentials,
+    CustomerQuery,
+    NewCustomer,
+    OrderLedger,
+)
+from sqlalchemy import (
+    Column,
+    Connection,
+    Select,
+    Table,
+    delete,
+    exc,
+    func,
+    insert,
+    select,
+    update,
+)
+
+__all__ = ["SQLAlchemyCustomerRepository", "SQLAlchemyImports", "SQLAlchemyTotals"]
+
+
+@contextmanager
+def _unique_email(email: str) -> Iterator[None]:
+    """A unique-key violation while writing ``email`` is a ``DuplicateEmail`` (a lost race)."""
+    try:
+        yield
+    except exc.DBAPIError as error:
+        if is_unique_violation(error):
+            raise DuplicateEmail(email) from driver_cause(error)
+        raise
+
+
+class SQLAlchemyCustomerRepository:
+    """A :class:`~customer_core.ports.CustomerRepository` on one connection."""
+
+    def __init__(
+        self, connection: Connection, tables: CustomerTables, orders: OrderColumns | None
+    ) -> None:
+        self._conn = connection
+        self._t = tables
+        self._c = tables.customers
+        self._columns = customer_columns(tables.customers)
+        self._orders = orders
+        self._dialect = connection.dialect
+
+    def add(self, customer: NewCustomer) -> Customer:
+        """Insert; ``DuplicateEmail`` if a stored e-mail equals it ignoring case."""
+        values = {name: column[0] for name, column in _new_columns([customer]).items()}
+        check_lengths(self._dialect, self._c, values)
+        self._refuse_taken(customer.email)
+        statement = insert(self._c).values(values)
+        with _unique_email(customer.email):
+            if self._dialect.insert_returning:
+                return customer_from(self._conn.execute(statement.returning(*self._columns)).one())
+            result = self._conn.execute(statement)
+        return self._get(inserted_id(result))
+
+    def find(self, customer_id: int) -> Customer | None:
+        """The customer with this id, or None."""
+        return self._one(self._select_id(customer_id))
+
+    def lock(self, customer_id: int) -> Customer | None:
+        """``find`` with ``SELECT ... FOR UPDATE``: the row stays locked until commit.
+
+        Services lock before reading the orders, and engines run READ
+        COMMITTED, so the next statement's snapshot is taken after the lock
+        was granted: a recalculation waiting here sees every order change
+        committed by the transaction it waited for. SQLite has no row locks;
+        there every transaction starts with ``BEGIN IMMEDIATE`` instead.
+
+        On PostgreSQL the lock is ``FOR NO KEY UPDATE`` (MySQL/MariaDB: ``FOR
+        UPDATE``): it still excludes every other library lock of the row, but not
+        the key-share lock a host's order insert takes through its foreign key, so
+        a host transaction writing orders neither waits for it nor deadlocks
+        with it (:mod:`.ltv`). A ``delete`` after it takes the full lock then.
+        """
+        return self._one(self._select_id(customer_id).with_for_update(key_share=True))
+
+    def find_by_email(self, email: str) -> Customer | None:
+        """The customer whose e-mail, lower-cased, equals ``email``."""
+        return self._one(self._select_email(email, *self._columns))
+
+    def find_credentials(self, email: str) -> Credentials | None:
+        """The customer and its stored password hash (the one read of the hash)."""
+        row = self._conn.execute(
+            self._select_email(email, *self._columns, self._c.c.password)
+        ).first()
+        if row is None:
+            return None
+        return Credentials(customer=customer_from(row), password_hash=str(row.password))
+
+    def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
+        """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's."""
+        email = changes.get("email")
+        check_lengths(self._dialect, self._c, changes)
+        if isinstance(email, str):
+            self._refuse_taken(email, customer_id)
+        statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
+        with _unique_email(str(email or "")):
+            if self._dialect.update_returning:
+                row = self._conn.execute(statement.returning(*self._columns)).first()
+                if row is None:
+                    raise CustomerNotFound(customer_id)
+                return customer_from(row)
+            self._conn.execute(statement)
+        return self._get(customer_id)
+
+    def set_password_hash(self, customer_id: int, password_hash: str, updated_at: datetime) -> None:
+        """Replace the stored hash."""
+        values = {"password": password_hash, "updated_at": updated_at}
+        check_lengths(self._dialect, self._c, values)
+        self._conn.execute(update(self._c).where(self._c.c.id == customer_id).values(values))
+
+    def delete(self, customer_id: int) -> None:
+        """Delete the customer, its notes and addresses (not left to the FK cascade alone)."""
+        for child in (self._t.notes, self._t.addresses):
+            self._conn.execute(delete(child).where(child.c.customer_id == customer_id))
+        self._conn.execute(delete(self._c).where(self._c.c.id == customer_id))
+
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+        """One page of matches with their orders counts and the count of all, in one query."""
+        return search_customers(self._conn, self._c, self._orders, query)
+
+    def count(self) -> int:
+        """How many customers are stored."""
+        return int(self._conn.execute(select(func.count()).select_from(self._c)).scalar_one())
+
+    def ids_after(self, after_id: int, limit: int) -> list[int]:
+        """The next ``limit`` ids above ``after_id``, ascending."""
+        c = self._c.c
+        query = select(c.id).where(c.id > after_id).order_by(c.id).limit(limit)
+        return [int(i) for i in self._conn.execute(query).scalars()]
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _refuse_taken(self, email: str, owner: int | None = None) -> None:
+        """``DuplicateEmail`` if another customer's e-mail equals ``email`` ignoring case."""
+        c = self._c.c
+        query = select(c.id).where(email_equals(self._dialect, c.email, email))
+        if owner is not None:
+            query = query.where(c.id != owner)
+        if self._conn.execute(query.limit(1)).first() is not None:
+            raise DuplicateEmail(email)
+
+    def _select_id(self, customer_id: int) -> Select[Any]:
+        return select(*self._columns).where(self._c.c.id == customer_id)
+
+    def _select_email(self, email: str, *columns: Column[Any]) -> Select[Any]:
+        # Legacy rows may hold both "Ada@X.io" and "ada@x.io": the exact one first, then the oldest.
+        column = self._c.c.email
+        exact_first = (column != email).asc()
+        return (
+            select(*columns)
+            .where(email_equals(self._dialect, column, email))
+            .order_by(exact_first, self._c.c.id)
+            .limit(1)
+        )
+
+    def _one(self, query: Select[Any]) -> Customer | None:
+        row = self._conn.execute(query).first()
+        return None if row is None else customer_from(row)
+
+    def _get(self, customer_id: int) -> Customer:
+        customer = self.find(customer_id)
+        if customer is None:
+            raise CustomerNotFound(customer_id)
+        return customer
+
+
+class SQLAlchemyTotals(LedgerTotals):
+    """Lifetime value on SQL: ``save`` as the default; a group in one UPDATE (:mod:`.ltv`)."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        customers: SQLAlchemyCustomerRepository,
+        table: Table,
+        orders: OrderColumns | None,
+        ledger: OrderLedger,
+    ) -> None:
+        super().__init__(customers, ledger)
+        self._conn = connection
+        self._c = table
+        self._orders = orders
+
+    def recalculate_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int] | None:
+        """Recompute the next ``limit`` customers above ``after_id``: two statements."""
+        return _ltv.recalculate_batch(
+            self._conn, self._c, self._orders, after_id, limit, updated_at
+        )
+
+    def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
+        """Lock the customers among ``ids`` and recompute them in one UPDATE."""
+        return _ltv.recalculate_ids(self._conn, self._c, self._orders, ids, updated_at)
+
+
+class SQLAlchemyImports:
+    """The bulk import on SQL: multi-row INSERTs and an indexed e-mail probe."""
+
+    def __init__(self, connection: Connection, table: Table) -> None:
+        self._conn = connection
+        self._c = table
+        self._dialect = connection.dialect
+
+    def add_many(self, customers: Sequence[NewCustomer]) -> int:
+        """Insert all in as few statements as the database takes (:mod:`._fast`); the
+        service has checked them already."""
+        if not customers:
+            return 0
+        columns = _new_columns(customers)
+        check_column_lengths(self._dialect, self._c, columns)
+        with _unique_email("(one of the imported e-mails)"):
+            _fast.insert_columns(self._conn, self._c, columns)
+        return len(customers)
+
+    def existing_emails(self, emails: Sequence[str]) -> set[str]:
+        """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case
+        (:mod:`._fast`: no whole-table scan per chunk of e-mails)."""
+        return _fast.existing_emails(self._conn, self._c, emails)
+
+
+def _new_columns(customers: Sequence[NewCustomer]) -> dict[str, list[Any]]:
+    """The rows of new customers (no orders yet), a list per column, from their fields."""
+    count = len(customers)
+    columns: dict[str, list[Any]] = {
+        name: [value] * count for name, value in attrs.asdict(OrderTotals.empty()).items()
+    }
+    for name in NEW_CUSTOMER_FIELDS:
+        columns[name] = list(map(attrgetter(name), customers))
+    columns["password"] = list(map(attrgetter("password_hash"), customers))
+    return columns

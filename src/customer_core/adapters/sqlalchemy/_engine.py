@@ -1,0 +1,149 @@
+"""Engines configured the way the library's SQL relies on.
+
+- SQLite: foreign keys on (``pragma foreign_keys = 1``, as Laravel does), WAL
+  for file databases (the storage sets the busy timeout: its ``lock_timeout``),
+  a unicode ``cc_lower`` that agrees with
+  Python's ``str.lower`` (SQLite's own ``lower``/``LIKE`` fold ASCII only), and
+  ``BEGIN IMMEDIATE`` for every write transaction so that writers serialize from
+  the start: that is what makes ``CustomerRepository.lock`` hold on SQLite. A
+  transaction the storage opens ``read_only`` starts with a plain (deferred)
+  ``BEGIN`` instead: it takes no write lock.
+- PostgreSQL and MySQL/MariaDB: ``READ COMMITTED`` set once per connection by
+  the engine (each statement sees what was committed before it started, which
+  the lifetime-value recalculation relies on), ``pool_pre_ping``, and on MySQL a
+  UTC session time zone so ``timestamp`` columns store the naive UTC values
+  unchanged.
+- Every dialect: ``hide_parameters=True``, so that SQLAlchemy's errors and logs
+  never show a statement's values (password hashes among them).
+
+The per-connection settings run on the pool's ``checkout`` event, guarded by a
+flag in the connection's ``info`` dictionary: a connection the pool made before
+the library saw the engine (a warmed pool, a ``StaticPool``) is set up on its
+first checkout, every other one once. The flag dies with the DBAPI connection,
+so a reconnect after a failover sets the new one up again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from customer_core.adapters.sqlalchemy._errors import translating
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "READ_ONLY_OPTION",
+    "engine_from_url",
+    "prepare_engine",
+    "runs_read_committed",
+    "unicode_lower",
+]
+
+DEFAULT_LOCK_TIMEOUT = 10.0
+"""Seconds a call waits for another transaction's lock before ``StorageConflict``."""
+
+READ_ONLY_OPTION = "customer_core_read_only"
+"""The connection execution option that makes a SQLite transaction start with plain BEGIN."""
+
+# connection_record.info key: the library's per-connection set-up ran on this DBAPI connection.
+_SET_UP = "customer_core_set_up"
+
+
+def unicode_lower(value: Any) -> Any:
+    """SQLite's ``cc_lower``: Python's ``str.lower`` for text, anything else unchanged."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def engine_from_url(url: str, **engine_options: Any) -> Engine:
+    """A new engine for ``url`` with the library's per-dialect settings (see the module doc).
+
+    ``engine_options`` go to :func:`sqlalchemy.create_engine` and win over the defaults.
+    """
+    with translating():
+        parsed = make_url(url)
+    options: dict[str, Any] = {"hide_parameters": True}
+    if parsed.get_backend_name() == "sqlite":
+        if _is_memory(parsed.database, parsed.query.get("mode")):
+            # One shared connection, or every checkout would see a new empty database.
+            options.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        options.update(isolation_level="READ COMMITTED", pool_pre_ping=True)
+    options.update(engine_options)
+    with translating():
+        engine = create_engine(parsed, **options)
+    prepare_engine(engine)
+    return engine
+
+
+def prepare_engine(engine: Engine) -> Engine:
+    """Install the per-connection settings on an engine the host built itself.
+
+    Idempotent. On SQLite this takes over transaction control from pysqlite
+    (SQLAlchemy's documented recipe) to issue ``BEGIN IMMEDIATE``.
+    """
+    if engine.dialect.name == "sqlite":
+        _listen_once(engine, "checkout", _setup_sqlite)
+        _listen_once(engine, "begin", _begin_sqlite)
+    elif engine.dialect.name in ("mysql", "mariadb"):
+        _listen_once(engine, "checkout", _setup_mysql)
+    return engine
+
+
+def runs_read_committed(engine: Engine) -> bool:
+    """True when every connection of ``engine`` is already READ COMMITTED (set per connection).
+
+    ``create_engine(isolation_level=...)`` keeps the level on the dialect (no public
+    accessor in SQLAlchemy 2); ``engine.execution_options(isolation_level=...)`` in the
+    engine's options. Either way no statement per transaction is needed.
+    """
+    level = engine.get_execution_options().get("isolation_level")
+    if level is None:
+        level = getattr(engine.dialect, "_on_connect_isolation_level", None)
+    return isinstance(level, str) and level.upper() == "READ COMMITTED"
+
+
+def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> None:
+    if not event.contains(engine, name, listener):
+        event.listen(engine, name, listener)
+
+
+def _is_memory(database: str | None, mode: object = None) -> bool:
+    # ``sqlite:///file:x?mode=memory&uri=true``: SQLAlchemy parses the query off the name.
+    return not database or database == ":memory:" or "mode=memory" in database or mode == "memory"
+
+
+def _setup_sqlite(connection: sqlite3.Connection, record: Any, _proxy: object) -> None:
+    if record.info.get(_SET_UP):
+        return
+    # pysqlite would otherwise BEGIN lazily (and DEFERRED); the "begin" event does it instead.
+    connection.isolation_level = None
+    connection.create_function("cc_lower", 1, unicode_lower, deterministic=True)
+    cursor = connection.cursor()
+    cursor.execute("pragma foreign_keys = 1")
+    # A no-op ("memory") for in-memory databases; WAL lets readers run beside the writer.
+    # A read-only file cannot switch (SQLITE_READONLY): it is served in its own mode.
+    with contextlib.suppress(sqlite3.OperationalError):
+        cursor.execute("pragma journal_mode = wal")
+    cursor.close()
+    record.info[_SET_UP] = True
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _setup_mysql(connection: Any, record: Any, _proxy: object) -> None:
+    if record.info.get(_SET_UP):
+        return
+    cursor = connection.cursor()
+    cursor.execute("SET time_zone = '+00:00'")
+    cursor.close()
+    record.info[_SET_UP] = True

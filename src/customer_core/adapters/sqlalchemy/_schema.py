@@ -1,0 +1,224 @@
+"""The library's three tables, as Laravel's migration creates them, on a MetaData a host can share.
+
+Types, defaults, index and foreign-key names follow the DDL Laravel's schema
+grammars emit (``docs``: laravel-schema), per dialect:
+
+- ids are ``bigint unsigned`` on MySQL, ``bigint`` on PostgreSQL, ``integer`` on SQLite;
+- ``addresses.type`` is an ``enum`` on MySQL and a ``varchar`` with a check constraint elsewhere;
+- tables are ``utf8mb4`` / ``utf8mb4_unicode_ci`` InnoDB on MySQL;
+- ``customers_email_unique`` is the unique key on the e-mail (case-sensitive on
+  SQLite and PostgreSQL: the library finds legacy mixed-case rows with ``lower()``);
+- addresses and notes go with their customer (``on delete cascade``);
+- one deliberate widening: ``customer_notes.note`` is ``mediumtext`` on MySQL
+  (``text`` holds 65 535 bytes, not the 65 535 characters a note may have).
+
+``customer_notes.user_id`` points at the host's ``users`` table in a Laravel
+database. The library's metadata does not declare that foreign key (the host's
+table is not ours to describe); the storage checks authors against the users
+table instead, when there is one.
+
+Indexes beyond Laravel's are opt-in: :func:`create_performance_indexes`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from customer_core.adapters.sqlalchemy._types import Id, Money, Timestamp
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects import mysql
+
+__all__ = [
+    "CustomerTables",
+    "create_performance_indexes",
+    "create_tables",
+    "define_tables",
+]
+
+#: Table options as Laravel's grammars write them: ``default character set ... collate ...``
+#: on MySQL; ``autoincrement`` on SQLite, so the id of a deleted row is never handed out again
+#: (without it SQLite reuses the highest id: a new customer would inherit a deleted one's
+#: orders in the host's table).
+TABLE_OPTIONS: dict[str, Any] = {
+    "sqlite_autoincrement": True,
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+
+ADDRESS_TYPES = ("shipping", "billing")
+
+
+@attrs.frozen
+class CustomerTables:
+    """The library's tables, all on one MetaData."""
+
+    customers: Table
+    addresses: Table
+    notes: Table
+
+    @property
+    def all(self) -> tuple[Table, Table, Table]:
+        """The tables in creation order (parents first)."""
+        return (self.customers, self.addresses, self.notes)
+
+
+def define_tables(metadata: MetaData | None = None) -> CustomerTables:
+    """Put the library's tables on ``metadata`` (a new one by default) and return them.
+
+    Calling it again with the same MetaData returns the tables already there,
+    so several storages can share a host's MetaData.
+    """
+    metadata = metadata if metadata is not None else MetaData()
+    existing = metadata.tables
+    customers = existing.get("customers")
+    if customers is None:
+        customers = _customers(metadata)
+    addresses = existing.get("addresses")
+    if addresses is None:
+        addresses = _addresses(metadata)
+    notes = existing.get("customer_notes")
+    if notes is None:
+        notes = _notes(metadata)
+    return CustomerTables(customers=customers, addresses=addresses, notes=notes)
+
+
+def _timestamps() -> list[Column[Any]]:
+    """Laravel's nullable ``created_at`` / ``updated_at``."""
+    return [
+        Column("created_at", Timestamp(), nullable=True),
+        Column("updated_at", Timestamp(), nullable=True),
+    ]
+
+
+def _customer_fk(name: str) -> ForeignKey:
+    return ForeignKey("customers.id", name=name, ondelete="CASCADE")
+
+
+def _customers(metadata: MetaData) -> Table:
+    return Table(
+        "customers",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("name", String(255), nullable=False),
+        Column("email", String(255), nullable=False, unique=False),
+        Column("phone", String(255), nullable=True),
+        Column("password", String(255), nullable=False),
+        Column("avatar", String(255), nullable=True),
+        Column("is_blocked", Boolean(), nullable=False, server_default=text("'0'")),
+        # Laravel writes default '0'; MySQL keeps it as 0.00, and saying so keeps Alembic quiet.
+        Column("lifetime_value", Money(), nullable=False, server_default=text("'0.00'")),
+        Column("total_orders", Integer(), nullable=False, server_default=text("'0'")),
+        Column("last_order_at", Timestamp(), nullable=True),
+        *_timestamps(),
+        Index("customers_email_unique", "email", unique=True),
+        **TABLE_OPTIONS,
+    )
+
+
+def _addresses(metadata: MetaData) -> Table:
+    address_type = String(255).with_variant(mysql.ENUM(*ADDRESS_TYPES), "mysql", "mariadb")
+    return Table(
+        "addresses",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("customer_id", Id, _customer_fk("addresses_customer_id_foreign"), nullable=False),
+        Column("type", address_type, nullable=False),
+        Column("is_default", Boolean(), nullable=False, server_default=text("'0'")),
+        Column("full_name", String(255), nullable=False),
+        Column("phone", String(255), nullable=False),
+        Column("address_line1", String(255), nullable=False),
+        Column("address_line2", String(255), nullable=True),
+        Column("city", String(255), nullable=False),
+        Column("state", String(255), nullable=False),
+        Column("zip_code", String(255), nullable=False),
+        Column("country", String(255), nullable=False),
+        *_timestamps(),
+        # MySQL gets the enum instead; elsewhere Laravel writes this check.
+        _type_check(),
+        **TABLE_OPTIONS,
+    )
+
+
+def _type_check() -> CheckConstraint:
+    """Laravel's check on ``addresses.type``, where there is no enum (not MySQL)."""
+    check = CheckConstraint("type in ('shipping', 'billing')", name="addresses_type_check")
+    # SQLAlchemy documents a tuple of dialect names; its annotation says str only.
+    dialects: Any = ("sqlite", "postgresql")
+    return check.ddl_if(dialect=dialects)
+
+
+def _notes(metadata: MetaData) -> Table:
+    return Table(
+        "customer_notes",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column(
+            "customer_id", Id, _customer_fk("customer_notes_customer_id_foreign"), nullable=False
+        ),
+        Column("user_id", Id, nullable=False),
+        # MySQL's text holds 65 535 bytes, fewer than the 65 535 characters a note may
+        # have; mediumtext is the smallest type that fits (Laravel's DDL says text).
+        Column("note", Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=False),
+        *_timestamps(),
+        **TABLE_OPTIONS,
+    )
+
+
+def create_tables(engine: Engine, tables: CustomerTables) -> None:
+    """Create those of ``tables`` that are missing; an existing table is never touched."""
+    with engine.begin() as connection:
+        for table in tables.all:
+            table.create(connection, checkfirst=True)
+
+
+def create_performance_indexes(engine: Engine) -> list[str]:
+    """Opt in to indexes Laravel's migration lacks; returns the statements run.
+
+    - PostgreSQL: ``customers_lower_email_index`` on ``lower(email)`` (e-mail
+      look-ups) and, when the ``pg_trgm`` extension is installed, trigram GIN
+      indexes on ``lower(name)`` / ``lower(email)`` for substring search.
+    - MySQL/MariaDB: none needed for e-mails (``utf8mb4_unicode_ci`` is already
+      case-insensitive) and a B-tree cannot serve ``LIKE '%x%'``.
+    - SQLite: none; an index on the library's unicode ``cc_lower`` would break
+      every other client (Laravel) that writes the table without that function.
+
+    Never called implicitly: indexes on a host's live table are the host's
+    decision, and they are not on the library's MetaData, so migrations tools
+    comparing against it do not see them. Existing indexes are left alone.
+    """
+    if engine.dialect.name != "postgresql":
+        return []
+    statements = [PG_LOWER_EMAIL_INDEX]
+    with engine.begin() as connection:
+        trgm = connection.execute(text("select 1 from pg_extension where extname = 'pg_trgm'"))
+        if trgm.first() is not None:
+            statements += PG_TRIGRAM_INDEXES
+        for statement in statements:
+            connection.execute(text(statement))
+    return statements
+
+
+PG_LOWER_EMAIL_INDEX = (
+    "create index if not exists customers_lower_email_index on customers (lower(email))"
+)
+PG_TRIGRAM_INDEXES = [
+    f"create index if not exists customers_lower_{column}_trgm_index"
+    f" on customers using gin (lower({column}) gin_trgm_ops)"
+    for column in ("name", "email")
+]

@@ -1,0 +1,103 @@
+"""Customer search: filters, a stable sort, one page with its orders counts in one query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from customer_core.adapters.sqlalchemy._dialects import folded, matches_text
+from customer_core.adapters.sqlalchemy._orders import OrderColumns
+from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
+from customer_core.model import ListedCustomer
+from customer_core.ports import CustomerQuery
+from sqlalchemy import ColumnElement, Connection, FromClause, Table, func, literal, or_, select
+
+__all__ = ["search_customers"]
+
+#: Columns that may be NULL: their empty values sort last whatever the direction.
+NULLABLE_SORTS = frozenset({"created_at", "last_order_at"})
+
+
+def search_customers(
+    connection: Connection, customers: Table, orders: OrderColumns | None, query: CustomerQuery
+) -> tuple[list[ListedCustomer], int]:
+    """One page of customers matching ``query`` and the number of all matches.
+
+    One statement, so ``total`` and the items come from one snapshot even under
+    concurrent writes: an inner query picks the page's rows; the outer one adds
+    each page row's orders count (a correlated subquery, evaluated for the
+    page's rows only, whatever the sort) and the number of all matches (an
+    uncorrelated scalar subquery, evaluated once). Not ``count(*) over ()``:
+    PostgreSQL then still plans the page as an early-stopping scan of the
+    primary key and reads every row through it (measured: 160 ms instead of
+    20 ms for a broad text over 100 000 customers with the trigram indexes).
+    Only a page past the end (no row to carry the count) asks for it on its own.
+    """
+    filters = _filters(connection, customers, query)
+    count = select(func.count()).select_from(customers).where(*filters)
+    inner = (
+        select(*customer_columns(customers))
+        .where(*filters)
+        .order_by(*_ordering(connection, customers, query))
+        .offset(query.offset)
+        .limit(query.limit)
+        .subquery("page")
+    )
+    page = select(
+        *(inner.c[column.name] for column in customer_columns(customers)),
+        _orders_count(inner, orders).label("orders_count"),
+        count.scalar_subquery().label("matches"),
+    ).order_by(*_ordering(connection, inner, query))
+    rows = connection.execute(page).all()
+    if not rows:
+        if query.offset == 0:
+            return [], 0
+        return [], int(connection.execute(count).scalar_one())
+    items = [ListedCustomer(customer_from(row), int(row.orders_count or 0)) for row in rows]
+    return items, int(rows[0].matches)
+
+
+def _filters(
+    connection: Connection, customers: Table, query: CustomerQuery
+) -> list[ColumnElement[bool]]:
+    c = customers.c
+    filters: list[ColumnElement[bool]] = []
+    if query.text:
+        dialect = connection.dialect
+        filters.append(
+            or_(
+                matches_text(dialect, c.name, query.text),
+                matches_text(dialect, c.email, query.text),
+            )
+        )
+    if query.blocked is not None:
+        filters.append(c.is_blocked == query.blocked)
+    if query.repeat is not None:
+        filters.append(c.total_orders > 1 if query.repeat else c.total_orders <= 1)
+    return filters
+
+
+def _orders_count(customers: FromClause, orders: OrderColumns | None) -> ColumnElement[Any]:
+    """Every order of the row's customer, whatever its status (``withCount('orders')``)."""
+    if orders is None:
+        return literal(0)
+    return (
+        select(func.count())
+        .select_from(orders.table)
+        .where(orders.of_customer(customers.c.id))
+        .scalar_subquery()
+    )
+
+
+def _ordering(
+    connection: Connection, customers: FromClause, query: CustomerQuery
+) -> list[ColumnElement[Any]]:
+    """Sort key (names case-folded like Python), empty values last, ties by id ascending."""
+    column: ColumnElement[Any] = customers.c[query.sort]
+    key = folded(connection.dialect, column) if query.sort == "name" else column
+    ordering: list[ColumnElement[Any]] = []
+    if query.sort in NULLABLE_SORTS:
+        ordering.append(column.is_(None))
+    ordering.append(key.desc() if query.descending else key.asc())
+    if query.sort != "id":
+        ordering.append(customers.c.id.asc())
+    return ordering

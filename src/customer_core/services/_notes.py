@@ -1,0 +1,85 @@
+"""Internal notes about a customer, written by the host's admin users."""
+
+from __future__ import annotations
+
+from customer_core import rules
+from customer_core.errors import CustomerNotFound, NoteNotFound
+from customer_core.model import Note
+from customer_core.ports import NewNote, Transaction
+from customer_core.rules import Fields
+from customer_core.services._context import (
+    Context,
+    checked_id,
+    customer_id_of,
+    found,
+    locked_customer,
+)
+
+__all__ = ["CustomerNotes"]
+
+
+class CustomerNotes:
+    """Adds, lists, edits and removes notes; text is trimmed, 1–65 535 characters."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+
+    def add(self, customer_id: int, *, author_id: int, text: str) -> Note:
+        """Add a note by ``author_id`` (a host user); an unknown author is a ValidationError."""
+        fields = Fields()
+        author = fields.check("author_id", rules.author_id, author_id)
+        body = fields.check("text", rules.note_text, text)
+        fields.done()
+        now = self._context.now()
+
+        def work(tx: Transaction) -> Note:
+            customer = locked_customer(tx, customer_id)
+            new = NewNote(
+                customer_id=customer.id, author_id=author, text=body, created_at=now, updated_at=now
+            )
+            return tx.notes.add(new)
+
+        return self._context.write(work)
+
+    def list(self, customer_id: int) -> list[Note]:
+        """The customer's notes, newest first (``created_at``, then id, descending)."""
+        number = customer_id_of(customer_id)
+
+        def work(tx: Transaction) -> list[Note]:
+            if tx.customers.find(number) is None:
+                raise CustomerNotFound(customer_id)
+            return tx.notes.list(number)
+
+        return self._context.read(work)
+
+    def edit(self, note_id: int, text: str) -> Note:
+        """Replace the note's text."""
+        number = _note_id(note_id)
+        fields = Fields()
+        body = fields.check("text", rules.note_text, text)
+        fields.done()
+
+        def work(tx: Transaction) -> Note:
+            note = _found(tx, number)
+            if note.text == body:
+                return note
+            return tx.notes.update(note.id, body, self._context.now())
+
+        return self._context.write(work)
+
+    def remove(self, note_id: int) -> None:
+        """Remove the note."""
+        number = _note_id(note_id)
+
+        def work(tx: Transaction) -> None:
+            tx.notes.remove(_found(tx, number).id)
+
+        self._context.write(work)
+
+
+def _note_id(value: object) -> int:
+    return checked_id(value, "note_id", NoteNotFound)
+
+
+def _found(tx: Transaction, note_id: int) -> Note:
+    return found(tx.notes.find(note_id), NoteNotFound, note_id)

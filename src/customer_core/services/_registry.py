@@ -1,0 +1,352 @@
+"""The customer registry: profiles, e-mails, passwords, log-in, blocking, deletion, search."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Final, get_args
+
+from customer_core import passwords, rules
+from customer_core.errors import (
+    CustomerBlocked,
+    CustomerNotFound,
+    InvalidCredentials,
+    StorageError,
+)
+from customer_core.model import Customer, ListedCustomer, Page
+from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey, Transaction
+from customer_core.rules import Fields, Invalid
+from customer_core.services._context import Context, customer_id_of, found, locked_customer
+from customer_core.services._importer import import_customers
+
+__all__ = ["UNSET", "CustomerRegistry", "Unset"]
+
+logger = logging.getLogger("customer_core.passwords")
+
+SORT_KEYS: Final = frozenset(get_args(SortKey))
+MAX_PER_PAGE = 100
+# Pages past this would overflow a database's OFFSET; nobody pages that far.
+MAX_PAGE = 2**31 - 1
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET`."""
+
+    UNSET = enum.auto()
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Final = Unset.UNSET
+"""Marks a keyword that was not passed, so that ``None`` can mean "clear"."""
+
+
+def _sort(value: object) -> tuple[SortKey, bool]:
+    if not isinstance(value, str) or value.removeprefix("-") not in SORT_KEYS:
+        raise Invalid(f"must be one of {', '.join(sorted(SORT_KEYS))}, optionally prefixed by '-'")
+    key: SortKey = value.removeprefix("-")  # type: ignore[assignment]
+    return key, value.startswith("-")
+
+
+def _search_text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = rules.optional_text(value)
+    return None if text is None else text.lower()
+
+
+def _optional_flag(value: object) -> bool | None:
+    return None if value is None else rules.flag(value)
+
+
+def _lookup_email(value: object) -> str | None:
+    """An e-mail to look up, lower-cased; None when no stored e-mail can equal it.
+
+    Look-ups are lenient (no syntax check) so legacy rows stay reachable.
+    """
+    try:
+        return rules.required_text(value).lower()
+    except Invalid:
+        if isinstance(value, str):
+            return None
+        raise
+
+
+def _too_costly(found: Credentials) -> bool:
+    """True (and logged) when the stored hash names a cost over the limits: never verified."""
+    problem = passwords.cost_problem(found.password_hash)
+    if problem is None:
+        return False
+    logger.warning(
+        "log-in of customer %d refused unverified: its stored password hash has %s",
+        found.customer.id,
+        problem,
+    )
+    return True
+
+
+def _rehash_allowed(found: Credentials, password: str) -> bool:
+    """False when ``password`` may not be the real one: bcrypt read only its first 72 bytes.
+
+    ``"A" * 72 + "-other"`` verifies against a bcrypt hash of ``"A" * 72 +
+    "-real"``; a new hash of the typed password would lock the owner out.
+    """
+    return not (
+        passwords.is_bcrypt(found.password_hash) and passwords.longer_than_bcrypt_reads(password)
+    )
+
+
+class CustomerRegistry:
+    """Registers, finds, changes, authenticates, blocks, deletes and searches customers."""
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._dummy_hash: str | None = None
+        self._dummy_lock = threading.Lock()
+
+    def register(
+        self,
+        *,
+        name: str,
+        email: str,
+        password: str,
+        phone: str | None = None,
+        avatar: str | None = None,
+    ) -> Customer:
+        """Create a customer; ``DuplicateEmail`` if the e-mail is taken in any case."""
+        fields = Fields()
+        region = self._context.default_region
+        checked_name = fields.check("name", rules.name, name)
+        checked_email = fields.check("email", rules.email, email)
+        checked_phone = fields.check("phone", rules.phone_rule(region), phone)
+        checked_avatar = fields.check("avatar", rules.avatar, avatar)
+        secret = fields.check("password", rules.password, password)
+        fields.done()
+        now = self._context.now()
+        new = NewCustomer(
+            name=checked_name,
+            email=checked_email,
+            password_hash=self._context.hasher.hash(secret),
+            phone=checked_phone,
+            avatar=checked_avatar,
+            is_blocked=False,
+            created_at=now,
+            updated_at=now,
+        )
+        # The storage owns the uniqueness check (DuplicateEmail): its unique index, or one probe.
+        return self._context.write(lambda tx: tx.customers.add(new))
+
+    def get(self, customer_id: int) -> Customer:
+        """The customer with this id; ``CustomerNotFound`` if there is none."""
+        number = customer_id_of(customer_id)
+        return found(
+            self._context.read(lambda tx: tx.customers.find(number)), CustomerNotFound, customer_id
+        )
+
+    def find_by_email(self, email: str) -> Customer | None:
+        """The customer with this e-mail, compared case-insensitively, or None."""
+        fields = Fields()
+        wanted = fields.check("email", _lookup_email, email)
+        fields.done()
+        if wanted is None:
+            return None
+        return self._context.read(lambda tx: tx.customers.find_by_email(wanted))
+
+    def update(
+        self,
+        customer_id: int,
+        *,
+        name: str | Unset = UNSET,
+        phone: str | Unset | None = UNSET,
+        avatar: str | Unset | None = UNSET,
+    ) -> Customer:
+        """Change only the given profile fields; ``None`` clears phone or avatar."""
+        fields = Fields()
+        changes: dict[str, object] = {}
+        if name is not UNSET:
+            changes["name"] = fields.check("name", rules.name, name)
+        if phone is not UNSET:
+            region = self._context.default_region
+            changes["phone"] = fields.check("phone", rules.phone_rule(region), phone)
+        if avatar is not UNSET:
+            changes["avatar"] = fields.check("avatar", rules.avatar, avatar)
+        fields.done()
+
+        def work(tx: Transaction) -> Customer:
+            customer = locked_customer(tx, customer_id)
+            if not changes:
+                return customer
+            return tx.customers.update(customer.id, {**changes, "updated_at": self._context.now()})
+
+        return self._context.write(work)
+
+    def change_email(self, customer_id: int, email: str) -> Customer:
+        """Give the customer a new e-mail; ``DuplicateEmail`` if another customer has it."""
+        fields = Fields()
+        new_email = fields.check("email", rules.email, email)
+        fields.done()
+
+        def work(tx: Transaction) -> Customer:
+            customer = locked_customer(tx, customer_id)
+            if customer.email == new_email:
+                return customer
+            # The storage owns the uniqueness check (DuplicateEmail), as for register.
+            changes = {"email": new_email, "updated_at": self._context.now()}
+            return tx.customers.update(customer.id, changes)
+
+        return self._context.write(work)
+
+    def change_password(self, customer_id: int, password: str) -> None:
+        """Store a new password (as a hash made by the configured hasher)."""
+        number = customer_id_of(customer_id)
+        fields = Fields()
+        secret = fields.check("password", rules.password, password)
+        fields.done()
+        password_hash = self._context.hasher.hash(secret)
+
+        def work(tx: Transaction) -> None:
+            customer = locked_customer(tx, number)
+            tx.customers.set_password_hash(customer.id, password_hash, self._context.now())
+
+        self._context.write(work)
+
+    def authenticate(self, email: str, password: str) -> Customer:
+        """The customer these credentials belong to.
+
+        Unknown e-mail and wrong password both raise ``InvalidCredentials``,
+        and both spend one hash verification so timing does not tell them
+        apart; so does a stored hash over the cost limits (logged, refused
+        unread). A blocked customer with the right password raises
+        ``CustomerBlocked``. A hash not of the configured scheme and
+        parameters is replaced after a successful check, unless the password
+        was changed meanwhile or the storage cannot be written (logged); the
+        log-in succeeds either way (:doc:`/security`).
+        """
+        if not isinstance(password, str):
+            raise InvalidCredentials()
+        wanted = _lookup_email(email) if isinstance(email, str) else None
+        stored = (
+            None
+            if wanted is None
+            else self._context.read(lambda tx: tx.customers.find_credentials(wanted))
+        )
+        hasher = self._context.hasher
+        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored):
+            hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
+            raise InvalidCredentials()
+        if not hasher.verify(stored.password_hash, password):
+            raise InvalidCredentials()
+        customer = stored.customer
+        if customer.is_blocked:
+            raise CustomerBlocked(customer.id)
+        if hasher.needs_rehash(stored.password_hash) and _rehash_allowed(stored, password):
+            self._rehash(customer.id, stored.password_hash, password)
+        return customer
+
+    def _rehash(self, customer_id: int, verified_hash: str, password: str) -> None:
+        """Replace ``verified_hash`` by a new hash of ``password``: compare-and-set, best effort.
+
+        The customer is locked and its stored hash read again: if it is no
+        longer the hash the password was verified against (a
+        ``change_password`` landed after the check), nothing is written. A
+        storage that cannot take the write (read-only, a lock timeout, a
+        conflict) leaves the old hash, which still verifies: logged, not raised.
+        """
+        new_hash = self._context.hasher.hash(password)
+        try:
+            # One attempt, outside the retry policy: the old hash still verifies, and a
+            # log-in should not wait out several lock timeouts for a best-effort write.
+            with self._context.storage.transaction() as tx:
+                locked = tx.customers.lock(customer_id)
+                current = None if locked is None else tx.customers.find_credentials(locked.email)
+                if current is None or current.customer.id != customer_id:
+                    return
+                # Two stored values compared, no caller input: timing tells nothing.
+                if current.password_hash != verified_hash:
+                    logger.info("re-hash of customer %d skipped: its password changed", customer_id)
+                    return
+                tx.customers.set_password_hash(customer_id, new_hash, self._context.now())
+        except StorageError as error:
+            logger.warning(
+                "re-hash of customer %d skipped: the storage refused the write (%s)",
+                customer_id,
+                type(error).__name__,
+            )
+
+    def _timing_hash(self) -> str:
+        """A hash of the configured scheme to verify against when the e-mail is unknown."""
+        with self._dummy_lock:
+            if self._dummy_hash is None:
+                self._dummy_hash = self._context.hasher.hash("not a password of anyone")
+            return self._dummy_hash
+
+    def block(self, customer_id: int) -> Customer:
+        """Block the customer (idempotent)."""
+        return self._set_blocked(customer_id, True)
+
+    def unblock(self, customer_id: int) -> Customer:
+        """Unblock the customer (idempotent)."""
+        return self._set_blocked(customer_id, False)
+
+    def _set_blocked(self, customer_id: int, blocked: bool) -> Customer:
+        def work(tx: Transaction) -> Customer:
+            customer = locked_customer(tx, customer_id)
+            if customer.is_blocked == blocked:
+                return customer
+            changes = {"is_blocked": blocked, "updated_at": self._context.now()}
+            return tx.customers.update(customer.id, changes)
+
+        return self._context.write(work)
+
+    def delete(self, customer_id: int) -> None:
+        """Delete the customer with its addresses and notes."""
+
+        def work(tx: Transaction) -> None:
+            tx.customers.delete(locked_customer(tx, customer_id).id)
+
+        self._context.write(work)
+
+    def import_many(
+        self, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000
+    ) -> int:
+        """Import existing customers with their password hashes; all or nothing.
+
+        A bad record raises ``ValidationError`` naming ``"<index>.<field>"``;
+        duplicates among the records or of stored customers are bad records.
+        """
+        return import_customers(self._context, records, batch_size=batch_size)
+
+    def search(
+        self,
+        text: str | None = None,
+        *,
+        page: int = 1,
+        per_page: int = 15,
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+        sort: str = "id",
+    ) -> Page[ListedCustomer]:
+        """A page of customers whose name or e-mail contains ``text`` (literally, any case)."""
+        fields = Fields()
+        needle = fields.check("text", _search_text, text)
+        page_number = fields.check("page", rules.positive(MAX_PAGE), page)
+        size = fields.check("per_page", rules.positive(MAX_PER_PAGE), per_page)
+        only_blocked = fields.check("blocked", _optional_flag, blocked)
+        only_repeat = fields.check("repeat", _optional_flag, repeat)
+        order = fields.check("sort", _sort, sort)
+        fields.done()
+        key, descending = order
+        query = CustomerQuery(
+            text=needle,
+            blocked=only_blocked,
+            repeat=only_repeat,
+            sort=key,
+            descending=descending,
+            offset=(page_number - 1) * size,
+            limit=size,
+        )
+        items, total = self._context.read(lambda tx: tx.customers.search(query))
+        return Page(items=items, total=total, page=page_number, per_page=size)
