@@ -28,7 +28,8 @@ from celery import Celery, shared_task
 from sqlalchemy import Engine, Table, insert, select, update
 
 from customer_core import CustomerCore, StorageUnavailable
-from customer_core.events import OrderEvent, OrderEventHandler, OrderPlaced, OrderStatusChanged
+from customer_core.event_handler import OrderEventHandler
+from customer_core.events import OrderEvent, OrderPlaced, OrderStatusChanged
 from customer_core.serialization import event_to_dict
 
 HANDLE_EVENT = "customer_core.handle_order_event"

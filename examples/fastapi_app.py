@@ -6,7 +6,7 @@ Routes (the spec's ``CustomerController``):
   ``orders_count`` and never a password;
 - ``POST /api/v1/customers/{id}/block`` — ``{"message": "Customer blocked"}``;
 - ``POST /api/v1/order-events`` — an order event dict (``event_to_dict``) from the
-  host's order code, handled by :class:`~customer_core.events.OrderEventHandler`.
+  host's order code, handled by :class:`~customer_core.event_handler.OrderEventHandler`.
 
 The customer routes are admin routes (``Authorization: Bearer <admin token>``); the
 order-event endpoint takes only events signed by the host (``X-Signature: sha256=<hex>``
@@ -33,8 +33,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
-from customer_core.events import OrderEventHandler
-from customer_core.serialization import (
+from customer_core.event_handler import OrderEventHandler
+from customer_core.laravel import (
     laravel_customer,
     laravel_paginator,
     laravel_validation_errors,

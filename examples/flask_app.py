@@ -32,8 +32,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, reque
 from werkzeug.exceptions import HTTPException
 
 from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
-from customer_core.events import OrderEventHandler
-from customer_core.serialization import (
+from customer_core.event_handler import OrderEventHandler
+from customer_core.laravel import (
     laravel_customer,
     laravel_paginator,
     laravel_validation_errors,

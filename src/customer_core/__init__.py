@@ -8,6 +8,7 @@ Start with :class:`CustomerCore`::
 
 from __future__ import annotations
 
+from customer_core import _moved
 from customer_core._core import CustomerCore
 from customer_core.errors import (
     AddressNotFound,
@@ -25,6 +26,8 @@ from customer_core.errors import (
 )
 from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
 from customer_core.passwords import Argon2Hasher, BcryptHasher, PasswordHasher
+
+_moved.install()  # 0.1's module paths still import, with a DeprecationWarning (until 0.3)
 
 __all__ = [
     "Address",

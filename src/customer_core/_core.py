@@ -15,12 +15,12 @@ from typing_extensions import TypeVar
 
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.clock import SystemClock
-from customer_core.errors import CustomerNotFound, ValidationError
-from customer_core.events import EVENT_TYPES, OrderEvent
+from customer_core.errors import ValidationError
+from customer_core.event_handler import handle_event, handle_events
+from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage
-from customer_core.rules import record_id
 from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
 from customer_core.services._context import Context
 
@@ -44,14 +44,18 @@ class CustomerCore(Generic[OrdersT]):
     'ada@example.com'
     """
 
-    customers: CustomerRegistry
-    """The customer registry."""
-    addresses: AddressBook
-    """The address book."""
-    notes: CustomerNotes
-    """Internal notes."""
-    ltv: LifetimeValue
-    """Lifetime value and repeat detection."""
+    __slots__ = (
+        "__weakref__",
+        "_addresses",
+        "_clock",
+        "_customers",
+        "_default_region",
+        "_ltv",
+        "_notes",
+        "_orders",
+        "_password_hasher",
+        "_storage",
+    )
 
     def __init__(
         self,
@@ -62,17 +66,61 @@ class CustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
     ) -> None:
-        """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories."""
-        self.storage = storage
+        """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories.
+
+        Every attribute is read-only: the services hold the same storage, clock and
+        hasher, so swapping one behind their backs would split the core in two.
+        """
+        self._storage = storage
         self._orders = orders
-        self.clock: Clock = clock if clock is not None else SystemClock()
-        self.password_hasher: PasswordHasher = password_hasher or Argon2Hasher()
-        self.default_region = _region(default_region)
-        context = Context(storage, self.clock, self.password_hasher, self.default_region)
-        self.customers = CustomerRegistry(context)
-        self.addresses = AddressBook(context)
-        self.notes = CustomerNotes(context)
-        self.ltv = LifetimeValue(context)
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._password_hasher: PasswordHasher = password_hasher or Argon2Hasher()
+        self._default_region = _region(default_region)
+        context = Context(storage, self._clock, self._password_hasher, self._default_region)
+        self._customers = CustomerRegistry(context)
+        self._addresses = AddressBook(context)
+        self._notes = CustomerNotes(context)
+        self._ltv = LifetimeValue(context)
+
+    @property
+    def customers(self) -> CustomerRegistry:
+        """The customer registry."""
+        return self._customers
+
+    @property
+    def addresses(self) -> AddressBook:
+        """The address book."""
+        return self._addresses
+
+    @property
+    def notes(self) -> CustomerNotes:
+        """Internal notes."""
+        return self._notes
+
+    @property
+    def ltv(self) -> LifetimeValue:
+        """Lifetime value and repeat detection."""
+        return self._ltv
+
+    @property
+    def storage(self) -> Storage:
+        """The storage every service reads and writes through."""
+        return self._storage
+
+    @property
+    def clock(self) -> Clock:
+        """The clock that stamps every write."""
+        return self._clock
+
+    @property
+    def password_hasher(self) -> PasswordHasher:
+        """The hasher that makes new password hashes (any known scheme still verifies)."""
+        return self._password_hasher
+
+    @property
+    def default_region(self) -> str | None:
+        """The ISO country code national phone numbers are read in, if one was given."""
+        return self._default_region
 
     @classmethod
     def in_memory(
@@ -173,8 +221,7 @@ class CustomerCore(Generic[OrdersT]):
 
     def handle(self, event: OrderEvent) -> Customer | None:
         """Recalculate the event's customer; None (never an error) if it no longer exists."""
-        customer_id = _customer_of(event)
-        return None if customer_id is None else self._recalculate_known(customer_id)
+        return handle_event(self.ltv, event)
 
     def handle_many(self, events: Iterable[OrderEvent]) -> int:
         """One recalculation per distinct customer; returns how many known customers were done.
@@ -183,29 +230,10 @@ class CustomerCore(Generic[OrdersT]):
         written; then the customers are recalculated set-based through
         :meth:`LifetimeValue.recalculate_many` (a thousand per transaction).
         """
-        ids = [_customer_of(event) for event in events]
-        return self.ltv.recalculate_many([i for i in ids if i is not None])
-
-    def _recalculate_known(self, customer_id: int) -> Customer | None:
-        try:
-            return self.ltv.recalculate(customer_id)
-        except CustomerNotFound:
-            return None
+        return handle_events(self.ltv, events)
 
     def __repr__(self) -> str:
         return f"CustomerCore({self.storage!r}, hasher={self.password_hasher!r})"
-
-
-def _customer_of(event: object) -> int | None:
-    """The event's customer id; None for an id no customer can have."""
-    if not isinstance(event, EVENT_TYPES):
-        raise ValidationError.single(
-            "event", "must be an OrderPlaced, OrderCancelled or OrderStatusChanged"
-        )
-    try:
-        return record_id(event.customer_id)
-    except ValueError:
-        raise ValidationError.single("customer_id", "must be an integer") from None
 
 
 def _region(value: str | None) -> str | None:

@@ -8,23 +8,18 @@ out-of-order delivery all end in the same, correct totals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol, TypeAlias
+from typing import TypeAlias
 
 import attrs
 
-from customer_core.errors import ValidationError
-from customer_core.model import Customer
-
 __all__ = [
+    "EVENT_TYPES",
     "OrderCancelled",
     "OrderEvent",
-    "OrderEventHandler",
     "OrderPlaced",
     "OrderStatusChanged",
-    "as_event",
 ]
 
 
@@ -64,52 +59,17 @@ OrderEvent: TypeAlias = OrderPlaced | OrderCancelled | OrderStatusChanged
 EVENT_TYPES: tuple[type[OrderEvent], ...] = (OrderPlaced, OrderCancelled, OrderStatusChanged)
 
 
-class _Core(Protocol):
-    """What the handler needs of a CustomerCore."""
+def __getattr__(name: str) -> object:
+    """0.1 kept the handler here; it lives in :mod:`customer_core.event_handler` now."""
+    if name in ("OrderEventHandler", "as_event"):
+        import warnings
 
-    def handle(self, event: OrderEvent) -> Customer | None: ...
+        from customer_core import event_handler
 
-    def handle_many(self, events: Iterable[OrderEvent]) -> int: ...
-
-
-class OrderEventHandler:
-    """Plugs LTV updates into any event system or queue in a line or two.
-
-    Call it with an event, or with the JSON dict of one as it comes off a
-    queue (:func:`customer_core.serialization.event_to_dict`); give
-    :meth:`handle_batch` many at once to recalculate each customer once.
-    Handling is idempotent: each call recomputes the customer from the
-    orders as they are now, so duplicates, replays and out-of-order
-    delivery end in the same totals.
-
-    >>> from customer_core import CustomerCore
-    >>> core = CustomerCore.in_memory()
-    >>> on_order_event = OrderEventHandler(core)
-    >>> on_order_event({"type": "OrderPlaced", "customer_id": 404, "order_id": 1}) is None
-    True
-    """
-
-    def __init__(self, core: _Core) -> None:
-        self._core = core
-
-    def __call__(self, event: OrderEvent | Mapping[str, Any]) -> Customer | None:
-        """Recalculate the event's customer; None when that customer no longer exists."""
-        return self._core.handle(as_event(event))
-
-    def handle_batch(self, events: Iterable[OrderEvent | Mapping[str, Any]]) -> int:
-        """One recalculation per distinct customer; returns how many known customers were done."""
-        return self._core.handle_many([as_event(event) for event in events])
-
-    def __repr__(self) -> str:
-        return f"OrderEventHandler({self._core!r})"
-
-
-def as_event(value: OrderEvent | Mapping[str, Any]) -> OrderEvent:
-    """An event, rebuilt from its JSON dict when it is one."""
-    if isinstance(value, EVENT_TYPES):
-        return value
-    if isinstance(value, Mapping):
-        from customer_core.serialization import event_from_dict
-
-        return event_from_dict(value)
-    raise ValidationError.single("event", "must be an order event or its dict")
+        warnings.warn(
+            f"customer_core.events.{name} moved to customer_core.event_handler in 0.2",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(event_handler, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

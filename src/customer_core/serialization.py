@@ -19,7 +19,6 @@ import cattrs
 from customer_core.clock import as_utc
 from customer_core.errors import ValidationError
 from customer_core.events import EVENT_TYPES, OrderEvent
-from customer_core.laravel import laravel_customer, laravel_paginator, laravel_validation_errors
 from customer_core.model import Customer, Page
 
 __all__ = [
@@ -27,9 +26,6 @@ __all__ = [
     "event_from_dict",
     "event_to_dict",
     "from_dict",
-    "laravel_customer",
-    "laravel_paginator",
-    "laravel_validation_errors",
     "to_dict",
 ]
 
@@ -159,3 +155,23 @@ def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
     if errors:
         raise ValidationError(errors)
     return from_dict(kind, fields)
+
+
+_LARAVEL = ("laravel_customer", "laravel_paginator", "laravel_validation_errors")
+
+
+def __getattr__(name: str) -> object:
+    """0.1 re-exported the Laravel shapes here; they live in :mod:`customer_core.laravel`."""
+    if name in _LARAVEL:
+        import warnings
+
+        from customer_core import laravel
+
+        warnings.warn(
+            f"customer_core.serialization.{name} is deprecated since 0.2;"
+            f" import it from customer_core.laravel",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(laravel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,8 @@ import pytest
 
 from customer_core import Argon2Hasher, CustomerCore, StorageConflict, ValidationError
 from customer_core.adapters.memory import InMemoryOrderLedger
-from customer_core.events import OrderEventHandler, OrderPlaced, OrderStatusChanged
+from customer_core.event_handler import OrderEventHandler
+from customer_core.events import OrderPlaced, OrderStatusChanged
 from customer_core.port_defaults import LedgerTotals
 from customer_core.serialization import event_to_dict
 from customer_core.testing import FrozenClock

@@ -9,7 +9,8 @@ import pytest
 
 from customer_core import CustomerCore, ValidationError, rules
 from customer_core._countries import ALPHA_2
-from customer_core.events import OrderEventHandler, OrderPlaced
+from customer_core.event_handler import OrderEventHandler
+from customer_core.events import OrderPlaced
 from customer_core.serialization import event_from_dict, event_to_dict
 
 NOT_IDS: list[Any] = [

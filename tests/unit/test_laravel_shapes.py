@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from customer_core import Customer, ListedCustomer, Page
-from customer_core.serialization import laravel_customer, laravel_paginator
+from customer_core.laravel import laravel_customer, laravel_paginator
 
 KEYS = [
     "current_page",
