@@ -37,9 +37,9 @@ On MySQL/MariaDB the correlated subqueries name the orders' ``customer_id`` inde
 :func:`customer_index_hint`, and hands it to each transaction's connection as the
 execution option :data:`INDEX_HINT_OPTION`), so that the plan does not depend on fresh statistics:
 right after a bulk load of the host's orders, InnoDB's statistics can be empty or
-stale, and the optimizer then scanned the whole ``orders`` table once per
-customer (issue 16.4: ~10 minutes instead of 2.3 s for 100 000 customers). A
-table without such an index gets no hint (and is slow either way).
+stale, and the optimizer may then scan the whole ``orders`` table once per
+customer (docs/explanation.md says what was seen). A table without such an index
+gets no hint (and is slow either way).
 
 In READ COMMITTED the UPDATE's snapshot is taken after the locks were granted,
 so a group that waited for a racing per-customer recalculation reads orders at
@@ -264,7 +264,7 @@ def _joined_totals(dialect: Dialect, customers: Table, orders: OrderColumns, gro
     customers to the group's customers, both restricted to the same ids) makes
     PostgreSQL expect one row and pick a nested loop that re-aggregates the
     orders per customer (or, without the restriction on one side, a scan of
-    the whole table per batch): a million customers took 2 minutes instead of 20 s.
+    the whole table per batch; docs/performance.md, "Bulk LTV", has the figures).
     """
     amount, delivered, last = orders.aggregates()
     owner = orders.col("customer_id")
