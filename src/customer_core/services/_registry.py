@@ -188,16 +188,8 @@ class CustomerRegistry:
         fields = Fields()
         new_email = fields.check("email", rules.email, email)
         fields.done()
-
-        def work(tx: Transaction) -> Customer:
-            customer = locked_customer(tx, customer_id)
-            if customer.email == new_email:
-                return customer
-            # The storage owns the uniqueness check (DuplicateEmail), as for register.
-            changes = {"email": new_email, "updated_at": self._context.now()}
-            return tx.customers.update(customer.id, changes)
-
-        return self._context.write(work)
+        # The storage owns the uniqueness check (DuplicateEmail), as for register.
+        return self._set(customer_id, "email", new_email)
 
     def change_password(self, customer_id: int, password: str) -> None:
         """Store a new password (as a hash made by the configured hasher)."""
@@ -292,12 +284,18 @@ class CustomerRegistry:
         return self._set_blocked(customer_id, False)
 
     def _set_blocked(self, customer_id: int, blocked: bool) -> Customer:
+        return self._set(customer_id, "is_blocked", blocked)
+
+    def _set(self, customer_id: int, field: str, value: object) -> Customer:
+        """Write one field under the customer's lock; a call that changes nothing writes nothing."""
+
         def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
-            if customer.is_blocked == blocked:
+            if getattr(customer, field) == value:
                 return customer
-            changes = {"is_blocked": blocked, "updated_at": self._context.now()}
-            return tx.customers.update(customer.id, changes)
+            return tx.customers.update(
+                customer.id, {field: value, "updated_at": self._context.now()}
+            )
 
         return self._context.write(work)
 
