@@ -9,12 +9,15 @@ in :data:`MOVED`, so every other import is untouched. Remove in 0.3.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from importlib.abc import Loader
 
 __all__ = ["MOVED", "install"]
 
@@ -54,8 +57,12 @@ MOVED: dict[str, str] = {
 """Old module path -> the private module that holds its code now."""
 
 
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Finds an old path and loads it as the private module itself (no second copy)."""
+class _Alias:
+    """Finds an old path and loads it as the private module itself (no second copy).
+
+    A meta-path finder and loader by protocol (``importlib.abc`` is not imported: it
+    would cost ``import customer_core`` a sixth of its time).
+    """
 
     def find_spec(
         self,
@@ -65,7 +72,7 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname not in MOVED:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self)
+        return importlib.machinery.ModuleSpec(fullname, cast("Loader", self))
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
         new = MOVED[spec.name]
