@@ -32,13 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BCRYPT_MAX_BYTES",
+    "MALFORMED_HASH",
     "MAX_ARGON2_MEMORY_COST",
     "MAX_ARGON2_PARALLELISM",
     "MAX_ARGON2_TIME_COST",
     "MAX_ARGON2_WORK",
     "MAX_BCRYPT_COST",
     "MAX_HASH_LENGTH",
-    "MALFORMED_HASH",
     "Argon2Hasher",
     "BcryptHasher",
     "PasswordHasher",
@@ -156,7 +156,7 @@ def _bcrypt_cost(password_hash: str) -> int | None:
 
 
 def _canonical_base64(text: str, minimum_bytes: int) -> bool:
-    """True when ``text`` is unpadded base64 of at least ``minimum_bytes``, spelled as libargon2 does."""
+    """True when ``text`` is unpadded base64 of ``minimum_bytes`` or more, spelled canonically."""
     try:
         raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except binascii.Error:

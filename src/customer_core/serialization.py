@@ -147,7 +147,7 @@ STATUS_FIELDS = ("status", "previous_status")
 
 
 def _event_kind(value: object) -> type[OrderEvent] | None:
-    """The event class a ``type`` names; only a string is looked up (``str()`` of a huge int raises)."""
+    """The event class ``type`` names; only a str is looked up (``str()`` of a huge int raises)."""
     return EVENT_NAMES.get(value) if isinstance(value, str) else None
 
 
@@ -164,7 +164,9 @@ def _field_problems(kind: type[OrderEvent], fields: Mapping[str, Any]) -> dict[s
                 errors[name] = f"must be at most {MAX_STATUS_CHARS} characters"
     amount = fields.get("total_amount")
     if "total_amount" in names and isinstance(amount, str) and len(amount) > MAX_AMOUNT_CHARS:
-        errors["total_amount"] = f"must be a decimal number of at most {MAX_AMOUNT_CHARS} characters"
+        errors["total_amount"] = (
+            f"must be a decimal number of at most {MAX_AMOUNT_CHARS} characters"
+        )
     return errors
 
 

@@ -277,7 +277,7 @@ class CustomerRegistry:
         """
         try:
             new_hash = self._context.hasher.hash(password)
-        except Exception as error:  # noqa: BLE001 - any hasher's error may carry the password
+        except Exception as error:  # any hasher's error: it may carry the password
             logger.warning(
                 "re-hash of customer %d skipped: hashing failed (%s)",
                 customer_id,
