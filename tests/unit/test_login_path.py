@@ -7,6 +7,8 @@ over the limits) are in the contract suite
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from customer_core import (
     Argon2Hasher,
     BcryptHasher,
     CustomerCore,
+    InvalidCredentials,
     StorageConflict,
     StorageError,
     StorageUnavailable,
@@ -406,3 +409,43 @@ def test_a_password_with_a_lone_surrogate_logs_in_without_a_rehash(
     assert stored is not None
     assert stored.password_hash == legacy
     assert [r for r in caplog.records if r.name.startswith("customer_core")] == []
+
+
+# -- a host's hasher of another scheme -----------------------------------------------
+
+
+class _ToyHasher:
+    """A host's own hasher of a scheme the library does not know (never use it for real)."""
+
+    def hash(self, password: str) -> str:
+        return "$toy$" + hashlib.sha256(password.encode()).hexdigest()
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        return hmac.compare_digest(password_hash, self.hash(password))
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith("$toy$")
+
+
+def test_a_hosts_hasher_of_another_scheme_still_verifies_its_own_hashes() -> None:
+    """Refusing hashes of unknown schemes at log-in spares those the configured hasher claims."""
+    core = CustomerCore.in_memory(password_hasher=_ToyHasher())
+    ada = core.customers.register(name="Ada", email="ada@example.com", password=SECRET)
+    assert core.customers.authenticate("ada@example.com", SECRET).id == ada.id
+    with pytest.raises(InvalidCredentials):
+        core.customers.authenticate("ada@example.com", SECRET + "!")
+
+
+def test_the_librarys_hashers_claim_no_hash_of_another_scheme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With Argon2Hasher configured, a stored "$toy$" hash is refused unverified."""
+    toy = CustomerCore.in_memory(password_hasher=_ToyHasher())
+    toy.customers.register(name="Ada", email="ada@example.com", password=SECRET)
+    core = CustomerCore(toy.storage, orders=toy.orders, password_hasher=CHEAP)
+    verified: list[str] = []
+    monkeypatch.setattr(passwords, "_verify_argon2", lambda h, p: verified.append(h) or False)
+    with pytest.raises(InvalidCredentials):
+        core.customers.authenticate("ada@example.com", SECRET)
+    assert len(verified) == 1
+    assert verified[0].startswith("$argon2id$")

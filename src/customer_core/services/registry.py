@@ -75,15 +75,25 @@ def _lookup_email(value: object) -> str | None:
         raise
 
 
-def _too_costly(found: Credentials) -> bool:
+def _too_costly(found: Credentials, hasher: passwords.PasswordHasher) -> bool:
     """True (and logged) when the stored hash may not be verified: never handed to argon2/bcrypt.
 
     That is a hash over the cost limits, or one that is not the well-formed
     hash of a known scheme (its cost could be read wrong, and a malformed hash
-    fails at once, which timing would tell).
+    fails at once, which timing would tell). A hash of a scheme the library
+    does not know at all is left to the configured hasher when it claims the
+    hash as its own (a host's hasher of another scheme); the library's
+    hashers claim none.
     """
-    problem = passwords.cost_problem(found.password_hash)
+    password_hash = found.password_hash
+    problem = passwords.cost_problem(password_hash)
     if problem is None:
+        return False
+    if (
+        problem == passwords.MALFORMED_HASH
+        and not password_hash.startswith(("$2", "$argon2"))
+        and not hasher.needs_rehash(password_hash)
+    ):
         return False
     logger.warning(
         "log-in of customer %d refused unverified: its stored password hash is refused (%s)",
@@ -252,7 +262,7 @@ class CustomerRegistry:
             else self._context.read(lambda tx: tx.customers.find_credentials(wanted))
         )
         hasher = self._context.hasher
-        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored):
+        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored, hasher):
             hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
             raise InvalidCredentials()
         if not hasher.verify(stored.password_hash, password):
