@@ -8,8 +8,10 @@ and, if so, stores a new one made with the configured scheme and parameters.
 
 A stored hash names its own cost, so a hash written by someone else (an
 import, a compromised host) could ask for gigabytes of memory or hours of CPU
-at the next log-in. :func:`cost_problem` bounds it: imports refuse such a hash
-and verification treats it as a wrong password (:doc:`/security`).
+at the next log-in. :func:`cost_problem` bounds it, and refuses any hash not
+in the one well-formed form of its scheme (whose cost could be read wrong):
+imports refuse such a hash and verification treats it as a wrong password
+(:doc:`/security`).
 
 argon2-cffi and bcrypt are imported at the first hash or verification, not
 with the library: most processes that import ``customer_core`` never log
@@ -18,6 +20,8 @@ anyone in.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import logging
 import re
@@ -28,10 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BCRYPT_MAX_BYTES",
+    "MALFORMED_HASH",
     "MAX_ARGON2_MEMORY_COST",
     "MAX_ARGON2_PARALLELISM",
     "MAX_ARGON2_TIME_COST",
+    "MAX_ARGON2_WORK",
     "MAX_BCRYPT_COST",
+    "MAX_HASH_LENGTH",
     "Argon2Hasher",
     "BcryptHasher",
     "PasswordHasher",
@@ -65,6 +72,10 @@ MAX_ARGON2_TIME_COST: Final = 10
 """The highest Argon2 time cost (passes over the memory) accepted."""
 MAX_ARGON2_PARALLELISM: Final = 16
 """The highest Argon2 parallelism (lanes) accepted."""
+# The time a verification takes grows with memory × passes (lanes share the
+# work): four times argon2-cffi's defaults, so m=256 MiB needs t<=3.
+MAX_ARGON2_WORK: Final = 4 * ARGON2_MEMORY_COST * ARGON2_TIME_COST
+"""The highest Argon2 memory cost (KiB) × time cost accepted: 786 432, 4× argon2-cffi's defaults."""
 
 
 class PasswordHasher(Protocol):
@@ -104,39 +115,77 @@ def longer_than_bcrypt_reads(password: str) -> bool:
     return len(password) * 4 > BCRYPT_MAX_BYTES and len(_bytes(password)) > BCRYPT_MAX_BYTES
 
 
+MAX_HASH_LENGTH: Final = 255
+"""The longest stored hash accepted (Laravel's ``password`` column); real ones are shorter."""
+MALFORMED_HASH: Final = "not a well-formed Argon2 or bcrypt hash"
+""":func:`cost_problem`'s answer for a hash it cannot read exactly as argon2/bcrypt would."""
+
+# The one form of a bcrypt hash: a two-digit cost, a 16-byte salt (22
+# characters of bcrypt's base64) and a 23-byte digest (31). Their last
+# characters carry 2 and 4 bits, the rest must be zero: bcrypt refuses any
+# other salt at once (timing would tell such an account from an unknown one),
+# and no other digest can ever match. Looser forms that bcrypt 5 still reads
+# ("$2y$017$", "$2y$+17$", "$2y$$17$") hid their cost from a check of hash[4:6].
+_BCRYPT_HASH: Final = re.compile(
+    r"\A\$2[aby]\$([0-9]{2})\$"
+    r"[./A-Za-z0-9]{21}[.Oeu]"
+    r"[./A-Za-z0-9]{30}[.CGKOSWaeimquy26]\Z"
+)
+
+# The PHC form libargon2 decodes: decimal numbers without leading zeros (it
+# refuses "m=08"), an optional version it knows, base64 without padding. A
+# hash of any other form is refused unread: argon2-cffi's parser and the C
+# decoder disagree on some (a NUL byte, a missing "v="), and the cost one of
+# them reads is not always the cost the other computes.
+_NUMBER = r"(0|[1-9][0-9]{0,9})"
+_ARGON2_HASH: Final = re.compile(
+    r"\A\$argon2(?:id|i|d)(?:\$v=(?:16|19))?"
+    rf"\$m={_NUMBER},t={_NUMBER},p=(0|[1-9][0-9]{{0,2}})"
+    r"\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)\Z"
+)
+# libargon2's floors: an 8-byte salt, a 4-byte digest, one pass, one lane, and
+# 8 KiB of memory per lane; below them it fails at once (a timing tell).
+ARGON2_MIN_SALT_BYTES: Final = 8
+ARGON2_MIN_DIGEST_BYTES: Final = 4
+
+
 def _bcrypt_cost(password_hash: str) -> int | None:
-    """The cost a bcrypt hash names (``$2y$12$…`` → 12), or None if it names none."""
-    digits = password_hash[4:6]
-    if password_hash[6:7] != "$" or not (digits.isascii() and digits.isdigit()):
-        return None
-    return int(digits)
+    """The cost of a well-formed bcrypt hash (``$2y$12$…`` → 12), else None."""
+    match = _BCRYPT_HASH.match(password_hash)
+    return None if match is None else int(match.group(1))
 
 
-# The costs of a hash in the PHC form every Argon2 library writes. argon2-cffi's
-# extract_parameters reads any form but costs ~9 µs a hash (an import of a
-# million hashes: 9 s); a hash this does not match is read by it.
-_ARGON2_COSTS = re.compile(r"\$argon2(?:id|i|d)\$v=[0-9]+\$m=([0-9]+),t=([0-9]+),p=([0-9]+)\$")
+def _canonical_base64(text: str, minimum_bytes: int) -> bool:
+    """True when ``text`` is unpadded base64 of ``minimum_bytes`` or more, spelled canonically."""
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except binascii.Error:
+        return False
+    # libargon2 refuses non-zero leftover bits: the canonical spelling is the only one.
+    return len(raw) >= minimum_bytes and base64.b64encode(raw).rstrip(b"=") == text.encode()
 
 
 def _argon2_costs(password_hash: str) -> tuple[int, int, int] | None:
-    """``(memory, time, parallelism)`` an Argon2 hash names, or None if it names none."""
-    match = _ARGON2_COSTS.match(password_hash)
-    if match is not None:
-        memory, time, lanes = match.groups()
-        return int(memory), int(time), int(lanes)
-    import argon2
-
-    try:
-        found = argon2.extract_parameters(password_hash)
-    except (argon2.exceptions.InvalidHashError, ValueError):
-        return None  # not parseable: verification fails at once, for free
-    return found.memory_cost, found.time_cost, found.parallelism
+    """``(memory, time, parallelism)`` of a well-formed Argon2 hash, else None."""
+    match = _ARGON2_HASH.match(password_hash)
+    if match is None:
+        return None
+    memory, time, lanes = (int(number) for number in match.group(1, 2, 3))
+    if time < 1 or lanes < 1 or memory < 8 * lanes:
+        return None
+    salt, digest = match.group(4, 5)
+    if not (
+        _canonical_base64(salt, ARGON2_MIN_SALT_BYTES)
+        and _canonical_base64(digest, ARGON2_MIN_DIGEST_BYTES)
+    ):
+        return None
+    return memory, time, lanes
 
 
 def _argon2_problem(password_hash: str) -> str | None:
     costs = _argon2_costs(password_hash)
     if costs is None:
-        return None
+        return MALFORMED_HASH
     memory, time, lanes = costs
     if memory > MAX_ARGON2_MEMORY_COST:
         return f"Argon2 memory cost above {MAX_ARGON2_MEMORY_COST} KiB"
@@ -144,28 +193,44 @@ def _argon2_problem(password_hash: str) -> str | None:
         return f"Argon2 time cost above {MAX_ARGON2_TIME_COST}"
     if lanes > MAX_ARGON2_PARALLELISM:
         return f"Argon2 parallelism above {MAX_ARGON2_PARALLELISM}"
+    if memory * time > MAX_ARGON2_WORK:
+        return f"Argon2 memory cost × time cost above {MAX_ARGON2_WORK}"
+    return None
+
+
+def _bcrypt_problem(password_hash: str) -> str | None:
+    cost = _bcrypt_cost(password_hash)
+    if cost is None or cost < MIN_BCRYPT_COST:  # bcrypt's own floor: it refuses 0-3
+        return MALFORMED_HASH
+    if cost > MAX_BCRYPT_COST:
+        return f"bcrypt cost above {MAX_BCRYPT_COST}"
     return None
 
 
 def cost_problem(password_hash: str) -> str | None:
-    """Why verifying ``password_hash`` would cost too much, or None when it is within limits.
+    """Why ``password_hash`` may not be verified, or None when it is well-formed and within limits.
 
-    Only Argon2 and bcrypt hashes are judged (limits: ``MAX_ARGON2_*`` and
-    :data:`MAX_BCRYPT_COST`); the message names the limit, never the hash.
+    It fails closed: a hash is judged only in the one form argon2 and bcrypt
+    read exactly as it is read here (Argon2 in PHC form, bcrypt
+    ``$2a$``/``$2b$``/``$2y$`` with a two-digit cost); anything else, another
+    scheme included, is :data:`MALFORMED_HASH`. Limits: ``MAX_ARGON2_*`` and
+    :data:`MAX_BCRYPT_COST`. The message never quotes the hash.
 
-    >>> cost_problem("$2y$31$" + "a" * 53)
-    'bcrypt cost above 16'
-    >>> cost_problem("$2y$12$" + "a" * 53) is None
+    >>> salt_and_digest = "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+    >>> cost_problem("$2y$12$" + salt_and_digest) is None
     True
+    >>> cost_problem("$2y$31$" + salt_and_digest)
+    'bcrypt cost above 16'
+    >>> cost_problem("$2y$012$" + salt_and_digest)
+    'not a well-formed Argon2 or bcrypt hash'
     """
-    if is_bcrypt(password_hash):
-        cost = _bcrypt_cost(password_hash)
-        if cost is not None and cost > MAX_BCRYPT_COST:
-            return f"bcrypt cost above {MAX_BCRYPT_COST}"
-        return None
+    if len(password_hash) > MAX_HASH_LENGTH:
+        return MALFORMED_HASH
+    if password_hash.startswith(BCRYPT_PREFIXES):
+        return _bcrypt_problem(password_hash)
     if password_hash.startswith("$argon2"):
         return _argon2_problem(password_hash)
-    return None
+    return MALFORMED_HASH
 
 
 def _verify_bcrypt(password_hash: str, password: str) -> bool:
@@ -191,16 +256,20 @@ def _verify_argon2(password_hash: str, password: str) -> bool:
 
     try:
         return _argon2_verifier().verify(password_hash, _bytes(password))
-    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+    except (
+        argon2.exceptions.VerificationError,
+        argon2.exceptions.InvalidHashError,
+        UnicodeError,  # a non-ASCII hash: the error would carry the whole hash
+    ):
         return False
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Check ``password`` against a stored hash of any known scheme.
 
-    Unknown schemes fail, and so does a hash over the cost limits
-    (:func:`cost_problem`): it is refused before any hashing, and logged
-    without the hash.
+    A hash :func:`cost_problem` objects to (over the cost limits, not
+    well-formed, of an unknown scheme) fails before any hashing, and is
+    logged without the hash.
     """
     problem = cost_problem(password_hash)
     if problem is not None:
@@ -208,17 +277,15 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
     if is_bcrypt(password_hash):
         return _verify_bcrypt(password_hash, password)
-    if password_hash.startswith("$argon2"):
-        return _verify_argon2(password_hash, password)
-    return False
+    return _verify_argon2(password_hash, password)
 
 
 class Argon2Hasher:
     """Argon2id (argon2-cffi), the default, with argon2-cffi's parameters (RFC 9106 low-memory).
 
     Lower ``time_cost``/``memory_cost`` only in tests. Parameters above
-    the ``MAX_ARGON2_*`` limits are a ``ValueError``: such hashes would be refused
-    at verification.
+    the ``MAX_ARGON2_*`` limits (each, and memory × time) are a ``ValueError``:
+    such hashes would be refused at verification.
     """
 
     def __init__(
@@ -232,11 +299,13 @@ class Argon2Hasher:
             time_cost > MAX_ARGON2_TIME_COST
             or memory_cost > MAX_ARGON2_MEMORY_COST
             or parallelism > MAX_ARGON2_PARALLELISM
+            or memory_cost * time_cost > MAX_ARGON2_WORK
         ):
             raise ValueError(
                 f"Argon2 costs must be at most time_cost={MAX_ARGON2_TIME_COST},"
                 f" memory_cost={MAX_ARGON2_MEMORY_COST} (KiB),"
-                f" parallelism={MAX_ARGON2_PARALLELISM}"
+                f" parallelism={MAX_ARGON2_PARALLELISM},"
+                f" and memory_cost × time_cost={MAX_ARGON2_WORK}"
             )
         self.time_cost = time_cost
         self.memory_cost = memory_cost

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 
 from customer_core.clock import as_utc
@@ -133,19 +134,54 @@ def _event_id(value: object) -> int | None:
     return None
 
 
+# An amount is written as a short decimal; a longer text is refused before it
+# is read (Decimal() of a million digits works, slowly, for nothing).
+MAX_AMOUNT_CHARS = 64
+# Laravel's string column; a status is a short word such as "delivered".
+MAX_STATUS_CHARS = 255
+STATUS_FIELDS = ("status", "previous_status")
+
+
+def _event_kind(value: object) -> type[OrderEvent] | None:
+    """The event class ``type`` names; only a str is looked up (``str()`` of a huge int raises)."""
+    return EVENT_NAMES.get(value) if isinstance(value, str) else None
+
+
+def _field_problems(kind: type[OrderEvent], fields: Mapping[str, Any]) -> dict[str, str]:
+    """Cheap checks of the fields ``kind`` has, before cattrs converts anything."""
+    errors = {}
+    names = attrs.fields_dict(kind)
+    for name in STATUS_FIELDS:
+        value = fields.get(name)
+        if name in names and value is not None:
+            if not isinstance(value, str):
+                errors[name] = "must be a string"
+            elif len(value) > MAX_STATUS_CHARS:
+                errors[name] = f"must be at most {MAX_STATUS_CHARS} characters"
+    amount = fields.get("total_amount")
+    if "total_amount" in names and isinstance(amount, str) and len(amount) > MAX_AMOUNT_CHARS:
+        errors["total_amount"] = (
+            f"must be a decimal number of at most {MAX_AMOUNT_CHARS} characters"
+        )
+    return errors
+
+
 def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
     """Rebuild an event from :func:`event_to_dict`'s output.
 
-    ``customer_id`` and ``order_id`` must be integers, or strings of at most
-    20 ASCII digits; anything else (``true``, ``1.5``, ``"١"``) is a
-    ``ValidationError`` naming the field. Keys the event does not have are ignored, so a producer
-    may send more than the library reads.
+    ``type`` must be the string name of an event class. ``customer_id`` and
+    ``order_id`` must be integers, or strings of at most 20 ASCII digits;
+    anything else (``true``, ``1.5``, ``"١"``) is a ``ValidationError`` naming
+    the field. ``total_amount`` must be a finite number (no NaN or Infinity)
+    or a decimal string of at most 64 characters; ``status`` and
+    ``previous_status`` strings of at most 255 characters. Keys the event does
+    not have are ignored, so a producer may send more than the library reads.
     """
-    kind = EVENT_NAMES.get(str(data.get("type")))
+    kind = _event_kind(data.get("type"))
     if kind is None:
         raise ValidationError.single("type", f"must be one of {', '.join(EVENT_NAMES)}")
     fields = {key: value for key, value in data.items() if key != "type"}
-    errors = {}
+    errors = _field_problems(kind, fields)
     for name in EVENT_ID_FIELDS:
         if name in fields:
             number = _event_id(fields[name])
@@ -154,7 +190,11 @@ def event_from_dict(data: Mapping[str, Any]) -> OrderEvent:
             fields[name] = number
     if errors:
         raise ValidationError(errors)
-    return from_dict(kind, fields)
+    event = from_dict(kind, fields)
+    amount = getattr(event, "total_amount", None)
+    if amount is not None and not amount.is_finite():
+        raise ValidationError.single("total_amount", "must be a finite number")
+    return event
 
 
 _LARAVEL = ("laravel_customer", "laravel_paginator", "laravel_validation_errors")

@@ -23,7 +23,7 @@ from customer_core.adapters.sqlalchemy._fast import bulk_insert
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock
 
-HASH = "$2y$04$" + "abcdefghijklmnopqrstuv" + "w" * 31
+HASH = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
 CREATED = datetime(2021, 7, 4, 9, 15, 30, tzinfo=UTC)
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
 COLUMNS = (

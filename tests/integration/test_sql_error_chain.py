@@ -24,7 +24,7 @@ from customer_core.errors import CustomerCoreError, StorageConflict, StorageUnav
 from customer_core.ports import NewCustomer
 
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
-SECRET_HASH = "$2y$12$" + "SECRETHASH" * 5 + "abc"
+SECRET_HASH = "$2y$12$" + "." * 22 + "SECRETHASH" * 3 + "a"
 DRIVER_MODULES = ("sqlalchemy", "sqlite3", "psycopg", "pymysql")
 BREAK_INSERTS = {
     "sqlite": "create trigger no_insert before insert on customers"

@@ -15,7 +15,7 @@ from customer_core.adapters.sqlalchemy import create_performance_indexes, engine
 from customer_core.ports import NewCustomer
 from customer_core.testing import FrozenClock
 
-HASH = "$2y$04$" + "abcdefghijklmnopqrstuv" + "w" * 31
+HASH = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
 #: Three chunks of the adapter's 500 e-mails.
 COUNT = 1200
 

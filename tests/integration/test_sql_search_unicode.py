@@ -57,7 +57,7 @@ TRAP_NEEDLES = (
     *("s", "ſ", "σ", "ς", "Σ", "é", "É", "e\u0301", "\u0301", "å", "ω", "ǆ", "ﬃ", "ffi"),
 )
 #: An imported customer's password hash (import_many never hashes).
-PASSWORD_HASH = "$2y$04$" + "abcdefghijklmnopqrstuv" + "w" * 31
+PASSWORD_HASH = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
 
 
 def _is_email(text: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pycountry
@@ -10,7 +11,7 @@ import pytest
 from customer_core import CustomerCore, ValidationError, rules
 from customer_core._countries import ALPHA_2
 from customer_core.event_handler import OrderEventHandler
-from customer_core.events import OrderPlaced
+from customer_core.events import OrderPlaced, OrderStatusChanged
 from customer_core.serialization import event_from_dict, event_to_dict
 
 NOT_IDS: list[Any] = [
@@ -85,3 +86,64 @@ def test_country_rule_answers_as_pycountry_did(code: str) -> None:
     else:
         with pytest.raises(rules.Invalid, match="ISO 3166-1 alpha-2"):
             rules.country(code)
+
+
+# -- type, amount and status ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [10**5000, 1, None, ["OrderPlaced"], b"OrderPlaced", "orderplaced", ""],
+    ids=["huge-int", "int", "none", "list", "bytes", "lower-case", "empty"],
+)
+def test_an_event_type_that_is_not_an_event_name_is_named(kind: Any) -> None:
+    """Only a string is looked up: ``str(10**5000)`` raised a bare ValueError before."""
+    with pytest.raises(ValidationError) as caught:
+        event_from_dict({"type": kind, "customer_id": 1, "order_id": 2})
+    assert set(caught.value.errors) == {"type"}
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [float("nan"), float("inf"), float("-inf"), "NaN", "sNaN", "-Infinity", "inf", "9" * 65],
+    ids=["nan", "inf", "-inf", "NaN", "sNaN", "-Infinity", "inf-str", "65-chars"],
+)
+def test_a_total_amount_that_is_not_a_finite_short_number_is_named(amount: Any) -> None:
+    """NaN, signalling NaN, infinities and 10 MB of digits are not amounts."""
+    with pytest.raises(ValidationError) as caught:
+        event_from_dict(
+            {"type": "OrderPlaced", "customer_id": 1, "order_id": 2, "total_amount": amount}
+        )
+    assert set(caught.value.errors) == {"total_amount"}
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [("10.50", Decimal("10.50")), (3, Decimal(3)), (2.5, Decimal("2.5")), (None, None)],
+)
+def test_finite_amounts_are_read(amount: Any, expected: Decimal | None) -> None:
+    """A decimal string, an int, a float or null is an amount."""
+    data = {"type": "OrderPlaced", "customer_id": 1, "order_id": 2, "total_amount": amount}
+    assert event_from_dict(data) == OrderPlaced(customer_id=1, order_id=2, total_amount=expected)
+
+
+@pytest.mark.parametrize("field", ["status", "previous_status"])
+@pytest.mark.parametrize(
+    "status", [{"x": 1}, 7, ["delivered"], "x" * 256], ids=["dict", "int", "list", "256-chars"]
+)
+def test_a_status_that_is_not_a_short_string_is_named(field: str, status: Any) -> None:
+    """A status is a string of at most 255 characters, never a dict coerced to its str()."""
+    data = {"type": "OrderStatusChanged", "customer_id": 1, "order_id": 2, field: status}
+    with pytest.raises(ValidationError) as caught:
+        event_from_dict(data)
+    assert set(caught.value.errors) == {field}
+
+
+def test_a_status_is_read_and_ignored_where_the_event_has_none() -> None:
+    """Status fields are checked on the event that has them; elsewhere they are unknown keys."""
+    changed = event_from_dict(
+        {"type": "OrderStatusChanged", "customer_id": 1, "order_id": 2, "status": "x" * 255}
+    )
+    assert changed == OrderStatusChanged(customer_id=1, order_id=2, status="x" * 255)
+    placed = event_from_dict({"type": "OrderPlaced", "customer_id": 1, "order_id": 2, "status": 7})
+    assert placed == OrderPlaced(customer_id=1, order_id=2)

@@ -12,7 +12,7 @@ from customer_core.passwords import Argon2Hasher
 from customer_core.testing import FrozenClock
 
 NOW = datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)
-HASH = "$2y$04$" + "abcdefghijklmnopqrstuv" + "w" * 31
+HASH = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
 CHEAP = Argon2Hasher(time_cost=1, memory_cost=8, parallelism=1)
 
 

@@ -75,13 +75,28 @@ def _lookup_email(value: object) -> str | None:
         raise
 
 
-def _too_costly(found: Credentials) -> bool:
-    """True (and logged) when the stored hash names a cost over the limits: never verified."""
-    problem = passwords.cost_problem(found.password_hash)
+def _too_costly(found: Credentials, hasher: passwords.PasswordHasher) -> bool:
+    """True (and logged) when the stored hash may not be verified: never handed to argon2/bcrypt.
+
+    That is a hash over the cost limits, or one that is not the well-formed
+    hash of a known scheme (its cost could be read wrong, and a malformed hash
+    fails at once, which timing would tell). A hash of a scheme the library
+    does not know at all is left to the configured hasher when it claims the
+    hash as its own (a host's hasher of another scheme); the library's
+    hashers claim none.
+    """
+    password_hash = found.password_hash
+    problem = passwords.cost_problem(password_hash)
     if problem is None:
         return False
+    if (
+        problem == passwords.MALFORMED_HASH
+        and not password_hash.startswith(("$2", "$argon2"))
+        and not hasher.needs_rehash(password_hash)
+    ):
+        return False
     logger.warning(
-        "log-in of customer %d refused unverified: its stored password hash has %s",
+        "log-in of customer %d refused unverified: its stored password hash is refused (%s)",
         found.customer.id,
         problem,
     )
@@ -89,14 +104,27 @@ def _too_costly(found: Credentials) -> bool:
 
 
 def _rehash_allowed(found: Credentials, password: str) -> bool:
-    """False when ``password`` may not be the real one: bcrypt read only its first 72 bytes.
+    """False when ``password`` may not be the real one, or cannot be hashed anew.
 
-    ``"A" * 72 + "-other"`` verifies against a bcrypt hash of ``"A" * 72 +
-    "-real"``; a new hash of the typed password would lock the owner out.
+    bcrypt reads only the first 72 bytes: ``"A" * 72 + "-other"`` verifies
+    against a bcrypt hash of ``"A" * 72 + "-real"``, and a new hash of the
+    typed password would lock the owner out. A password with a lone surrogate
+    (``json.loads('"\\ud800"')`` makes one) verifies against a legacy hash but
+    has no UTF-8 form for a new one. Both are skipped silently: a log would
+    tell something of the password.
     """
-    return not (
-        passwords.is_bcrypt(found.password_hash) and passwords.longer_than_bcrypt_reads(password)
-    )
+    if passwords.is_bcrypt(found.password_hash) and passwords.longer_than_bcrypt_reads(password):
+        return False
+    return _encodable(password)
+
+
+def _encodable(password: str) -> bool:
+    """True when ``password`` has a strict UTF-8 form (no lone surrogates)."""
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class CustomerRegistry:
@@ -210,8 +238,8 @@ class CustomerRegistry:
 
         Unknown e-mail and wrong password both raise ``InvalidCredentials``,
         and both spend one hash verification so timing does not tell them
-        apart; so does a stored hash over the cost limits (logged, refused
-        unread). A blocked customer with the right password raises
+        apart; so does a stored hash over the cost limits or not well-formed
+        (logged, refused unread). A blocked customer with the right password raises
         ``CustomerBlocked``. A hash not of the configured scheme and
         parameters is replaced after a successful check, unless the password
         was changed meanwhile or the storage cannot be written (logged); the
@@ -226,7 +254,7 @@ class CustomerRegistry:
             else self._context.read(lambda tx: tx.customers.find_credentials(wanted))
         )
         hasher = self._context.hasher
-        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored):
+        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored, hasher):
             hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
             raise InvalidCredentials()
         if not hasher.verify(stored.password_hash, password):
@@ -245,9 +273,19 @@ class CustomerRegistry:
         longer the hash the password was verified against (a
         ``change_password`` landed after the check), nothing is written. A
         storage that cannot take the write (read-only, a lock timeout, a
-        conflict) leaves the old hash, which still verifies: logged, not raised.
+        conflict), or a hasher that fails, leaves the old hash, which still
+        verifies: logged by id and error class, not raised (the error itself
+        may carry the password).
         """
-        new_hash = self._context.hasher.hash(password)
+        try:
+            new_hash = self._context.hasher.hash(password)
+        except Exception as error:  # any hasher's error: it may carry the password
+            logger.warning(
+                "re-hash of customer %d skipped: hashing failed (%s)",
+                customer_id,
+                type(error).__name__,
+            )
+            return
         try:
             # One attempt, outside the retry policy: the old hash still verifies, and a
             # log-in should not wait out several lock timeouts for a best-effort write.

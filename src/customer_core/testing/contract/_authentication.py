@@ -14,6 +14,7 @@ from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
     InvalidCredentials,
+    StorageError,
     ValidationError,
 )
 from customer_core.passwords import PasswordHasher
@@ -27,14 +28,44 @@ LEGACY_PASSWORD = "laravel-era secret"
 
 def bcrypt_hash(password: str, prefix: str = "$2y$") -> str:
     """A cheap (cost 4) bcrypt hash of ``password`` with the given prefix, as Laravel stored it."""
-    made = bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode("ascii")
-    return prefix + made[4:]
+    # surrogatepass: bcrypt reads bytes, so a password with a lone surrogate has a hash too.
+    made = bcrypt.hashpw(password.encode("utf-8", "surrogatepass"), bcrypt.gensalt(4))
+    return prefix + made.decode("ascii")[4:]
 
 
 def argon2_hash(password: str, kind: argon2.Type = argon2.Type.ID) -> str:
     """A cheap Argon2 hash of ``password`` with parameters unlike any default."""
     hasher = argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=kind)
     return hasher.hash(password)
+
+
+# A real bcrypt salt and digest (the well-known "$2a$10$N9qo8…" example's).
+BCRYPT_TAIL = "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
+# An 8-byte salt and a 32-byte digest in canonical unpadded base64.
+ARGON2_TAIL = "c2FsdHNhbHQ$" + "h" * 42 + "g"
+
+
+class _CountingHasher:
+    """Counts verifications, and fails the test if ``refused`` is ever handed to ``verify``."""
+
+    def __init__(self, inner: PasswordHasher, refused: str) -> None:
+        self._inner = inner
+        self._refused = refused
+        self.verified = 0
+
+    def hash(self, password: str) -> str:
+        """The inner hasher's hash."""
+        return self._inner.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """The inner verdict; a refused hash is an assertion error, never verified."""
+        assert password_hash != self._refused, "a refused stored hash was verified"
+        self.verified += 1
+        return self._inner.verify(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """The inner hasher's answer."""
+        return self._inner.needs_rehash(password_hash)
 
 
 class _ChangesPasswordWhileVerifying:
@@ -292,35 +323,105 @@ class AuthenticationContract:
             harness.core.customers.authenticate("legacy@example.com", secret[:-1] + "e")
 
     @pytest.mark.parametrize(
-        "costly",
+        "refused",
         [
-            "$2y$17$" + "abcdefghijklmnopqrstuv" + "w" * 31,
-            "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHQ$" + "h" * 43,
-            "$argon2id$v=19$m=1024,t=4294967295,p=1$c2FsdHNhbHQ$" + "h" * 43,
+            "$2y$17$" + BCRYPT_TAIL,
+            "$argon2id$v=19$m=4194304,t=1,p=1$" + ARGON2_TAIL,
+            "$argon2id$v=19$m=1024,t=4294967295,p=1$" + ARGON2_TAIL,
+            "$argon2id$v=19$m=262144,t=10,p=1$" + ARGON2_TAIL,
+            "$2y$017$" + BCRYPT_TAIL,
+            "$2y$+17$" + BCRYPT_TAIL,
+            "$2y$$17$" + BCRYPT_TAIL,
+            "$2y$12$x",
+            "$argon2id$v=19$m=65536,t=3,p=4$$",
+            "$argon2id$v=19$m=65536,t=3,p=4$!!!!$!!!!",
+            "$argon2id$m=8,t=100000,p=1$" + ARGON2_TAIL + "\x00$x",
+            "$argon2id$v=19$m=65536,t=3,p=4$" + ARGON2_TAIL[:-1] + "é",
+            "$1$md5$not-a-known-scheme",
         ],
-        ids=["bcrypt-17", "argon2-4GiB", "argon2-t-max"],
+        ids=[
+            "bcrypt-17",
+            "argon2-4GiB",
+            "argon2-t-max",
+            "argon2-m-times-t",
+            "bcrypt-017",
+            "bcrypt-+17",
+            "bcrypt-$$17",
+            "bcrypt-truncated",
+            "argon2-empty-salt",
+            "argon2-not-base64",
+            "argon2-nul",
+            "argon2-non-ascii",
+            "unknown-scheme",
+        ],
     )
-    def test_stored_hash_over_the_cost_limits_is_refused_and_logged(
-        self, harness: Harness, caplog: pytest.LogCaptureFixture, costly: str
+    def test_stored_hash_refused_unverified_is_a_wrong_password_logged_by_id(
+        self, harness: Harness, caplog: pytest.LogCaptureFixture, refused: str
     ) -> None:
-        """A stored hash naming a cost over the limits is a wrong password, logged by id.
+        """A stored hash over the cost limits, or not well-formed, costs one dummy verification.
 
         Such a hash cannot be imported; here it is written through the port,
-        as a host or an older version could have. It is never verified (that
-        would cost seconds or gigabytes), the log names the customer and the
-        limit, never the hash.
+        as a host or an older version could have. It is never handed to
+        argon2 or bcrypt (that would cost seconds or gigabytes, or fail at
+        once, which timing would tell): the attempt verifies the registry's
+        dummy hash once, like an unknown e-mail, and the log names the
+        customer and the reason, never the hash.
         """
         ada = customer(harness)
-        with harness.core.storage.transaction() as tx:
-            tx.customers.set_password_hash(ada.id, costly, harness.clock.now())
+        try:
+            with harness.core.storage.transaction() as tx:
+                tx.customers.set_password_hash(ada.id, refused, harness.clock.now())
+        except StorageError:
+            # PostgreSQL's text cannot hold a NUL byte: there, no such hash can be stored.
+            assert "\x00" in refused
+            return
+        counting = _CountingHasher(harness.core.password_hasher, refused)
+        core = CustomerCore(
+            harness.core.storage,
+            orders=harness.core.orders,
+            password_hasher=counting,
+            clock=harness.clock,
+        )
         with (
             caplog.at_level(logging.WARNING, logger="customer_core"),
             pytest.raises(InvalidCredentials),
         ):
-            harness.core.customers.authenticate(ada.email, PASSWORD)
+            core.customers.authenticate(ada.email, PASSWORD)
+        assert counting.verified == 1
         messages = [record.getMessage() for record in caplog.records]
         assert any(f"customer {ada.id}" in message for message in messages), messages
-        assert not any(costly[:12] in message for message in messages)
+        assert not any(refused[:12] in message for message in messages)
+
+    def test_correct_password_with_a_lone_surrogate_logs_in_without_a_rehash(
+        self, harness: Harness
+    ) -> None:
+        """A legacy hash of a password with a lone surrogate verifies; it is not re-hashed.
+
+        ``json.loads`` makes such strings; bcrypt read them (as Laravel's PHP
+        did, byte for byte), but they have no UTF-8 form for a new hash, and
+        the encoder's error would carry the password.
+        """
+        secret = "my pass\ud800word"
+        legacy = bcrypt_hash(secret, "$2b$")
+        _import_legacy(harness, legacy)
+        assert harness.core.customers.authenticate("legacy@example.com", secret)
+        assert _stored_hash(harness, "legacy@example.com") == legacy
+        with pytest.raises(InvalidCredentials):
+            harness.core.customers.authenticate("legacy@example.com", "my pass\ud801word")
+
+    def test_a_password_with_a_lone_surrogate_is_refused_unquoted(self, harness: Harness) -> None:
+        """register and change_password name the field, never the password, and chain nothing."""
+        secret = "my pass\ud800word"
+        with pytest.raises(ValidationError) as registering:
+            harness.core.customers.register(name="Ada", email="ada@example.com", password=secret)
+        ada = customer(harness)
+        with pytest.raises(ValidationError) as changing:
+            harness.core.customers.change_password(ada.id, secret)
+        for caught in (registering, changing):
+            assert caught.value.errors == {"password": "must be valid Unicode"}
+            assert caught.value.__cause__ is None
+            assert caught.value.__context__ is None
+        assert harness.core.customers.authenticate(ada.email, PASSWORD).id == ada.id
 
 
 def _stored_hash(harness: Harness, email: str) -> str:

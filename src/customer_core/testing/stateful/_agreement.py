@@ -157,7 +157,7 @@ class CustomerCoreAgreement(RuleBasedStateMachine):
         batch_size=st.integers(1, 3),
     )
     def import_many(self, locals_: list[str], batch_size: int) -> None:
-        hashed = "$2y$04$" + "abcdefghijklmnopqrstuv" + "w" * 31
+        hashed = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
         records = [
             {"name": local.title(), "email": f"{local}@example.com", "password_hash": hashed}
             for local in locals_
