@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import attrs
+import pytest
 
 from customer_core.laravel import laravel_customer
 from customer_core.model import Customer
@@ -45,6 +46,7 @@ def test_laravel_json_has_every_customer_field_in_order() -> None:
     assert list(laravel_customer(ada)) == [field.name for field in attrs.fields(Customer)]
 
 
+@pytest.mark.sql
 def test_sql_rows_read_after_the_annotations_were_resolved() -> None:
     """The SQL reader derives from the model even when something resolved its annotations
     first (``attrs.resolve_types``, as a Celery worker's import chain does)."""
