@@ -59,6 +59,10 @@ FAST_PATHS: dict[str, tuple[tuple[str, ...], list[tuple[object, str, object]]]] 
         ("sqlite", "postgres"),
         [(_fast, "insert_columns", _fast.reference_insert)],
     ),
+    "bulk insert part: multi-row VALUES / executemany": (
+        ("sqlite",),
+        [(bulk_insert, "MIN_ROWS_PER_STATEMENT", 2**62)],
+    ),
     "bulk insert part: JSON rows / executemany": (
         ("postgres",),
         [(bulk_insert, "_JSON_TYPES", {})],

@@ -1,14 +1,16 @@
 """The SQL bulk insert behind ``import_many`` stores what a one-row insert stores.
 
-``add_many`` converts values column by column (a column of one object once)
-and sends plain SQL with tuples. Whatever the path, the stored rows must be
-those SQLAlchemy's typed insert would store: same values, and on SQLite the
-same storage classes. The PostgreSQL duplicate check sends its e-mails as one
-JSON text; odd e-mails must come back as they went.
+``add_many`` converts values column by column (a column of one object once),
+sends plain SQL with tuples and, on SQLite, puts many rows in one ``VALUES``
+list. Whatever the path, the stored rows must be those SQLAlchemy's typed
+insert would store: same values, and on SQLite the same storage classes. The
+PostgreSQL duplicate check sends its e-mails as one JSON text; odd e-mails
+must come back as they went.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,6 +137,51 @@ def test_constants_in_the_statement_store_what_parameters_store(
     assert found is not None
     assert (found.phone, found.avatar, found.is_blocked) == (None, None, False)
     assert (found.created_at, found.updated_at) == (NOW, CREATED)
+
+
+@pytest.mark.parametrize(
+    ("per_statement", "minimum"),
+    [(7, 1), (1, 500), (10_000, 500)],
+    ids=["7-rows-a-statement", "executemany", "one-statement"],
+)
+@pytest.mark.parametrize(
+    "backend", [pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql])], indirect=True
+)
+def test_sqlite_multi_row_statements_store_every_row_in_order(
+    store: tuple[CustomerCore, sa.Engine],
+    monkeypatch: pytest.MonkeyPatch,
+    per_statement: int,
+    minimum: int,
+) -> None:
+    """However the rows are split into statements, all are stored, ids in the records' order."""
+    core, engine = store
+    monkeypatch.setattr(bulk_insert, "_sqlite_rows_per_statement", lambda *_: per_statement)
+    monkeypatch.setattr(bulk_insert, "MIN_ROWS_PER_STATEMENT", minimum)
+    customers = [
+        _customer(f"n{n}@example.com", name=f"N{n}", is_blocked=n % 3 == 0) for n in range(50)
+    ]
+    _add(core, customers)
+    with engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("select name, email, is_blocked from customers order by id")
+        ).all()
+    assert [tuple(row) for row in stored] == [
+        (c.name, c.email, int(c.is_blocked)) for c in customers
+    ]
+
+
+@pytest.mark.parametrize(
+    "backend", [pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql])], indirect=True
+)
+def test_sqlite_variable_limit_is_read_from_the_connection(
+    store: tuple[CustomerCore, sa.Engine],
+) -> None:
+    """The rows a statement carries follow the connection's variable limit."""
+    _, engine = store
+    with engine.connect() as connection:
+        driver: Any = connection.connection.driver_connection
+        limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        assert bulk_insert._sqlite_rows_per_statement(connection, 5) == limit // 5
 
 
 ODD_NAMES = (

@@ -1,4 +1,4 @@
-"""The fast bulk insert behind ``import_many``: rows given column by column.
+"""The fast bulk insert behind ``import_many``: rows given column by column, in few statements.
 
 SQLAlchemy's ``insert()`` with a list of rows (the reference,
 :func:`~customer_core.adapters.sqlalchemy._fast.reference_insert`) processes
@@ -10,6 +10,8 @@ every value on its own and builds a dictionary per row. Here instead:
   totals) is converted once (:class:`_Constant`);
 - the statement is plain SQL with the driver's placeholders and the rows are
   tuples (``exec_driver_sql``), so no compilation and no per-row dictionary;
+- SQLite: multi-row ``VALUES`` lists of as many rows as its variable limit
+  allows, one statement instead of one per row;
 - PostgreSQL: every row in one JSON text, read by one ``INSERT ... SELECT``
   from ``jsonb_array_elements`` (:func:`_json_insert`), because psycopg's
   ``executemany`` does per-row work in Python where ``json.dumps`` is C, and
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import json
 import operator
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -46,6 +49,10 @@ from sqlalchemy.types import TypeEngine
 
 __all__ = ["bulk_bind_processor", "each_object_once", "insert_columns"]
 
+#: Fewer rows than this a statement (an old SQLite's 999 variables): one executemany instead.
+MIN_ROWS_PER_STATEMENT = 500
+#: SQLite's default variable limit before 3.32.0.
+SQLITE_OLD_VARIABLE_LIMIT = 999
 #: The alias of the JSON rows in PostgreSQL's bulk insert.
 _BULK_ROWS = "bulk_rows"
 #: By column type, the PostgreSQL type a JSON text is cast to (None: a text column, no
@@ -139,8 +146,9 @@ def _insert_into(dialect: Dialect, table: Table, names: Iterable[str]) -> str:
 def _driver_insert(
     connection: Connection, table: Table, bound: dict[str, _Bound], count: int
 ) -> bool:
-    """``INSERT ... VALUES (?, ?, ...)`` through ``exec_driver_sql``, the rows as tuples (one
-    executemany). False (nothing done) when the connection needs SQLAlchemy's compiler.
+    """``INSERT ... VALUES (?, ?, ...)`` through ``exec_driver_sql``, the rows as tuples; on
+    SQLite many rows a statement. False (nothing done) when the connection needs
+    SQLAlchemy's compiler.
 
     The VALUES group holds placeholders only: PyMySQL folds an ``executemany``
     into one multi-row INSERT only then (with anything else in it, it sends
@@ -151,9 +159,40 @@ def _driver_insert(
         return False
     row = f"({', '.join([marker] * len(bound))})"
     columns = [_every_row(column, count) for column in bound.values()]
-    statement = f"{_insert_into(connection.dialect, table, bound)} VALUES {row}"
-    connection.exec_driver_sql(statement, list(zip(*columns, strict=True)))
+    head = _insert_into(connection.dialect, table, bound) + " VALUES "
+    per_statement = 1
+    if connection.dialect.name == "sqlite":
+        per_statement = _sqlite_rows_per_statement(connection, len(columns))
+    if per_statement < MIN_ROWS_PER_STATEMENT:
+        connection.exec_driver_sql(head + row, list(zip(*columns, strict=True)))
+    else:
+        _multi_row_inserts(connection, head, row, columns, per_statement)
     return True
+
+
+def _multi_row_inserts(
+    connection: Connection, head: str, row: str, varying: list[list[Any]], per_statement: int
+) -> None:
+    """``head`` followed by ``per_statement`` times ``row`` a statement, the last shorter."""
+    count = len(varying[0])
+    width = len(varying)
+    for start in range(0, count, per_statement):
+        rows = min(per_statement, count - start)
+        # The rows' values one after the other, as the repeated "(?, ?), (?, ?)" takes them.
+        flat: list[Any] = [None] * (rows * width)
+        for offset, column in enumerate(varying):
+            flat[offset::width] = column[start : start + rows]
+        connection.exec_driver_sql(head + ", ".join([row] * rows), tuple(flat))
+
+
+def _sqlite_rows_per_statement(connection: Connection, width: int) -> int:
+    """How many rows of ``width`` bound values one SQLite statement may carry."""
+    driver: Any = connection.connection.driver_connection
+    try:
+        limit = int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    except (AttributeError, sqlite3.Error):  # not the stdlib driver
+        limit = SQLITE_OLD_VARIABLE_LIMIT
+    return max(1, limit // width)
 
 
 def _json_insert(
