@@ -82,6 +82,20 @@ class CustomerCore(Generic[OrdersT]):
         self._notes = CustomerNotes(context)
         self._ltv = LifetimeValue(context)
 
+    def _with_storage(self, storage: Storage) -> CustomerCore[OrdersT]:
+        """The same core (orders, hasher, clock, region) on another storage.
+
+        What ``on_primary()``, ``using(connection)`` and the like build on: a view of
+        the same data through another door, never a second configuration.
+        """
+        return CustomerCore(
+            storage,
+            orders=self._orders,
+            password_hasher=self._password_hasher,
+            clock=self._clock,
+            default_region=self._default_region,
+        )
+
     @property
     def customers(self) -> CustomerRegistry:
         """The customer registry."""

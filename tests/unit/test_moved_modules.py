@@ -102,3 +102,19 @@ def test_no_old_path_shadows_a_public_name_of_its_package() -> None:
         except ImportError:
             continue
         assert name not in getattr(public, "__all__", ()), old
+
+
+def test_a_core_on_another_storage_keeps_its_settings() -> None:
+    """``_with_storage`` (the base of derived cores) keeps orders, hasher, clock and region."""
+    from customer_core import CustomerCore
+    from customer_core.adapters.memory import InMemoryStorage
+
+    core = CustomerCore.in_memory(default_region="GB")
+    other = core._with_storage(InMemoryStorage(core.orders))
+    assert other.storage is not core.storage
+    assert (other.orders, other.password_hasher, other.clock, other.default_region) == (
+        core.orders,
+        core.password_hasher,
+        core.clock,
+        "GB",
+    )
