@@ -1,4 +1,4 @@
-"""0.1's module paths and names still work for one release, with a DeprecationWarning."""
+"""The shape of the core: 0.1's paths kept for a release, read-only attributes, derived cores."""
 
 from __future__ import annotations
 
