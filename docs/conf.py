@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))
 project = "customer_core"
 author = "customer_core developers"
 copyright = "customer_core developers"
-release = "0.1.0"
+release = "0.2.0.dev0"
 version = release
 
 extensions = [
