@@ -56,6 +56,20 @@ def test_host_rollback_undoes_the_library_writes(shop: Shop) -> None:
         assert _count(engine, table) == 0, table
 
 
+def test_a_connection_without_a_transaction_autobegins_one_for_the_host(shop: Shop) -> None:
+    """Commit as you go: the first call begins the host's transaction (SQLAlchemy's
+    autobegin, BEGIN IMMEDIATE on SQLite), which the host then rolls back or commits."""
+    core, _, engine, _ = shop
+    with engine.connect() as connection:
+        joined = core.using(connection)
+        joined.customers.register(name="Ada", email="ada@example.com", password=PASSWORD)
+        assert connection.in_transaction()
+        connection.rollback()
+        joined.customers.register(name="Bob", email="bob@example.com", password=PASSWORD)
+        connection.commit()
+    assert [hit.customer.email for hit in core.customers.search().items] == ["bob@example.com"]
+
+
 def test_host_commit_keeps_the_library_writes(shop: Shop) -> None:
     """The library's writes commit with the host's own, and only then (no commit of its own)."""
     core, _, engine, host = shop
