@@ -34,7 +34,7 @@ What differs from the storage's own transactions:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from customer_core.adapters.sqlalchemy._engine import _SET_UP
@@ -61,7 +61,7 @@ class JoinedStorage:
 
     def __init__(self, storage: SQLAlchemyStorage, connection: HostConnection) -> None:
         self._storage = storage
-        self._connect = _connection_source(connection)
+        self._host = connection
         if isinstance(connection, Connection):
             _check_prepared(connection)
 
@@ -88,8 +88,12 @@ class JoinedStorage:
         ``read_only`` changes nothing here: the host's transaction is already open.
         """
         storage = self._storage
-        connection = self._connect()
+        host = self._host
+        if not isinstance(host, Connection) and host.autoflush:
+            host.flush()  # the host's pending rows: its own work, and its own errors
         with storage._translated_errors():
+            # A session is asked on every call: after a commit it may be on another connection.
+            connection = host if isinstance(host, Connection) else host.connection()
             _check_prepared(connection)
             storage._set_up_session(connection)
             savepoint = connection.begin_nested()
@@ -113,23 +117,6 @@ class JoinedStorage:
 
     def __repr__(self) -> str:
         return f"JoinedStorage({self._storage!r})"
-
-
-def _connection_source(connection: HostConnection) -> Callable[[], Connection]:
-    """How each call reaches the host's connection.
-
-    A session's connection is asked for on every call: after the host commits,
-    the session may continue on another pooled connection.
-    """
-    if isinstance(connection, Connection):
-        return lambda: connection
-
-    def session_connection() -> Connection:
-        if connection.autoflush:
-            connection.flush()
-        return connection.connection()
-
-    return session_connection
 
 
 def _check_prepared(connection: Connection) -> None:
