@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine, MetaData
 
     from customer_core.adapters.sqlalchemy import OrdersTable
+    from customer_core.adapters.sqlalchemy._joined import HostConnection
 
 __all__ = ["CustomerCore", "OrdersT"]
 
@@ -95,6 +96,27 @@ class CustomerCore(Generic[OrdersT]):
             clock=self._clock,
             default_region=self._default_region,
         )
+
+    def using(self, connection: HostConnection) -> CustomerCore[OrdersT]:
+        """The same core, every call inside the host's open transaction on ``connection``.
+
+        ``connection`` is a SQLAlchemy ``Connection`` or ORM ``Session`` (a session
+        is asked for its connection on each call, and flushed first when it
+        autoflushes). Each call runs in a SAVEPOINT: a failed call changes nothing
+        and leaves the host's transaction usable; a call that succeeds commits or
+        rolls back with the host's transaction, and the row locks it took are held
+        until then. The library never commits, rolls back or closes ``connection``.
+        A ``StorageConflict`` is raised at once (never retried): roll back and run
+        the whole unit of work again. TypeError on a core that is not on SQL.
+        """
+        try:
+            from customer_core.adapters.sqlalchemy._joined import JoinedStorage
+        except ImportError:  # no SQLAlchemy installed: no core here runs on SQL
+            raise TypeError(
+                f"using(connection) needs a core on SQL storage, not on "
+                f"{type(self._storage).__name__}"
+            ) from None
+        return self._with_storage(JoinedStorage.of(self._storage, connection))
 
     @property
     def customers(self) -> CustomerRegistry:

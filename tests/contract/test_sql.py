@@ -7,8 +7,12 @@ the host's ``users`` table keeps the admin user ``1`` that writes notes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
+from typing import cast
 
+import attrs
 import pytest
 import sqlalchemy as sa
 from hypothesis.stateful import run_state_machine_as_test
@@ -75,10 +79,44 @@ def sql_harness(engine: sa.Engine, host: HostTables, *, restart_ids: bool = Fals
     )
 
 
-@pytest.fixture
-def harness(sql_engine: sa.Engine, host_schema: HostTables) -> Harness:
-    """A fresh SQL harness for each contract test."""
-    return sql_harness(sql_engine, host_schema)
+@contextmanager
+def joined_harness(engine: sa.Engine, host: HostTables) -> Iterator[Harness]:
+    """``sql_harness``, its core joined to a host's transaction (``core.using``).
+
+    The host's orders are written on the same connection (each in a savepoint),
+    as a host would in its own transaction; the transaction commits after the test.
+    """
+    own = sql_harness(engine, host)
+    with engine.connect() as connection, connection.begin():
+        recorder = SQLOrderRecorder(
+            cast(sa.Engine, _InTransaction(connection)), host, clock=own.clock
+        )
+        yield attrs.evolve(own, core=own.core.using(connection), orders=recorder)
+
+
+class _InTransaction:
+    """Stands in for the engine of :class:`SQLOrderRecorder`: its ``begin()`` is a savepoint."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self._connection.begin_nested():
+            yield self._connection
+
+
+@pytest.fixture(params=["own", "using"])
+def harness(
+    request: pytest.FixtureRequest, sql_engine: sa.Engine, host_schema: HostTables
+) -> Iterator[Harness]:
+    """A fresh SQL harness for each contract test: the core's own transactions, and
+    ``core.using(connection)`` inside a host's transaction."""
+    if request.param == "own":
+        yield sql_harness(sql_engine, host_schema)
+        return
+    with joined_harness(sql_engine, host_schema) as harness:
+        yield harness
 
 
 class TestRegistry(contract.RegistryContract):

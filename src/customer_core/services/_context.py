@@ -63,7 +63,13 @@ class Context:
         rolls the attempt back whole, so running ``work`` again from the start
         is safe: it reads everything anew. After :attr:`RetryPolicy.attempts`
         conflicts the last one is raised. Every other error is raised at once.
+
+        Inside a host's transaction (``core.using``) the first conflict is raised: only
+        the host can run its whole unit of work again (the conflict may already have
+        cost its transaction: MySQL/MariaDB roll a deadlock's loser back whole).
         """
+        joined = getattr(self.storage, "joins_host_transaction", False)
+        attempts = 1 if joined else self.retry.attempts
         failed = 0
         while True:
             try:
@@ -71,7 +77,7 @@ class Context:
                     return work(tx)
             except StorageConflict:
                 failed += 1
-                if failed >= self.retry.attempts:
+                if failed >= attempts:
                     raise
                 self.retry.sleep(self.retry.pause(failed))
 

@@ -180,7 +180,7 @@ def uses_joined_update(dialect: Dialect) -> bool:
     return False
 
 
-def customer_index_hint(engine: Engine, spec: OrdersTable) -> tuple[bool, str | None]:
+def customer_index_hint(engine: Engine | Connection, spec: OrdersTable) -> tuple[bool, str | None]:
     """``FORCE INDEX (...)`` naming an index that starts with the orders' ``customer_id``.
 
     Returns ``(known, hint)``: ``known`` is False while the host's table does not exist

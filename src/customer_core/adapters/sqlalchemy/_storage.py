@@ -185,25 +185,46 @@ class SQLAlchemyStorage:
         with translating():
             create_tables(self.engine, self.tables)
 
-    def _orders_index_hint(self) -> str | None:
-        """The orders' index hint for MySQL/MariaDB (:mod:`.ltv`), looked up once."""
+    def _orders_index_hint(self, bind: Engine | Connection | None = None) -> str | None:
+        """The orders' index hint for MySQL/MariaDB (:mod:`.ltv`), looked up once.
+
+        ``bind``: where to look it up (a host's connection, see :mod:`._joined`).
+        """
         if self._orders_hint[0] or self.orders is None:
             return self._orders_hint[1]
         with self._users_lock:
             if not self._orders_hint[0]:
                 with translating():
-                    self._orders_hint = customer_index_hint(self.engine, self.orders)
+                    self._orders_hint = customer_index_hint(bind or self.engine, self.orders)
             return self._orders_hint[1]
 
-    def _users(self) -> str | None:
+    def _users(self, bind: Engine | Connection | None = None) -> str | None:
         """The users table's name if it exists (looked up once per storage), else None."""
         if self._users_table is None:
             return None
         with self._users_lock:
             if self._users_known is None:
                 with translating():
-                    self._users_known = inspect(self.engine).has_table(self._users_table)
+                    self._users_known = inspect(bind or self.engine).has_table(self._users_table)
             return self._users_table if self._users_known else None
+
+    @contextmanager
+    def _translated_errors(self) -> Iterator[None]:
+        """Driver errors as library errors, as :meth:`transaction` translates them.
+
+        For the storages built on this one (:mod:`._joined`); ``transaction`` keeps
+        its own clauses for now (the same ones).
+        """
+        try:
+            yield
+        except CustomerCoreError as error:
+            detached(error)
+            raise
+        except (exc.SQLAlchemyError, self._driver_error, UnicodeError, OverflowError) as error:
+            failure, cause = translate(_wrapped(error, self._driver_error)), driver_cause(error)
+        else:
+            return
+        raise_detached(failure, cause)
 
 
 def _checked_lock_timeout(value: object) -> float | None:
