@@ -64,9 +64,8 @@ def django_postgres(postgres_server: Server) -> Iterator[str]:
         "OPTIONS": {"options": "-c lock_timeout=10000"},
     }
     settings.DATABASES["postgres"] = entry
-    connections.settings["postgres"] = connections.configure_settings({"postgres": entry})[
-        "postgres"
-    ]
+    configured = connections.configure_settings({"default": {}, "postgres": entry})
+    connections.settings["postgres"] = configured["postgres"]
     migrate("postgres")
     yield "postgres"
     connections["postgres"].close()

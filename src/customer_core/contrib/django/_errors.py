@@ -113,10 +113,10 @@ def translating() -> Iterator[None]:
     try:
         yield
     except DjangoError as error:
-        failure = translate(error)
+        failure, cause = translate(error), error
     else:
         return
-    raise_translated(failure, error)
+    raise_translated(failure, cause)
 
 
 @contextmanager
@@ -128,6 +128,7 @@ def unique_email(email: str) -> Iterator[None]:
         if not is_unique_violation(error):
             raise
         failure: CustomerCoreError = DuplicateEmail(email)
+        cause = error
     else:
         return
-    raise_translated(failure, error)
+    raise_translated(failure, cause)

@@ -72,10 +72,10 @@ class DjangoStorage:
                 error.__context__ = None
             raise
         except DjangoError as error:
-            failure = translate(error)
+            failure, cause = translate(error), error
         else:
             return
-        raise_translated(failure, error)
+        raise_translated(failure, cause)
 
     def create_schema(self) -> None:
         """Create the library's tables where missing (the migration does the same)."""
