@@ -13,7 +13,7 @@ from pathlib import Path
 
 SECRET_KEY = "tests-only-not-secret"
 DEBUG = os.environ.get("CUSTOMER_CORE_DJANGO_DEBUG") == "1"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 USE_TZ = True
 TIME_ZONE = "UTC"
 ROOT_URLCONF = "djshop.urls"

@@ -44,6 +44,7 @@ __all__ = [
     "DjangoCustomerRepository",
     "DjangoNoteRepository",
     "Folded",
+    "search_filter",
 ]
 
 UNKNOWN_AUTHOR = "is not a user of the host application"
@@ -127,7 +128,7 @@ class DjangoCustomerRepository:
 
     def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
         """One page with each row's orders count and the count of all matches, in one query."""
-        matches = self._rows.filter(_filters(query))
+        matches = self._rows.filter(search_filter(query))
         count = matches.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
         page = matches.order_by(*_ordering(query)).annotate(
             orders_count=self._orders_count(), matches=_subquery(count)
@@ -194,7 +195,8 @@ def _new_customer(customer: NewCustomer) -> Customer:
     return Customer(id=0, **customer.row())  # type: ignore[arg-type]
 
 
-def _filters(query: CustomerQuery) -> Q:
+def search_filter(query: CustomerQuery) -> Q:
+    """The condition of a search: the text in the folded name or e-mail, the flags."""
     condition = Q()
     if query.text:
         condition &= Q(_folded_contains("name", query.text)) | Q(
