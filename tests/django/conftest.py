@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,22 +21,10 @@ else:
 
     django.setup()
 
-from servers import Server  # noqa: E402
+from django_support import migrate
 
-AUTHOR_ID = 1
-UNKNOWN_AUTHOR_ID = 424_242
-TABLES = ("customer_notes", "addresses", "customers", "orders")
-
-
-def migrate(alias: str) -> None:
-    """The library's migration and the host's tables, then the admin user ``1``."""
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    call_command("migrate", database=alias, run_syncdb=True, verbosity=0)
-    users = get_user_model()._default_manager.db_manager(alias)
-    if not users.filter(pk=AUTHOR_ID).exists():
-        users.create_superuser(pk=AUTHOR_ID, username="admin", email="a@h.test", password="pw")
+if TYPE_CHECKING:
+    from servers import Server
 
 
 @pytest.fixture(scope="session")
@@ -74,20 +63,11 @@ def django_postgres(postgres_server: Server) -> Iterator[str]:
 @pytest.fixture(
     scope="session",
     params=[
-        pytest.param("sqlite", marks=[pytest.mark.sqlite], id="sqlite"),
-        pytest.param("postgres", marks=[pytest.mark.postgres], id="postgres"),
+        pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql], id="sqlite"),
+        pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.sql], id="postgres"),
     ],
 )
 def django_alias(request: pytest.FixtureRequest) -> str:
     """A migrated Django database: SQLite, then PostgreSQL."""
     alias: str = request.getfixturevalue(f"django_{request.param}")
     return alias
-
-
-def empty_tables(alias: str) -> None:
-    """Delete every row the previous test left, children first."""
-    from django.db import connections
-
-    with connections[alias].cursor() as cursor:
-        for table in TABLES:
-            cursor.execute(f"delete from {table}")

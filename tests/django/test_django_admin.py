@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from conftest import empty_tables
 from django.test import Client
+from django_support import empty_tables
 
 from customer_core import Argon2Hasher
 from customer_core.contrib.django import get_core
 
 CHEAP_HASHER = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+pytestmark = [pytest.mark.sqlite, pytest.mark.sql]
 URL = "/admin/customer_core/customer/"
 
 
@@ -33,9 +34,11 @@ def test_search_is_the_library_search(client: Client) -> None:
     register("Grace", "grace@example.com")
     assert b"Ada Lovelace" in client.get(URL, {"q": "LOVE"}).content
     page = client.get(URL, {"q": "ünal"}).content.decode()
-    assert "Ünal" in page and "Grace" not in page
+    assert "Ünal" in page
+    assert "Grace" not in page
     page = client.get(URL, {"q": "0%"}).content.decode()
-    assert "Ünal" in page and "Ada" not in page
+    assert "Ünal" in page
+    assert "Ada" not in page
 
 
 def test_block_action_goes_through_the_service_and_the_filter_shows_it(client: Client) -> None:
@@ -45,7 +48,8 @@ def test_block_action_goes_through_the_service_and_the_filter_shows_it(client: C
     assert b"1 customer(s) blocked." in response.content
     assert get_core().customers.get(ada).is_blocked
     page = client.get(URL, {"blocked": "yes"}).content.decode()
-    assert "ada@example.com" in page and "grace@example.com" not in page
+    assert "ada@example.com" in page
+    assert "grace@example.com" not in page
     client.post(URL, {"action": "unblock", "_selected_action": [str(ada)]})
     assert not get_core().customers.get(ada).is_blocked
 
@@ -65,5 +69,6 @@ def test_change_page_shows_ltv_read_only_and_the_inlines(client: Client) -> None
     )
     get_core().notes.add(ada, author_id=1, text="Prefers e-mail")
     page = client.get(f"{URL}{ada}/change/").content.decode()
-    assert "London" in page and "Prefers e-mail" in page
+    assert "London" in page
+    assert "Prefers e-mail" in page
     assert 'name="lifetime_value"' not in page  # read-only: no input

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import empty_tables
 from django.db import transaction
+from django_support import empty_tables
 from djshop.models import Order
 
 from customer_core import Argon2Hasher
@@ -31,10 +31,17 @@ def core_on(alias: str):  # type: ignore[no-untyped-def]
 def test_host_rollback_undoes_the_library_writes(alias: str) -> None:
     """A registration inside the host's block is gone when the host's block fails."""
     core = core_on(alias)
-    with pytest.raises(HostFailure), transaction.atomic(using=alias):
-        ada = core.customers.register(name="Ada", email="ada@example.com", password="pw-123456")
-        Order.objects.using(alias).create(customer_id=ada.id, status="delivered", total_amount=5)
-        raise HostFailure
+
+    def host_request() -> None:
+        with transaction.atomic(using=alias):
+            ada = core.customers.register(name="Ada", email="ada@example.com", password="pw-1234")
+            Order.objects.using(alias).create(
+                customer_id=ada.id, status="delivered", total_amount=5
+            )
+            raise HostFailure
+
+    with pytest.raises(HostFailure):
+        host_request()
     assert core.customers.search().total == 0
     assert not Order.objects.using(alias).exists()
 
@@ -59,13 +66,18 @@ def test_the_library_sees_the_host_uncommitted_orders(alias: str) -> None:
     """Orders the host wrote in its open block count for a recalculation in the same block."""
     core = core_on(alias)
     ada = core.customers.register(name="Ada", email="ada@example.com", password="pw-123456")
-    with pytest.raises(HostFailure), transaction.atomic(using=alias):
-        for amount in (10, 20):
-            Order.objects.using(alias).create(
-                customer_id=ada.id, status="delivered", total_amount=amount
-            )
-        assert core.ltv.recalculate(ada.id).total_orders == 2
-        raise HostFailure
+
+    def host_request() -> None:
+        with transaction.atomic(using=alias):
+            for amount in (10, 20):
+                Order.objects.using(alias).create(
+                    customer_id=ada.id, status="delivered", total_amount=amount
+                )
+            assert core.ltv.recalculate(ada.id).total_orders == 2
+            raise HostFailure
+
+    with pytest.raises(HostFailure):
+        host_request()
     assert core.customers.get(ada.id).total_orders == 0
 
 

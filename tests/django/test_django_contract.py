@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from conftest import AUTHOR_ID, UNKNOWN_AUTHOR_ID, empty_tables
+from django_support import AUTHOR_ID, UNKNOWN_AUTHOR_ID, empty_tables
 from djshop.models import Order
 
 from customer_core import Argon2Hasher

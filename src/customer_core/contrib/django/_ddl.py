@@ -22,7 +22,7 @@ _SQLITE = {
         ' "password" varchar not null, "avatar" varchar,'
         " \"is_blocked\" tinyint(1) not null default '0',"
         " \"lifetime_value\" numeric not null default '0',"
-        " \"total_orders\" integer not null default '0', \"last_order_at\" datetime,"
+        ' "total_orders" integer not null default \'0\', "last_order_at" datetime,'
         ' "created_at" datetime, "updated_at" datetime)',
         'create unique index "customers_email_unique" on "customers" ("email")',
     ],
@@ -30,7 +30,7 @@ _SQLITE = {
         'create table "addresses" ("id" integer primary key autoincrement not null,'
         ' "customer_id" integer not null,'
         " \"type\" varchar check (\"type\" in ('shipping', 'billing')) not null,"
-        " \"is_default\" tinyint(1) not null default '0', \"full_name\" varchar not null,"
+        ' "is_default" tinyint(1) not null default \'0\', "full_name" varchar not null,'
         ' "phone" varchar not null, "address_line1" varchar not null, "address_line2" varchar,'
         ' "city" varchar not null, "state" varchar not null, "zip_code" varchar not null,'
         ' "country" varchar not null, "created_at" datetime, "updated_at" datetime,'
@@ -50,9 +50,9 @@ _POSTGRESQL = {
         'create table "customers" ("id" bigserial not null primary key,'
         ' "name" varchar(255) not null, "email" varchar(255) not null,'
         ' "phone" varchar(255) null, "password" varchar(255) not null,'
-        " \"avatar\" varchar(255) null, \"is_blocked\" boolean not null default '0',"
+        ' "avatar" varchar(255) null, "is_blocked" boolean not null default \'0\','
         " \"lifetime_value\" decimal(15, 2) not null default '0',"
-        f" \"total_orders\" integer not null default '0', \"last_order_at\" {_TS},"
+        f' "total_orders" integer not null default \'0\', "last_order_at" {_TS},'
         f' "created_at" {_TS}, "updated_at" {_TS})',
         'alter table "customers" add constraint "customers_email_unique" unique ("email")',
     ],
@@ -60,7 +60,7 @@ _POSTGRESQL = {
         'create table "addresses" ("id" bigserial not null primary key,'
         ' "customer_id" bigint not null,'
         " \"type\" varchar(255) check (\"type\" in ('shipping', 'billing')) not null,"
-        " \"is_default\" boolean not null default '0', \"full_name\" varchar(255) not null,"
+        ' "is_default" boolean not null default \'0\', "full_name" varchar(255) not null,'
         ' "phone" varchar(255) not null, "address_line1" varchar(255) not null,'
         ' "address_line2" varchar(255) null, "city" varchar(255) not null,'
         ' "state" varchar(255) not null, "zip_code" varchar(255) not null,'

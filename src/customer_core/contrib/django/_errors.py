@@ -86,7 +86,11 @@ def translate(error: BaseException) -> CustomerCoreError:
     line = _first_line(_driver(error))
     if isinstance(error, InterfaceError) or (state or "").startswith("08"):
         return StorageUnavailable(f"storage unavailable: {line}")
-    if state in _PG_GONE or mysql in _MYSQL_GONE or (sqlite is not None and sqlite & 0xFF in _SQLITE_GONE):
+    if (
+        state in _PG_GONE
+        or mysql in _MYSQL_GONE
+        or (sqlite is not None and sqlite & 0xFF in _SQLITE_GONE)
+    ):
         return StorageUnavailable(f"storage unavailable: {line}")
     timed_out = state == _PG_CANCELED and "timeout" in line
     if timed_out or state in _PG_CONFLICT or mysql in _MYSQL_CONFLICT:

@@ -56,7 +56,9 @@ ADDRESS_FIELDS = (
 NOTE_FIELDS = ("id", "customer_id", "user_id", "note", "created_at", "updated_at")
 
 #: What Laravel and other writers leave in SQLite's text columns; fractions are dropped.
-_LENIENT_TIME = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?")
+_LENIENT_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"
+)
 
 
 def db_time(moment: datetime | None) -> datetime | None:

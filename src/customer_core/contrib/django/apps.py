@@ -8,7 +8,7 @@ __all__ = ["CustomerCoreConfig"]
 
 
 class CustomerCoreConfig(AppConfig):
-    """``customer_core.contrib.django`` in ``INSTALLED_APPS``; its app label is ``customer_core``."""
+    """The app ``customer_core.contrib.django``; its label is ``customer_core``."""
 
     name = "customer_core.contrib.django"
     label = "customer_core"

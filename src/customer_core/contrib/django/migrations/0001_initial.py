@@ -7,7 +7,7 @@ reverse drops nothing (the tables may be a Laravel application's).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import migrations, models
 
@@ -31,9 +31,9 @@ class Migration(migrations.Migration):
     """The tables where missing; the unmanaged models in Django's state."""
 
     initial = True
-    dependencies: list[tuple[str, str]] = []
+    dependencies: ClassVar[list[tuple[str, str]]] = []
 
-    operations = [
+    operations: ClassVar[list[Any]] = [
         migrations.RunPython(_create, migrations.RunPython.noop, elidable=False),
         migrations.CreateModel(
             name="Customer",
