@@ -34,7 +34,7 @@ def test_host_rollback_undoes_the_library_writes(alias: str) -> None:
 
     def host_request() -> None:
         with transaction.atomic(using=alias):
-            ada = core.customers.register(name="Ada", email="ada@example.com", password="pw-1234")
+            ada = core.customers.register(name="Ada", email="ada@x.io", password="pw-123456")
             Order.objects.using(alias).create(
                 customer_id=ada.id, status="delivered", total_amount=5
             )
