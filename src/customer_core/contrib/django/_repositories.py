@@ -214,13 +214,18 @@ def _folded_contains(column: str, text: str) -> Any:
     ``contains`` lookup escapes them)."""
     from django.db.models.lookups import Contains
 
-    return Contains(Folded(column, output_field=CustomerRow._meta.get_field(column)), text)
+    return Contains(Folded(column, output_field=_field(column)), text)
+
+
+def _field(name: str) -> Any:
+    """The model field of a customers column (a Folded value keeps its lookups)."""
+    return CustomerRow._meta.get_field(name)
 
 
 def _ordering(query: CustomerQuery) -> builtins.list[Any]:
     """Sort key (names folded like Python), empty values last, ties by id ascending."""
     if query.sort == "name":
-        key: Any = Folded("name", output_field=CustomerRow._meta.get_field("name"))
+        key: Any = Folded("name", output_field=_field("name"))
     else:
         key = F(query.sort)
     nulls_last = True if query.sort in NULLABLE_SORTS else None

@@ -44,7 +44,9 @@ class _FlagFilter(admin.SimpleListFilter):
         """The customers the library's search returns for this flag."""
         if self.value() not in ("yes", "no"):
             return queryset
-        return queryset.filter(search_filter(_query(**{self.flag: self.value() == "yes"})))
+        wanted = self.value() == "yes"
+        query = _query(blocked=wanted) if self.flag == "blocked" else _query(repeat=wanted)
+        return queryset.filter(search_filter(query))
 
 
 class BlockedFilter(_FlagFilter):

@@ -17,18 +17,20 @@ __all__ = ["Address", "Customer", "CustomerNote"]
 class Customer(models.Model):
     """A row of ``customers`` (Laravel's columns)."""
 
-    id = models.BigAutoField(primary_key=True)
-    name = models.CharField(max_length=255)
-    email = models.CharField(max_length=255, unique=True)
-    phone = models.CharField(max_length=255, null=True, blank=True)
-    password = models.CharField(max_length=255)
-    avatar = models.CharField(max_length=255, null=True, blank=True)
-    is_blocked = models.BooleanField(default=False)
-    lifetime_value = models.DecimalField(max_digits=15, decimal_places=2, default=0)
-    total_orders = models.IntegerField(default=0)
-    last_order_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(null=True, blank=True)
+    id: models.BigAutoField[Any, Any] = models.BigAutoField(primary_key=True)
+    name: models.CharField[Any, Any] = models.CharField(max_length=255)
+    email: models.CharField[Any, Any] = models.CharField(max_length=255, unique=True)
+    phone: models.CharField[Any, Any] = models.CharField(max_length=255, null=True, blank=True)
+    password: models.CharField[Any, Any] = models.CharField(max_length=255)
+    avatar: models.CharField[Any, Any] = models.CharField(max_length=255, null=True, blank=True)
+    is_blocked: models.BooleanField[Any, Any] = models.BooleanField(default=False)
+    lifetime_value: models.DecimalField[Any, Any] = models.DecimalField(
+        max_digits=15, decimal_places=2, default=0
+    )
+    total_orders: models.IntegerField[Any, Any] = models.IntegerField(default=0)
+    last_order_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    updated_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         managed = False
@@ -43,24 +45,26 @@ class Customer(models.Model):
 class Address(models.Model):
     """A row of ``addresses``."""
 
-    id = models.BigAutoField(primary_key=True)
+    id: models.BigAutoField[Any, Any] = models.BigAutoField(primary_key=True)
     customer: models.ForeignKey[Any, Any] = models.ForeignKey(
         Customer, on_delete=models.CASCADE, db_column="customer_id", related_name="addresses"
     )
-    type = models.CharField(
+    type: models.CharField[Any, Any] = models.CharField(
         max_length=255, choices=[("shipping", "shipping"), ("billing", "billing")]
     )
-    is_default = models.BooleanField(default=False)
-    full_name = models.CharField(max_length=255)
-    phone = models.CharField(max_length=255)
-    address_line1 = models.CharField(max_length=255)
-    address_line2 = models.CharField(max_length=255, null=True, blank=True)
-    city = models.CharField(max_length=255)
-    state = models.CharField(max_length=255)
-    zip_code = models.CharField(max_length=255)
-    country = models.CharField(max_length=255)
-    created_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(null=True, blank=True)
+    is_default: models.BooleanField[Any, Any] = models.BooleanField(default=False)
+    full_name: models.CharField[Any, Any] = models.CharField(max_length=255)
+    phone: models.CharField[Any, Any] = models.CharField(max_length=255)
+    address_line1: models.CharField[Any, Any] = models.CharField(max_length=255)
+    address_line2: models.CharField[Any, Any] = models.CharField(
+        max_length=255, null=True, blank=True
+    )
+    city: models.CharField[Any, Any] = models.CharField(max_length=255)
+    state: models.CharField[Any, Any] = models.CharField(max_length=255)
+    zip_code: models.CharField[Any, Any] = models.CharField(max_length=255)
+    country: models.CharField[Any, Any] = models.CharField(max_length=255)
+    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    updated_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         managed = False
@@ -75,14 +79,14 @@ class Address(models.Model):
 class CustomerNote(models.Model):
     """A row of ``customer_notes``; ``user_id`` is the host user who wrote it."""
 
-    id = models.BigAutoField(primary_key=True)
+    id: models.BigAutoField[Any, Any] = models.BigAutoField(primary_key=True)
     customer: models.ForeignKey[Any, Any] = models.ForeignKey(
         Customer, on_delete=models.CASCADE, db_column="customer_id", related_name="notes"
     )
-    user_id = models.BigIntegerField()
-    note = models.TextField()
-    created_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(null=True, blank=True)
+    user_id: models.BigIntegerField[Any, Any] = models.BigIntegerField()
+    note: models.TextField[Any, Any] = models.TextField()
+    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    updated_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         managed = False
@@ -91,4 +95,4 @@ class CustomerNote(models.Model):
         ordering = ("-created_at", "-id")
 
     def __str__(self) -> str:
-        return self.note[:60]
+        return str(self.note)[:60]
