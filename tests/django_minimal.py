@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import importlib.util
 
-__all__ = ["DJANGO_PACKAGE", "django_ready"]
+__all__ = ["DJANGO_PACKAGE", "django_installed", "django_ready"]
 
 DJANGO_PACKAGE = "customer_core.contrib.django"
 
 
+def django_installed() -> bool:
+    """True when the framework is installed (not merely the folder tests/django on the path,
+    which Python would offer as a namespace package named ``django``)."""
+    spec = importlib.util.find_spec("django")
+    return spec is not None and spec.origin is not None
+
+
 def django_ready() -> bool:
     """Configure and set up Django if nobody has; False when Django is not installed."""
-    if importlib.util.find_spec("django") is None:
+    if not django_installed():
         return False
     import django
     from django.apps import apps

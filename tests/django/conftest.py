@@ -6,14 +6,15 @@ Every test gets emptied tables; the host's user ``1`` (an admin) stays.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-if importlib.util.find_spec("django") is None:
+from django_minimal import django_installed
+
+if not django_installed():
     collect_ignore_glob = ["test_*.py"]
 else:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_settings")
