@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import customer_core
-from django_minimal import DJANGO_PACKAGE, django_ready
+from django_minimal import DJANGO_PACKAGE, django_ready  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASED = json.loads((Path(__file__).with_name("public_api-0.1.json")).read_text())
