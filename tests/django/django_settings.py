@@ -7,7 +7,9 @@ time, on the server the suite starts itself.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -52,9 +54,11 @@ TEMPLATES = [
     }
 ]
 
-_SQLITE = os.environ.get("CUSTOMER_CORE_DJANGO_SQLITE") or str(
-    Path(tempfile.mkdtemp(prefix="cc-django-")) / "db.sqlite3"
-)
+_SQLITE = os.environ.get("CUSTOMER_CORE_DJANGO_SQLITE", "")
+if not _SQLITE:
+    _FOLDER = tempfile.mkdtemp(prefix="cc-django-")
+    atexit.register(shutil.rmtree, _FOLDER, ignore_errors=True)
+    _SQLITE = str(Path(_FOLDER) / "db.sqlite3")
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
