@@ -20,6 +20,8 @@ CORE_TEST = ["pytest>=8", "hypothesis>=6.100", "pycountry>=23.12"]
 TEST = [*CORE_TEST, "alembic>=1.13", "pytest-timeout>=2.3"]
 # The packaging test builds the wheel and the sdist with the project's build backend.
 PACKAGING = ["hatchling>=1.27"]
+# The Django app's tests; Selenium drives Debian's chromium through its chromium-driver.
+DJANGO = ["django>=4.2", "selenium>=4.20"]
 EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
 NOTEBOOK = ["nbclient>=0.10", "ipykernel>=6.29", "nbformat>=5.10", "matplotlib>=3.8"]
 DOCS = ["sphinx>=7.3", "myst-parser>=3", "furo>=2024.1", *NOTEBOOK]
@@ -29,7 +31,7 @@ ALL_EXTRAS = ".[postgres,mysql,cli]"
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The whole suite: unit, contract on every backend, integration, docs examples."""
-    session.install("-e", ALL_EXTRAS, *TEST, *EXAMPLES, *NOTEBOOK, *PACKAGING)
+    session.install("-e", ALL_EXTRAS, *TEST, *EXAMPLES, *NOTEBOOK, *PACKAGING, *DJANGO)
     session.run("pytest", *session.posargs)
 
 
@@ -46,7 +48,7 @@ def tests_core(session: nox.Session) -> None:
 @nox.session(python=PYTHONS)
 def mypy(session: nox.Session) -> None:
     """mypy --strict over src and the typing-only tests, against each Python's standard library."""
-    session.install("-e", ALL_EXTRAS, "mypy>=1.10", "types-tqdm", *TEST)
+    session.install("-e", ALL_EXTRAS, "mypy>=1.10", "types-tqdm", "django-stubs>=5", *TEST)
     session.run("mypy", "--python-version", str(session.python))
 
 

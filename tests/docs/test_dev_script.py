@@ -29,11 +29,16 @@ def _stand_in(directory: Path, name: str) -> None:
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
 
 
-def _setup(tmp_path: Path, postgres_lib: Path, command: str = "setup") -> list[str]:
+def _setup(
+    tmp_path: Path,
+    postgres_lib: Path,
+    command: str = "setup",
+    browser: tuple[str, ...] = ("chromium", "chromedriver"),
+) -> list[str]:
     """Run ``./dev setup`` as a fresh machine would meet it; the commands it ran."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for name in ["apt-get", "python3", "sudo", "mariadbd", "redis-server"]:
+    for name in ["apt-get", "python3", "sudo", "mariadbd", "redis-server", *browser]:
         _stand_in(bin_dir, name)
     # sudo runs its command (non-root runs of the suite); the servers are "installed".
     (bin_dir / "sudo").write_text('#!/bin/sh\nexec "$@"\n')
@@ -79,6 +84,18 @@ def test_dev_leaves_an_installed_postgresql_alone(tmp_path: Path) -> None:
     calls = _setup(tmp_path, lib)
     assert not [call for call in calls if call.startswith("apt-get")]
     assert any("pip install" in call and "nox" in call for call in calls)
+
+
+def test_dev_installs_the_browser_when_missing(tmp_path: Path) -> None:
+    """A machine without Chromium gets Debian's ``chromium`` and ``chromium-driver``."""
+    if any(shutil.which(name, path=SYSTEM_PATH) for name in ("chromium", "chromedriver")):
+        pytest.skip("chromium is in /usr/bin or /bin here: the machine has it there")
+    lib = tmp_path / "postgresql"
+    (lib / "15" / "bin").mkdir(parents=True)
+    (lib / "15" / "bin" / "initdb").write_text("#!/bin/sh\n")
+    calls = _setup(tmp_path, lib, browser=())
+    installs = [call.split()[-1] for call in calls if call.startswith("apt-get install")]
+    assert installs == ["chromium", "chromium-driver"]
 
 
 def test_dev_test_shows_every_pyenv_python_to_nox(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import pkgutil
 import pytest
 
 import customer_core
+from django_minimal import DJANGO_PACKAGE, django_ready
 
 # Modules that import an optional dependency, and which one.
 OPTIONAL = {
@@ -18,6 +19,7 @@ OPTIONAL = {
     "customer_core.testing.contract": "hypothesis",
     "customer_core.testing.strategies": "hypothesis",
     "customer_core.testing.stateful": "hypothesis",
+    DJANGO_PACKAGE: "django",
 }
 
 
@@ -48,6 +50,8 @@ def test_docstring_examples(name: str) -> None:
     """Every ``>>>`` example in the module's docstrings gives the output it shows."""
     dependency = _needs(name)
     if dependency is not None and importlib.util.find_spec(dependency) is None:
+        pytest.skip(f"{name} needs {dependency}")
+    if dependency == "django" and not django_ready():
         pytest.skip(f"{name} needs {dependency}")
     module = importlib.import_module(name)
     flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -1,0 +1,1 @@
+"""A host shop for the tests: an ``Order`` model of its own, and the admin's URLs."""

@@ -1,0 +1,43 @@
+"""Minimal Django settings for tests that import every public module (the public face,
+the docstrings): ``customer_core.contrib.django``'s models need a configured app registry."""
+
+from __future__ import annotations
+
+import importlib.util
+
+__all__ = ["DJANGO_PACKAGE", "django_installed", "django_ready"]
+
+DJANGO_PACKAGE = "customer_core.contrib.django"
+
+
+def django_installed() -> bool:
+    """True when the framework is installed (not merely the folder tests/django on the path,
+    which Python would offer as a namespace package named ``django``)."""
+    spec = importlib.util.find_spec("django")
+    return spec is not None and spec.origin is not None
+
+
+def django_ready() -> bool:
+    """Configure and set up Django if nobody has; False when Django is not installed."""
+    if not django_installed():
+        return False
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            INSTALLED_APPS=[
+                "django.contrib.admin",
+                "django.contrib.auth",
+                "django.contrib.contenttypes",
+                "django.contrib.sessions",
+                "django.contrib.messages",
+                DJANGO_PACKAGE,
+            ],
+            DATABASES={},
+            USE_TZ=True,
+        )
+    if not apps.ready:
+        django.setup()
+    return True
