@@ -273,6 +273,17 @@ def test_a_replica_that_was_down_is_tried_again_after_a_while() -> None:
     assert firsts == {0, 1}
 
 
+def test_the_warning_shows_no_password(caplog: pytest.LogCaptureFixture) -> None:
+    """A replica's warning names its URL with the password masked, and the error by class."""
+    engine = sa.create_engine("postgresql+psycopg://app:s3cret-pw@replica-host/shop")
+    with caplog.at_level(logging.WARNING, logger="customer_core.replicas"):
+        Replicas([engine]).down(0, RuntimeError("password=s3cret-pw in a driver message"))
+    (message,) = [record.getMessage() for record in caplog.records]
+    assert "s3cret-pw" not in message
+    assert "replica-host" in message
+    assert "RuntimeError" in message
+
+
 @pytest.mark.parametrize("replicas", ["postgresql://u@/db", [123], [sa.create_engine("sqlite://")]])
 def test_replicas_must_be_engines_of_the_primary_dialect(
     replicated: Replicated, replicas: object
