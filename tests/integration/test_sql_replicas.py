@@ -284,7 +284,15 @@ def test_the_warning_shows_no_password(caplog: pytest.LogCaptureFixture) -> None
     assert "RuntimeError" in message
 
 
-@pytest.mark.parametrize("replicas", ["postgresql://u@/db", [123], [sa.create_engine("sqlite://")]])
+@pytest.mark.parametrize(
+    "replicas",
+    [
+        "postgresql://u@/db",
+        [123],
+        [sa.create_engine("sqlite://")],
+    ],
+    ids=["a string", "not an engine", "another dialect"],
+)
 def test_replicas_must_be_engines_of_the_primary_dialect(
     replicated: Replicated, replicas: object
 ) -> None:

@@ -119,7 +119,7 @@ class SQLAlchemyStorage:
         self.engine = prepare_engine(engine)
         self._dialect = engine.dialect.name
         self._begin_sql = _begin_sql(engine, self.lock_timeout)
-        self.replicas = Replicas(_checked_replicas(replicas, self._dialect))
+        self.replicas = Replicas(_checked_replicas(replicas, engine))
         self._replica_begin_sql = [_begin_sql(e, self.lock_timeout) for e in self.replicas.engines]
         self._session_sql = _session_sql(self._dialect, self.lock_timeout)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
@@ -260,17 +260,22 @@ def _checked_lock_timeout(value: object) -> float | None:
     return float(value)
 
 
-def _checked_replicas(replicas: object, dialect: str) -> list[Engine]:
-    """The replica engines, prepared; each must speak the primary's dialect."""
+def _checked_replicas(replicas: object, primary: Engine) -> list[Engine]:
+    """The replica engines, prepared; each must use the primary's dialect and driver.
+
+    The same driver, so that one class of driver errors is translated (and a replica's
+    failure to open is recognised) whichever engine served the transaction.
+    """
     if isinstance(replicas, str | bytes | Engine) or not isinstance(replicas, Sequence):
         raise ValidationError.single("replicas", "must be a list of engines")
     engines = list(replicas)
+    wanted = (primary.dialect.name, primary.dialect.driver)
     for engine in engines:
         if not isinstance(engine, Engine):
             raise ValidationError.single("replicas", "must be a list of engines")
-        if engine.dialect.name != dialect:
+        if (engine.dialect.name, engine.dialect.driver) != wanted:
             raise ValidationError.single(
-                "replicas", f"must be {dialect} engines, like the primary's"
+                "replicas", "must use the primary's dialect and driver ({}+{})".format(*wanted)
             )
     return [prepare_engine(engine) for engine in engines]
 
