@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -92,13 +92,13 @@ class StatementCounter:
 
     def __init__(self, **engines: sa.Engine) -> None:
         self.counts: Counter[str] = Counter()
-        self._listeners = []
+        self._listeners: list[tuple[sa.Engine, Callable[..., None]]] = []
         for name, engine in engines.items():
             listener = self._listener(name)
             sa.event.listen(engine, "before_cursor_execute", listener)
             self._listeners.append((engine, listener))
 
-    def _listener(self, name: str):  # type: ignore[no-untyped-def]
+    def _listener(self, name: str) -> Callable[..., None]:
         def count(*_args: object) -> None:
             self.counts[name] += 1
 
