@@ -17,7 +17,8 @@ PYTHON = "3.11"
 PYTHONS = ["3.11", "3.12", "3.13"]
 #: What the in-memory suite needs (pyproject's ``test`` group); pycountry checks the country list.
 CORE_TEST = ["pytest>=8", "hypothesis>=6.100", "pycountry>=23.12"]
-TEST = [*CORE_TEST, "alembic>=1.13", "pytest-timeout>=2.3"]
+# sqlalchemy-cockroachdb: only to compile the library's statements for CockroachDB (no server).
+TEST = [*CORE_TEST, "alembic>=1.13", "pytest-timeout>=2.3", "sqlalchemy-cockroachdb>=2.0"]
 # The packaging test builds the wheel and the sdist with the project's build backend.
 PACKAGING = ["hatchling>=1.27"]
 # The Django app's tests; Selenium drives Debian's chromium through its chromium-driver.

@@ -19,6 +19,7 @@ if HAVE_SQLALCHEMY:
         fresh_database_url,
         mariadb_server,
         mariadb_url,
+        postgres_pair,
         postgres_server,
         postgres_url,
         sql_engine,

@@ -9,6 +9,10 @@ socket.
 
 ``CUSTOMER_CORE_POSTGRES_URL`` / ``CUSTOMER_CORE_MARIADB_URL`` point the suite
 at servers someone else runs instead (their databases get created and dropped).
+
+:func:`start_postgres_pair` starts a primary and a hot standby that streams from
+it (``pg_basebackup -R``), each on its own socket directory in one temporary
+directory, for the read-replica tests.
 """
 
 from __future__ import annotations
@@ -26,7 +30,13 @@ from pathlib import Path
 import attrs
 import sqlalchemy as sa
 
-__all__ = ["Server", "ServerUnavailable", "start_mariadb", "start_postgres"]
+__all__ = [
+    "Server",
+    "ServerUnavailable",
+    "start_mariadb",
+    "start_postgres",
+    "start_postgres_pair",
+]
 
 START_TIMEOUT = 60.0
 
@@ -109,6 +119,12 @@ class Server:
                     time.sleep(0.1)
         _wait_until_ready(self.admin_url, self.kind, log)
 
+    def halt(self) -> None:
+        """Stop the server at once (``pg_ctl -m immediate``); its data stays for ``start_again``."""
+        if self.stop_command is None or self.start_command is None:
+            raise ServerUnavailable(f"{self.kind}: only a server the suite started can be halted")
+        _run(self.stop_command, "pg_ctl stop")
+
     def stop(self) -> None:
         """Stop the server and delete its directory."""
         try:
@@ -188,37 +204,98 @@ def start_postgres() -> Server:
     if external:
         return Server("postgres", external)
     bindir = _postgres_bin()
-    workdir = Path(tempfile.mkdtemp(prefix="cc-pg-"))
-    user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
-    if os.geteuid() == 0:
-        shutil.chown(workdir, user="postgres")
-    data, log = workdir / "data", workdir / "server.log"
-    options = (
-        f"-c listen_addresses='' -c unix_socket_directories={workdir} -c fsync=off"
-        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-        " -c shared_buffers=32MB"
-    )
-    server = Server(
-        "postgres",
-        f"postgresql+psycopg://postgres@/postgres?host={workdir}",
-        workdir=workdir,
-        stop_command=_as_server_user(
-            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], user
-        ),
-    )
+    workdir, user = _postgres_workdir()
+    server = _postgres_server(bindir, workdir, workdir, workdir / "data", user)
     try:
-        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
-        initdb += ["--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
+        initdb = [str(bindir / "initdb"), "-D", str(workdir / "data"), "-U", "postgres"]
+        initdb += ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
         _run(_as_server_user(initdb, user), "initdb")
-        start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log)]
-        server.start_command = _as_server_user([*start, "-w", "start"], user)
-        server.pid_file, server.log = data / "postmaster.pid", log
-        _run(server.start_command, "pg_ctl start")
-        _wait_until_ready(server.admin_url, "PostgreSQL", log)
+        _start(server, "PostgreSQL")
     except BaseException:
         server.stop()
         raise
     return server
+
+
+def start_postgres_pair() -> tuple[Server, Server]:
+    """Start a PostgreSQL primary and a hot standby streaming from it (``pg_basebackup -R``).
+
+    Both listen on their own socket directory inside one temporary directory. The
+    primary names every standby synchronous (``synchronous_standby_names = '*'``)
+    but keeps ``synchronous_commit = off`` by default, so a connection waits for
+    the standby only when it asks to (``-c synchronous_commit=remote_apply``, for
+    read-your-writes through the replica); stopping the standby blocks no one else.
+    The second server's :meth:`Server.stop` leaves the directory to the first's.
+    """
+    bindir = _postgres_bin()
+    workdir, user = _postgres_workdir()
+    sockets = [workdir / "primary", workdir / "standby"]
+    for directory in sockets:
+        directory.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(directory, user="postgres")
+    primary = _postgres_server(
+        bindir, workdir, sockets[0], workdir / "primary-data", user,
+        extra=" -c synchronous_standby_names='*' -c wal_level=replica",
+    )  # fmt: skip
+    standby = _postgres_server(bindir, None, sockets[1], workdir / "standby-data", user)
+    try:
+        initdb = [str(bindir / "initdb"), "-D", str(workdir / "primary-data"), "-U", "postgres"]
+        initdb += ["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"]
+        _run(_as_server_user(initdb, user), "initdb")
+        _start(primary, "PostgreSQL primary")
+        backup = [
+            str(bindir / "pg_basebackup"), "-h", str(sockets[0]), "-U", "postgres",
+            "-D", str(workdir / "standby-data"), "-R", "-X", "stream", "--no-sync",
+            "--checkpoint=fast",
+        ]  # fmt: skip
+        _run(_as_server_user(backup, user), "pg_basebackup")
+        _start(standby, "PostgreSQL standby")
+    except BaseException:
+        standby.stop()
+        primary.stop()
+        raise
+    return primary, standby
+
+
+def _postgres_workdir() -> tuple[Path, str]:
+    """A new temporary directory the server's user owns, and that user."""
+    workdir = Path(tempfile.mkdtemp(prefix="cc-pg-"))
+    user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+    if os.geteuid() == 0:
+        shutil.chown(workdir, user="postgres")
+    return workdir, user
+
+
+def _postgres_server(
+    bindir: Path, workdir: Path | None, sockets: Path, data: Path, user: str, extra: str = ""
+) -> Server:
+    """The Server for a data directory (not started; ``workdir`` is deleted by ``stop``)."""
+    options = (
+        f"-c listen_addresses='' -c unix_socket_directories={sockets} -c fsync=off"
+        " -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        " -c shared_buffers=32MB" + extra
+    )
+    log = data.parent / f"{data.name}.log"
+    start = [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log)]
+    return Server(
+        "postgres",
+        f"postgresql+psycopg://postgres@/postgres?host={sockets}",
+        workdir=workdir,
+        stop_command=_as_server_user(
+            [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], user
+        ),
+        start_command=_as_server_user([*start, "-w", "start"], user),
+        pid_file=data / "postmaster.pid",
+        log=log,
+    )
+
+
+def _start(server: Server, what: str) -> None:
+    assert server.start_command is not None
+    assert server.log is not None
+    _run(server.start_command, "pg_ctl start")
+    _wait_until_ready(server.admin_url, what, server.log)
 
 
 def _mariadb_binaries() -> tuple[str, str]:

@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from customer_core.adapters.sqlalchemy import engine_from_url
-from servers import Server, ServerUnavailable, start_mariadb, start_postgres
+from servers import Server, ServerUnavailable, start_mariadb, start_postgres, start_postgres_pair
 
 BACKENDS = ("sqlite", "postgres", "mariadb")
 
@@ -60,6 +60,26 @@ def postgres_server(request: pytest.FixtureRequest) -> Iterator[Server]:
 def mariadb_server(request: pytest.FixtureRequest) -> Iterator[Server]:
     """A MariaDB server for the whole session (stopped and deleted at the end)."""
     yield from _server(request, "mariadb")
+
+
+def replicated_pair() -> Iterator[tuple[Server, Server]]:
+    """A PostgreSQL primary and its hot standby, stopped and deleted afterwards."""
+    try:
+        primary, standby = start_postgres_pair()
+    except ServerUnavailable as error:
+        _unavailable(f"postgres primary and standby unavailable: {error}")
+        raise  # unreachable: skip/fail raise
+    try:
+        yield primary, standby
+    finally:
+        standby.stop()
+        primary.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_pair() -> Iterator[tuple[Server, Server]]:
+    """A PostgreSQL primary and its hot standby for the session (the read-replica tests)."""
+    yield from replicated_pair()
 
 
 @pytest.fixture(scope="session")

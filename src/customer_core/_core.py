@@ -8,7 +8,8 @@ installs and imports without SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
@@ -20,7 +21,7 @@ from customer_core.event_handler import handle_event, handle_events
 from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
-from customer_core.ports import Clock, Storage
+from customer_core.ports import Clock, Storage, Transaction
 from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
 from customer_core.services._context import Context
 
@@ -116,7 +117,27 @@ class CustomerCore(Generic[OrdersT]):
                 f"using(connection) needs a core on SQL storage, not on "
                 f"{type(self._storage).__name__}"
             ) from None
-        return self._with_storage(JoinedStorage.of(self._storage, connection))
+        storage = self._storage
+        if isinstance(storage, _OnPrimary):  # the host's connection is the primary's
+            storage = storage.storage
+        return self._with_storage(JoinedStorage.of(storage, connection))
+
+    def on_primary(self) -> CustomerCore[OrdersT]:
+        """The same core with every read on the primary: read-your-writes after a write.
+
+        Use it for the rest of a request that has just written (a profile page after
+        its update); writes and ``authenticate`` run on the primary anyway. On a core
+        without replicas it changes nothing.
+
+        >>> core = CustomerCore.in_memory()
+        >>> ada = core.customers.register(name="Ada", email="a@b.example", password="correct horse")
+        >>> core.on_primary().customers.get(ada.id).name
+        'Ada'
+        """
+        joined = getattr(self._storage, "joins_host_transaction", False)
+        if joined or isinstance(self._storage, _OnPrimary):
+            return self  # already on the primary (a host's connection is one)
+        return self._with_storage(_OnPrimary(self._storage))
 
     @property
     def customers(self) -> CustomerRegistry:
@@ -189,6 +210,7 @@ class CustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
         lock_timeout: float | None = 10.0,
+        replicas: Sequence[str] = (),
         **engine_options: Any,
     ) -> CustomerCore[OrdersTable | None]:
         """A core on a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) given by URL.
@@ -197,9 +219,16 @@ class CustomerCore(Generic[OrdersT]):
         names the host's users table that note authors must exist in, when
         the database has one. ``lock_timeout`` (seconds, default 10) bounds every
         wait for another transaction's lock: a longer wait raises ``StorageConflict``.
+        ``replicas`` are URLs of read replicas of that database: reads that tolerate
+        lag run there, as docs/explanation.md's routing table says (``engine_options``
+        apply to them too).
         """
         from customer_core.adapters.sqlalchemy import engine_from_url
 
+        if isinstance(replicas, str | bytes) or not isinstance(replicas, Sequence):
+            raise ValidationError.single("replicas", "must be a list of URLs")
+        if not all(isinstance(replica, str) for replica in replicas):
+            raise ValidationError.single("replicas", "must be a list of URLs")
         engine = engine_from_url(url, **engine_options)
         return cls.from_engine(
             engine,
@@ -210,6 +239,7 @@ class CustomerCore(Generic[OrdersT]):
             clock=clock,
             default_region=default_region,
             lock_timeout=lock_timeout,
+            replicas=[engine_from_url(replica, **engine_options) for replica in replicas],
         )
 
     @classmethod
@@ -224,10 +254,12 @@ class CustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
         lock_timeout: float | None = 10.0,
+        replicas: Sequence[Engine] = (),
     ) -> CustomerCore[OrdersTable | None]:
         """A core on an SQLAlchemy engine the host already has (warmed pools included).
 
         ``lock_timeout`` as for :meth:`from_url`; None leaves the database's own.
+        ``replicas`` are engines on read replicas of ``engine``'s database.
         """
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
 
@@ -237,6 +269,7 @@ class CustomerCore(Generic[OrdersT]):
             metadata=metadata,
             users_table=users_table,
             lock_timeout=lock_timeout,
+            replicas=replicas,
         )
         return CustomerCore(
             storage,
@@ -270,6 +303,28 @@ class CustomerCore(Generic[OrdersT]):
 
     def __repr__(self) -> str:
         return f"CustomerCore({self.storage!r}, hasher={self.password_hasher!r})"
+
+
+class _OnPrimary:
+    """A storage whose every transaction runs on the primary (``may_lag`` is dropped)."""
+
+    __slots__ = ("storage",)
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    @contextmanager
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> Iterator[Transaction]:
+        with self.storage.transaction(read_only=read_only) as tx:
+            yield tx
+
+    def create_schema(self) -> None:
+        self.storage.create_schema()
+
+    def __repr__(self) -> str:
+        return f"{self.storage!r}.on_primary()"
 
 
 def _region(value: str | None) -> str | None:

@@ -369,11 +369,15 @@ class Transaction(Protocol):
 class Storage(Protocol):
     """Opens transactions: commit when the block succeeds, roll back on any exception."""
 
-    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Transaction]:
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> AbstractContextManager[Transaction]:
         """A new unit of work; ``read_only`` promises it writes nothing.
 
         An adapter may then take no write lock (SQLite starts a deferred ``BEGIN``
-        instead of ``BEGIN IMMEDIATE``); writing in it may fail.
+        instead of ``BEGIN IMMEDIATE``); writing in it may fail. ``may_lag`` (with
+        ``read_only``) says the caller accepts data a read replica's lag behind: an
+        adapter with replicas may serve it there; one without ignores it.
         """
         ...
 

@@ -292,3 +292,16 @@ def test_create_schema_is_refused_inside_the_host_transaction(shop: Shop) -> Non
         pytest.raises(StorageError, match="create_schema"),
     ):
         core.using(connection).create_schema()
+
+
+def test_on_primary_and_using_compose(shop: Shop) -> None:
+    """``on_primary().using(c)`` joins the host's transaction, and ``using(c).on_primary()``
+    is that same joined core: writes inside it are never retried on their own."""
+    core, _, engine, _host = shop
+    with engine.connect() as connection, connection.begin() as transaction:
+        joined = core.on_primary().using(connection)
+        assert joined.on_primary() is joined
+        ada = joined.customers.register(name="Ada", email="ada@example.com", password=PASSWORD)
+        assert joined.on_primary().customers.get(ada.id) == ada
+        transaction.rollback()
+    assert _count(engine, "customers") == 0

@@ -54,8 +54,10 @@ class _RefusesPasswordWrites:
         self._error = error
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
-        with self._inner.transaction(read_only=read_only) as tx:
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> Iterator[Transaction]:
+        with self._inner.transaction(read_only=read_only, may_lag=may_lag) as tx:
             error = self._error
 
             def refuse(customer_id: int, password_hash: str, updated_at: datetime) -> None:

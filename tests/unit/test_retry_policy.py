@@ -34,12 +34,12 @@ class ConflictingStorage:
         self.reads = 0
 
     @contextmanager
-    def transaction(self, read_only: bool = False) -> Iterator[Transaction]:
+    def transaction(self, read_only: bool = False, may_lag: bool = False) -> Iterator[Transaction]:
         if read_only:
             self.reads += 1
         else:
             self.writes += 1
-        with self.inner.transaction(read_only=read_only) as tx:
+        with self.inner.transaction(read_only=read_only, may_lag=may_lag) as tx:
             yield tx
             if self.conflicts and not read_only:
                 self.conflicts -= 1

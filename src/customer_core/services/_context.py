@@ -81,9 +81,15 @@ class Context:
                     raise
                 self.retry.sleep(self.retry.pause(failed))
 
-    def read(self, work: Callable[[Transaction], T]) -> T:
-        """``work(tx)`` in a new read-only transaction (no write lock; not retried)."""
-        with self.storage.transaction(read_only=True) as tx:
+    def read(self, work: Callable[[Transaction], T], *, may_lag: bool = True) -> T:
+        """``work(tx)`` in a new read-only transaction (no write lock; not retried).
+
+        Every read of a service tolerates a replica's lag, and may run on one, except
+        those that pass ``may_lag=False`` (``authenticate``: a just-changed password
+        or block must count at once). Reads inside a write use the write's
+        transaction, on the primary; ``CustomerCore.on_primary()`` forces the rest there.
+        """
+        with self.storage.transaction(read_only=True, may_lag=may_lag) as tx:
             return work(tx)
 
 

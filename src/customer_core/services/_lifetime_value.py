@@ -110,7 +110,8 @@ class LifetimeValue:
         size = fields.check("batch_size", rules.positive(MAX_BATCH), batch_size)
         start = fields.check("after_id", _non_negative, after_id)
         fields.done()
-        total = self._context.read(lambda tx: tx.customers.count())
+        # A call that writes reads on the primary too (the routing table, docs/explanation.md).
+        total = self._context.read(lambda tx: tx.customers.count(), may_lag=False)
         done, last_id = 0, start
         while True:
             batch = self._context.write(partial(self._next_batch, last_id, size))

@@ -251,7 +251,7 @@ class CustomerRegistry:
         stored = (
             None
             if wanted is None
-            else self._context.read(lambda tx: tx.customers.find_credentials(wanted))
+            else self._context.read(lambda tx: tx.customers.find_credentials(wanted), may_lag=False)
         )
         hasher = self._context.hasher
         if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored, hasher):

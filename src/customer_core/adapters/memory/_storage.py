@@ -40,10 +40,13 @@ class InMemoryStorage:
         self._lock = threading.RLock()
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> Iterator[Transaction]:
         """A unit of work: every write is undone if the block raises.
 
-        ``read_only`` changes nothing here: one lock serves reads and writes alike.
+        ``read_only`` and ``may_lag`` change nothing here: one lock serves reads and
+        writes alike, and there is no replica.
         """
         with self._lock:
             journal = Journal()

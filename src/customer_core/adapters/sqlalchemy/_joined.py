@@ -82,10 +82,13 @@ class JoinedStorage:
         return cls(parent, connection)
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[SQLAlchemyTransaction]:
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> Iterator[SQLAlchemyTransaction]:
         """One savepoint on the host's connection: released on success, rolled back on error.
 
-        ``read_only`` changes nothing here: the host's transaction is already open.
+        ``read_only`` and ``may_lag`` change nothing here: the host's transaction, on
+        its connection, is already open.
         """
         storage = self._storage
         host = self._host

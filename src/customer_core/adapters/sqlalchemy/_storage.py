@@ -21,7 +21,7 @@ with ``SET LOCAL``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from threading import Lock
 
@@ -52,10 +52,11 @@ from customer_core.adapters.sqlalchemy._orders import (
     OrdersTable,
     SQLAlchemyOrderLedger,
 )
+from customer_core.adapters.sqlalchemy._replicas import Replicas
 from customer_core.adapters.sqlalchemy._schema import CustomerTables, create_tables, define_tables
 from customer_core.errors import CustomerCoreError, ValidationError
 from customer_core.ports import OrderLedger
-from sqlalchemy import Connection, Engine, MetaData, exc, inspect
+from sqlalchemy import Connection, Engine, MetaData, RootTransaction, exc, inspect
 
 __all__ = ["MAX_LOCK_TIMEOUT", "SQLAlchemyStorage", "SQLAlchemyTransaction"]
 
@@ -99,7 +100,9 @@ class SQLAlchemyStorage:
     table: when it exists in the database, note authors must be rows of it.
     ``lock_timeout`` (seconds, default :data:`DEFAULT_LOCK_TIMEOUT`) bounds every wait
     for another transaction's lock: a longer wait raises ``StorageConflict``. None
-    leaves the database's own setting (PostgreSQL: wait forever).
+    leaves the database's own setting (PostgreSQL: wait forever). ``replicas``
+    are engines on read replicas of ``engine``'s database (same dialect): reads
+    that tolerate lag run there (see :meth:`transaction`).
     """
 
     def __init__(
@@ -110,11 +113,14 @@ class SQLAlchemyStorage:
         metadata: MetaData | None = None,
         users_table: str | None = "users",
         lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
+        replicas: Sequence[Engine] = (),
     ) -> None:
         self.lock_timeout = _checked_lock_timeout(lock_timeout)
         self.engine = prepare_engine(engine)
         self._dialect = engine.dialect.name
         self._begin_sql = _begin_sql(engine, self.lock_timeout)
+        self.replicas = Replicas(_checked_replicas(replicas, engine))
+        self._replica_begin_sql = [_begin_sql(e, self.lock_timeout) for e in self.replicas.engines]
         self._session_sql = _session_sql(self._dialect, self.lock_timeout)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.orders = orders
@@ -130,29 +136,31 @@ class SQLAlchemyStorage:
         return self.tables.customers.metadata
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[SQLAlchemyTransaction]:
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> Iterator[SQLAlchemyTransaction]:
         """One connection in one transaction: commit on success, roll back on any exception.
 
         Every non-SQLite transaction runs READ COMMITTED whatever the engine's
         default (see :meth:`SQLAlchemyCustomerRepository.lock` for why). On SQLite a
         ``read_only`` transaction starts with a deferred ``BEGIN`` (no write lock, so
         a read-only file serves it and it does not queue behind a writer in WAL
-        mode); any other starts with ``BEGIN IMMEDIATE``. Every driver error, on
-        connect, begin, commit, rollback or the pool's reset, is a library error.
+        mode); any other starts with ``BEGIN IMMEDIATE``. ``read_only`` together
+        with ``may_lag`` runs on a replica when there is one up; anything else on
+        the primary. Every driver error, on connect, begin, commit, rollback or the
+        pool's reset, is a library error.
         """
         users = self._users()
         hint = self._orders_index_hint()
+        options: dict[str, object] = {}
+        if read_only:
+            options[READ_ONLY_OPTION] = True
+        if hint is not None:
+            options[INDEX_HINT_OPTION] = hint
         try:
-            with self.engine.connect() as connection:
-                if read_only:
-                    connection.execution_options(**{READ_ONLY_OPTION: True})
-                if hint is not None:
-                    connection.execution_options(**{INDEX_HINT_OPTION: hint})
-                self._set_up_session(connection)
-                with connection.begin():
-                    if self._begin_sql is not None:
-                        connection.exec_driver_sql(self._begin_sql)
-                    yield SQLAlchemyTransaction(connection, self.tables, self.orders, users)
+            connection, begun = self._begin(options, replica=read_only and may_lag)
+            with connection, begun:
+                yield SQLAlchemyTransaction(connection, self.tables, self.orders, users)
         except CustomerCoreError as error:
             detached(error)
             raise
@@ -163,6 +171,36 @@ class SQLAlchemyStorage:
         else:
             return
         raise_detached(failure, cause)
+
+    def _begin(
+        self, options: Mapping[str, object], *, replica: bool
+    ) -> tuple[Connection, RootTransaction]:
+        """A connection with its transaction begun: on a replica that is up, else the primary."""
+        if replica:
+            for index in self.replicas.candidates():
+                engine, begin_sql = self.replicas.engines[index], self._replica_begin_sql[index]
+                try:
+                    return self._begin_on(engine, begin_sql, options)
+                except (exc.SQLAlchemyError, self._driver_error) as error:
+                    self.replicas.down(index, error)
+        return self._begin_on(self.engine, self._begin_sql, options)
+
+    def _begin_on(
+        self, engine: Engine, begin_sql: str | None, options: Mapping[str, object]
+    ) -> tuple[Connection, RootTransaction]:
+        """Connect, set the session up and begin (running ``begin_sql``); close on failure."""
+        connection = engine.connect()
+        try:
+            if options:
+                connection.execution_options(**options)
+            self._set_up_session(connection)
+            begun = connection.begin()
+            if begin_sql is not None:
+                connection.exec_driver_sql(begin_sql)
+        except BaseException:
+            connection.close()
+            raise
+        return connection, begun
 
     def _set_up_session(self, connection: Connection) -> None:
         """Apply the session's lock timeout once per DBAPI connection (before any BEGIN)."""
@@ -241,6 +279,26 @@ def _checked_lock_timeout(value: object) -> float | None:
             "lock_timeout", f"must be a number of seconds above 0 and at most {MAX_LOCK_TIMEOUT:g}"
         )
     return float(value)
+
+
+def _checked_replicas(replicas: object, primary: Engine) -> list[Engine]:
+    """The replica engines, prepared; each must use the primary's dialect and driver.
+
+    The same driver, so that one class of driver errors is translated (and a replica's
+    failure to open is recognised) whichever engine served the transaction.
+    """
+    if isinstance(replicas, str | bytes | Engine) or not isinstance(replicas, Sequence):
+        raise ValidationError.single("replicas", "must be a list of engines")
+    engines = list(replicas)
+    wanted = (primary.dialect.name, primary.dialect.driver)
+    for engine in engines:
+        if not isinstance(engine, Engine):
+            raise ValidationError.single("replicas", "must be a list of engines")
+        if (engine.dialect.name, engine.dialect.driver) != wanted:
+            raise ValidationError.single(
+                "replicas", "must use the primary's dialect and driver ({}+{})".format(*wanted)
+            )
+    return [prepare_engine(engine) for engine in engines]
 
 
 def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
