@@ -12,7 +12,7 @@ from typing import TypeVar
 import attrs
 
 from customer_core.clock import stored_time
-from customer_core.errors import CustomerNotFound, NotFound, StorageConflict
+from customer_core.errors import CustomerNotFound, NotFound, StorageConflict, StorageUnavailable
 from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
@@ -88,8 +88,19 @@ class Context:
         those that pass ``may_lag=False`` (``authenticate``: a just-changed password
         or block must count at once). Reads inside a write use the write's
         transaction, on the primary; ``CustomerCore.on_primary()`` forces the rest there.
+
+        A replica lost in the middle of a read (``StorageUnavailable``) costs the read
+        nothing: it runs again, once, on the primary. Only a storage that has replicas
+        (a true ``replicas`` attribute) is asked twice, so a primary that is down is
+        not waited for twice.
         """
-        with self.storage.transaction(read_only=True, may_lag=may_lag) as tx:
+        try:
+            with self.storage.transaction(read_only=True, may_lag=may_lag) as tx:
+                return work(tx)
+        except StorageUnavailable:
+            if not (may_lag and getattr(self.storage, "replicas", False)):
+                raise
+        with self.storage.transaction(read_only=True, may_lag=False) as tx:
             return work(tx)
 
 
