@@ -43,7 +43,9 @@ def tests_core(session: nox.Session) -> None:
     session.run(
         "python", "-c", "import importlib.util as u; assert u.find_spec('sqlalchemy') is None"
     )
-    session.run("pytest", "-m", "not sql", "-p", "no:cacheprovider", *session.posargs)
+    session.run(
+        "pytest", "-m", "not sql and not django", "-p", "no:cacheprovider", *session.posargs
+    )
 
 
 @nox.session(python=PYTHONS)

@@ -9,7 +9,8 @@ Conventions a page may use (all invisible or self-explaining to readers):
 - ```` ```python skip-test ```` marks a block that must not run (kept for the
   rare example that needs a network);
 - ``<!-- requires: sqlalchemy fastapi -->`` names the modules a page needs;
-  ``sqlalchemy`` makes the page's test a ``sql`` test.
+  ``sqlalchemy`` makes the page's test a ``sql`` test, a ``django`` module a
+  ``django`` test (the core-only session runs neither).
 """
 
 from __future__ import annotations

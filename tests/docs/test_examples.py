@@ -17,6 +17,8 @@ SQL_HINTS = ("from_url(", "from_engine(", "adapters.sqlalchemy", "import sqlalch
 
 def _param(page: Page) -> object:
     marks = [pytest.mark.sql] if "sqlalchemy" in page.requires else []
+    if any(module.split(".")[0] == "django" for module in page.requires):
+        marks.append(pytest.mark.django)
     return pytest.param(page, id=page.name, marks=marks)
 
 
@@ -42,7 +44,9 @@ def test_page_declares_what_it_needs(page: Page) -> None:
 def test_page_examples_run(page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's blocks run in order in one namespace, in a fresh directory."""
     for module in page.requires:
-        if importlib.util.find_spec(module) is None:
+        # The top-level package first: find_spec of a submodule imports its parent.
+        top = module.split(".")[0]
+        if importlib.util.find_spec(top) is None or importlib.util.find_spec(module) is None:
             _missing(f"{page.name} needs {module}, which is not installed")
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
