@@ -17,10 +17,15 @@ from django_minimal import django_installed
 if not django_installed():
     collect_ignore_glob = ["test_*.py"]
 else:
+    ours = "DJANGO_SETTINGS_MODULE" not in os.environ
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "django_settings")
     import django
 
     django.setup()
+    if ours:
+        # Configured now; left in the environment it would reach every subprocess the
+        # suite starts (Celery's worker then runs its Django fix-up on these settings).
+        del os.environ["DJANGO_SETTINGS_MODULE"]
 
 from django_support import migrate
 
