@@ -100,3 +100,29 @@ def test_a_driver_error_leaves_as_a_library_error(alias: str) -> None:
         error = error.__cause__ or error.__context__
     assert all(isinstance(e, CustomerCoreError | DriverError) for e in chain), chain
     assert "no_such_orders" in str(chain[-1])
+
+
+def test_a_conflict_inside_the_host_block_is_not_retried(alias: str) -> None:
+    """Inside ``transaction.atomic()`` a write runs once: a lost lock is the host's to
+    retry (its whole block), so the library does not re-run one savepoint of it."""
+    from customer_core.errors import StorageConflict
+
+    core = core_on(alias)
+    storage = core.storage
+    assert not storage.joins_host_transaction  # type: ignore[attr-defined]
+    runs: list[int] = []
+
+    def conflicting(tx: object) -> None:
+        runs.append(1)
+        raise StorageConflict("storage conflict: lock wait timeout")
+
+    context = core.customers._context  # the services' shared context
+    with transaction.atomic(using=alias):
+        assert storage.joins_host_transaction  # type: ignore[attr-defined]
+        with pytest.raises(StorageConflict):
+            context.write(conflicting)
+    assert runs == [1]
+    runs.clear()
+    with pytest.raises(StorageConflict):
+        context.write(conflicting)
+    assert len(runs) == context.retry.attempts

@@ -56,12 +56,21 @@ class DjangoStorage:
         self.orders = orders
         self._orders_sql: OrderSQL | None = None
 
+    @property
+    def joins_host_transaction(self) -> bool:
+        """True inside the host's ``transaction.atomic()`` block: a conflict is then the
+        host's to retry (its whole block), never the library's (one savepoint of it)."""
+        return bool(connections[self.alias].in_atomic_block)
+
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[Transaction]:
+    def transaction(
+        self, *, read_only: bool = False, may_lag: bool = False
+    ) -> Iterator[Transaction]:
         """A savepoint of the caller's atomic block, or a transaction of its own.
 
-        ``read_only`` changes nothing: Django chooses how a transaction begins
-        (SQLite: the database's ``transaction_mode`` option).
+        ``read_only`` and ``may_lag`` change nothing: Django chooses how a transaction
+        begins (SQLite: the database's ``transaction_mode`` option) and which database
+        serves it (its routers).
         """
         try:
             with transaction.atomic(using=self.alias, savepoint=True):
