@@ -40,6 +40,7 @@ __all__ = [
     "READ_ONLY_OPTION",
     "engine_from_url",
     "prepare_engine",
+    "runs_autocommit",
     "runs_read_committed",
     "unicode_lower",
 ]
@@ -101,10 +102,24 @@ def runs_read_committed(engine: Engine) -> bool:
     accessor in SQLAlchemy 2); ``engine.execution_options(isolation_level=...)`` in the
     engine's options. Either way no statement per transaction is needed.
     """
+    return _isolation_level(engine) == "READ COMMITTED"
+
+
+def runs_autocommit(engine: Engine) -> bool:
+    """True when ``engine``'s connections run in AUTOCOMMIT (set either way, as above).
+
+    There ``BEGIN`` and ``SET TRANSACTION`` are no-ops: every statement commits on its
+    own, so the storage sets READ COMMITTED on the connection for each transaction.
+    """
+    return _isolation_level(engine) == "AUTOCOMMIT"
+
+
+def _isolation_level(engine: Engine) -> str | None:
+    """The isolation level ``engine`` sets on its connections (upper case), or None."""
     level = engine.get_execution_options().get("isolation_level")
     if level is None:
         level = getattr(engine.dialect, "_on_connect_isolation_level", None)
-    return isinstance(level, str) and level.upper() == "READ COMMITTED"
+    return level.upper() if isinstance(level, str) else None
 
 
 def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> None:

@@ -15,7 +15,10 @@ passed to ``from_engine``), a ``SET TRANSACTION ISOLATION LEVEL READ COMMITTED``
 opens each transaction: it applies to that transaction only, so the host's own
 use of the pooled connection is unchanged and nothing needs resetting when the
 connection goes back to the pool (on PostgreSQL it shares the one round trip
-with ``SET LOCAL``).
+with ``SET LOCAL``). On an AUTOCOMMIT engine, where that statement and ``BEGIN``
+are no-ops, the connection itself is set READ COMMITTED for the transaction
+(``execution_options(isolation_level=...)``); SQLAlchemy restores the engine's
+level when the connection goes back to the pool.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from customer_core.adapters.sqlalchemy._engine import (
     DEFAULT_LOCK_TIMEOUT,
     READ_ONLY_OPTION,
     prepare_engine,
+    runs_autocommit,
     runs_read_committed,
 )
 from customer_core.adapters.sqlalchemy._errors import (
@@ -191,6 +195,10 @@ class SQLAlchemyStorage:
         """Connect, set the session up and begin (running ``begin_sql``); close on failure."""
         connection = engine.connect()
         try:
+            if engine.dialect.name != "sqlite" and runs_autocommit(engine):
+                # BEGIN is a no-op under AUTOCOMMIT: a real transaction needs the level set
+                # on the connection; SQLAlchemy sets the engine's own back on check-in.
+                options = {**options, "isolation_level": "READ COMMITTED"}
             if options:
                 connection.execution_options(**options)
             self._set_up_session(connection)
@@ -307,7 +315,8 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
     if name == "sqlite":
         return None
     statements = []
-    if not runs_read_committed(engine):
+    # Under AUTOCOMMIT the connection is set READ COMMITTED per transaction (``_begin_on``).
+    if not runs_read_committed(engine) and not runs_autocommit(engine):
         statements.append("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
     if name == "postgresql" and lock_timeout is not None:
         statements.append(f"SET LOCAL lock_timeout = '{_milliseconds(lock_timeout)}ms'")
