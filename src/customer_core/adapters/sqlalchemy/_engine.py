@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +41,7 @@ __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "READ_ONLY_OPTION",
     "engine_from_url",
+    "pool_lock",
     "prepare_engine",
     "runs_autocommit",
     "runs_read_committed",
@@ -120,6 +123,31 @@ def _isolation_level(engine: Engine) -> str | None:
     if level is None:
         level = getattr(engine.dialect, "_on_connect_isolation_level", None)
     return level.upper() if isinstance(level, str) else None
+
+
+# One lock per StaticPool (the one DBAPI connection all its checkouts share).
+_POOL_LOCKS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
+_POOL_LOCKS_GUARD = threading.Lock()
+
+
+def pool_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
+    """What a transaction on ``engine`` holds from connect to close: nothing, except on a
+    ``StaticPool``.
+
+    There every thread's checkout is the same DBAPI connection (in-memory SQLite): a
+    second thread's BEGIN would fail inside the first's transaction, and its check-in
+    (a rollback) would end the first's transaction, whose remaining statements would
+    then commit one by one. So its transactions take turns. Re-entrant, so that a
+    nested call on the same thread fails as before instead of waiting for itself.
+    """
+    pool = engine.pool
+    if not isinstance(pool, StaticPool):
+        return contextlib.nullcontext()
+    with _POOL_LOCKS_GUARD:
+        lock = _POOL_LOCKS.get(pool)
+        if lock is None:
+            lock = _POOL_LOCKS[pool] = threading.RLock()
+    return lock
 
 
 def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> None:

@@ -37,6 +37,7 @@ from customer_core.adapters.sqlalchemy._customers import (
 from customer_core.adapters.sqlalchemy._engine import (
     DEFAULT_LOCK_TIMEOUT,
     READ_ONLY_OPTION,
+    pool_lock,
     prepare_engine,
     runs_autocommit,
     runs_read_committed,
@@ -152,8 +153,16 @@ class SQLAlchemyStorage:
         mode); any other starts with ``BEGIN IMMEDIATE``. ``read_only`` together
         with ``may_lag`` runs on a replica when there is one up; anything else on
         the primary. Every driver error, on connect, begin, commit, rollback or the
-        pool's reset, is a library error.
+        pool's reset, is a library error. On a ``StaticPool`` (in-memory SQLite)
+        transactions take turns: they share one connection (see :func:`pool_lock`).
         """
+        with pool_lock(self.engine):
+            with self._transaction(read_only=read_only, may_lag=may_lag) as tx:
+                yield tx
+
+    @contextmanager
+    def _transaction(self, *, read_only: bool, may_lag: bool) -> Iterator[SQLAlchemyTransaction]:
+        """:meth:`transaction` without the StaticPool's lock."""
         users = self._users()
         hint = self._orders_index_hint()
         options: dict[str, object] = {}
@@ -228,7 +237,7 @@ class SQLAlchemyStorage:
 
         The host's orders and users tables are neither created nor altered.
         """
-        with translating():
+        with pool_lock(self.engine), translating():
             create_tables(self.engine, self.tables)
 
     def _orders_index_hint(self, bind: Engine | Connection | None = None) -> str | None:
