@@ -156,9 +156,8 @@ class SQLAlchemyStorage:
         pool's reset, is a library error. On a ``StaticPool`` (in-memory SQLite)
         transactions take turns: they share one connection (see :func:`pool_lock`).
         """
-        with pool_lock(self.engine):
-            with self._transaction(read_only=read_only, may_lag=may_lag) as tx:
-                yield tx
+        with pool_lock(self.engine), self._transaction(read_only=read_only, may_lag=may_lag) as tx:
+            yield tx
 
     @contextmanager
     def _transaction(self, *, read_only: bool, may_lag: bool) -> Iterator[SQLAlchemyTransaction]:
