@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 
 from customer_core.adapters.sqlalchemy import _fast, _ltv
-from customer_core.adapters.sqlalchemy._dialects import email_equals
+from customer_core.adapters.sqlalchemy._dialects import email_equals, is_mysql
 from customer_core.adapters.sqlalchemy._errors import (
     driver_cause,
     is_unique_violation,
@@ -62,13 +62,19 @@ from sqlalchemy import (
     Table,
     delete,
     exc,
+    exists,
     func,
     insert,
+    literal,
     select,
+    union_all,
     update,
 )
 
 __all__ = ["SQLAlchemyCustomerRepository", "SQLAlchemyImports", "SQLAlchemyTotals"]
+
+#: E-mails per collation probe on MySQL/MariaDB (one UNION ALL branch, one parameter each).
+_COLLATION_CHUNK = 500
 
 
 @contextmanager
@@ -269,8 +275,34 @@ class SQLAlchemyImports:
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case
-        (:mod:`._fast`: no whole-table scan per chunk of e-mails)."""
+        (:mod:`._fast`: no whole-table scan per chunk of e-mails); on MySQL/MariaDB
+        under the column's collation, as :func:`email_equals` and the unique index."""
+        if is_mysql(self._dialect):
+            return _taken_under_collation(self._conn, self._c, emails)
         return _fast.existing_emails(self._conn, self._c, emails)
+
+
+def _taken_under_collation(connection: Connection, table: Table, emails: Sequence[str]) -> set[str]:
+    """Those of ``emails`` a stored e-mail equals under the column's collation (MySQL).
+
+    One statement per chunk, ``SELECT 0 FROM DUAL WHERE EXISTS (... email = :e0) UNION
+    ALL SELECT 1 ...``: each branch one look-up in the unique index, and the answer names
+    the wanted e-mail (a plain ``email IN (...)`` returns the stored spelling, which
+    Python cannot match to the wanted one under the collation).
+    """
+    wanted = list(dict.fromkeys(emails))
+    column = table.c.email
+    taken: set[str] = set()
+    for start in range(0, len(wanted), _COLLATION_CHUNK):
+        chunk = wanted[start : start + _COLLATION_CHUNK]
+        probe = union_all(
+            *(
+                select(literal(position)).where(exists().where(column == email))
+                for position, email in enumerate(chunk)
+            )
+        )
+        taken.update(chunk[position] for position in connection.execute(probe).scalars())
+    return taken
 
 
 def _new_columns(customers: Sequence[NewCustomer]) -> dict[str, list[Any]]:
