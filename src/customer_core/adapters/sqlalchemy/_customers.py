@@ -23,7 +23,7 @@ The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from operator import attrgetter
 from typing import Any
@@ -269,7 +269,14 @@ class SQLAlchemyImports:
             return 0
         columns = _new_columns(customers)
         check_column_lengths(self._dialect, self._c, columns)
-        with _unique_email("(one of the imported e-mails)"):
+        # A failed statement aborts a PostgreSQL transaction: the savepoint keeps it usable
+        # for the service's second probe after a lost race (MySQL and SQLite undo only the
+        # statement, and need no extra round trips).
+        pg = self._dialect.name == "postgresql"
+        with (
+            _unique_email("(one of the imported e-mails)"),
+            self._conn.begin_nested() if pg else nullcontext(),
+        ):
             _fast.insert_columns(self._conn, self._c, columns)
         return len(customers)
 
