@@ -33,8 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 from customer_core.adapters.sqlalchemy._errors import translating
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
 
 __all__ = [
@@ -90,6 +90,7 @@ def prepare_engine(engine: Engine) -> Engine:
     Idempotent. On SQLite this takes over transaction control from pysqlite
     (SQLAlchemy's documented recipe) to issue ``BEGIN IMMEDIATE``.
     """
+    _listen_once(engine, "handle_error", _wrap_python_error)
     if engine.dialect.name == "sqlite":
         _listen_once(engine, "checkout", _setup_sqlite)
         _listen_once(engine, "begin", _begin_sqlite)
@@ -148,6 +149,22 @@ def pool_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
         if lock is None:
             lock = _POOL_LOCKS[pool] = threading.RLock()
     return lock
+
+
+def _wrap_python_error(context: ExceptionContext) -> BaseException | None:
+    """A driver's ``UnicodeError``/``OverflowError`` (a value it cannot encode or convert) as
+    a SQLAlchemy ``StatementError``, which the storage translates.
+
+    Only errors raised while SQLAlchemy runs a statement pass here: the same classes
+    raised by the caller's own code inside a transaction (a record generator's) reach
+    the caller unchanged, as on the in-memory storage.
+    """
+    error = context.original_exception
+    if context.sqlalchemy_exception is None and isinstance(error, UnicodeError | OverflowError):
+        return exc.StatementError(
+            f"{type(error).__name__}: {error}", None, None, error, hide_parameters=True
+        )
+    return None
 
 
 def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> None:

@@ -178,7 +178,9 @@ class SQLAlchemyStorage:
             raise
         # The one place driver errors become library errors (repositories translate only
         # what they alone know, such as a unique e-mail's violation into DuplicateEmail).
-        except (exc.SQLAlchemyError, self._driver_error, UnicodeError, OverflowError) as error:
+        # A driver's UnicodeError/OverflowError arrives wrapped (``_engine``'s handle_error):
+        # the caller's own, raised in the block, passes unchanged.
+        except (exc.SQLAlchemyError, self._driver_error) as error:
             failure, cause = translate(_wrapped(error, self._driver_error)), driver_cause(error)
         else:
             return
@@ -274,7 +276,7 @@ class SQLAlchemyStorage:
         except CustomerCoreError as error:
             detached(error)
             raise
-        except (exc.SQLAlchemyError, self._driver_error, UnicodeError, OverflowError) as error:
+        except (exc.SQLAlchemyError, self._driver_error) as error:
             failure, cause = translate(_wrapped(error, self._driver_error)), driver_cause(error)
         else:
             return
