@@ -167,7 +167,7 @@ def _wrap_python_error(context: ExceptionContext) -> BaseException | None:
     return None
 
 
-def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> None:
+def _listen_once(engine: Engine, name: str, listener: Callable[..., object]) -> None:
     if not event.contains(engine, name, listener):
         event.listen(engine, name, listener)
 
