@@ -261,3 +261,63 @@ def test_a_deadlock_is_storage_conflict(
         other_engine.dispose()
     assert len(failures) == 1, failures
     assert isinstance(failures[0], StorageConflict), failures
+
+
+@pytest.mark.parametrize("backend", ["mariadb"], indirect=True)
+def test_a_statement_timeout_is_storage_conflict_on_mariadb(
+    fresh_database_url: str, backend: str
+) -> None:
+    """MariaDB's ``max_statement_time`` ending a lock wait (1969) is a StorageConflict, as
+    PostgreSQL's ``statement_timeout`` (57014): one meaning, one class."""
+    engine = engine_from_url(
+        fresh_database_url, connect_args={"init_command": "SET SESSION max_statement_time=0.5"}
+    )
+    other = sa.create_engine(fresh_database_url)
+    try:
+        storage = SQLAlchemyStorage(engine, lock_timeout=None)
+        storage.create_schema()
+        with storage.transaction() as tx:
+            ada = tx.customers.add(_new("ada@example.com")).id
+
+        def wait_for_the_lock() -> None:
+            with storage.transaction() as tx:
+                tx.customers.lock(ada)
+
+        with other.connect() as holder, holder.begin():
+            holder.exec_driver_sql(f"select id from customers where id = {ada} for update").all()
+            with pytest.raises(StorageConflict):
+                wait_for_the_lock()
+    finally:
+        engine.dispose()
+        other.dispose()
+
+
+@pytest.mark.parametrize("backend", ["mariadb"], indirect=True)
+def test_max_user_connections_is_storage_unavailable(fresh_database_url: str, backend: str) -> None:
+    """A user over its ``max_user_connections`` (1226) is StorageUnavailable, as a server
+    over ``max_connections`` (1040)."""
+    url = sa.make_url(fresh_database_url)
+    user = f"lim{int(time.time() * 1000) % 10**8}"
+    admin = sa.create_engine(fresh_database_url)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(
+            f"create user {user}@localhost identified by '' with max_user_connections 1"
+        )
+        connection.exec_driver_sql(f"grant all on `{url.database}`.* to {user}@localhost")
+    limited = url.set(username=user, password="").render_as_string(hide_password=False)
+    engine = engine_from_url(limited)
+    holder = sa.create_engine(limited)
+    try:
+        storage = SQLAlchemyStorage(engine)
+        storage.create_schema()
+        engine.dispose()
+        with holder.connect() as held:
+            held.exec_driver_sql("select 1").all()
+            with pytest.raises(StorageUnavailable), storage.transaction() as tx:
+                tx.customers.count()
+    finally:
+        engine.dispose()
+        holder.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"drop user {user}@localhost")
+        admin.dispose()

@@ -21,7 +21,7 @@ from datetime import datetime
 import attrs
 
 from customer_core import rules
-from customer_core.errors import ValidationError
+from customer_core.errors import DuplicateEmail, ValidationError
 from customer_core.ports import NewCustomer, Transaction
 from customer_core.rules import Fields
 from customer_core.services._context import Context
@@ -120,15 +120,26 @@ class _Stream:
             return
         # Only first uses reach here, and this import's own rows are never their e-mails:
         # whatever the storage knows was stored before the import began.
-        taken = tx.imports.existing_emails([customer.email for _, customer in pending])
-        for index, customer in pending:
-            if customer.email in taken:
-                _gather(self.errors, {f"{index}.email": "is already taken"})
+        self._refuse_taken(tx, pending)
         if self.errors:
             return
         for start in range(0, len(pending), self.size):
             batch = [customer for _, customer in pending[start : start + self.size]]
-            self.stored += tx.imports.add_many(batch)
+            try:
+                self.stored += tx.imports.add_many(batch)
+            except DuplicateEmail:
+                # A writer stored one of them after the probe (a lost race): name it.
+                self._refuse_taken(tx, pending)
+                if not self.errors:
+                    raise
+                return
+
+    def _refuse_taken(self, tx: Transaction, pending: list[tuple[int, NewCustomer]]) -> None:
+        """Report each record whose e-mail a stored customer uses."""
+        taken = tx.imports.existing_emails([customer.email for _, customer in pending])
+        for index, customer in pending:
+            if customer.email in taken:
+                _gather(self.errors, {f"{index}.email": "is already taken"})
 
 
 def _gather(errors: dict[str, str], more: Mapping[str, str]) -> None:

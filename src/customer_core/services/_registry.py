@@ -291,7 +291,10 @@ class CustomerRegistry:
             # log-in should not wait out several lock timeouts for a best-effort write.
             with self._context.storage.transaction() as tx:
                 locked = tx.customers.lock(customer_id)
-                current = None if locked is None else tx.customers.find_credentials(locked.email)
+                # The port looks e-mails up lower-cased; a legacy row may keep its case.
+                current = (
+                    None if locked is None else tx.customers.find_credentials(locked.email.lower())
+                )
                 if current is None or current.customer.id != customer_id:
                     return
                 # Two stored values compared, no caller input: timing tells nothing.

@@ -8,7 +8,11 @@ adapter and the services use), on every dialect:
   (:func:`matches_text`);
 - MySQL/MariaDB compare with the column's ``utf8mb4_unicode_ci`` collation,
   which also ignores accents and trailing spaces; comparing the lower-cased
-  value under ``utf8mb4_bin`` makes the comparison exact (code points);
+  value under ``utf8mb4_bin`` makes a text search exact (code points). An
+  e-mail, though, is compared under the column's own collation
+  (:func:`email_equals`): that is what its unique index does, so the look-up,
+  the duplicate probe and the index agree (``jose@`` and ``josé@`` are one
+  address there);
 - PostgreSQL's ``lower()`` follows the database's ctype (``C.UTF-8`` or a
   real locale folds Unicode).
 
@@ -86,13 +90,14 @@ def folded(dialect: Dialect, column: ColumnElement[Any]) -> ColumnElement[Any]:
 def email_equals(dialect: Dialect, column: ColumnElement[Any], email: str) -> ColumnElement[bool]:
     """``lower(email) = :email``, finding legacy mixed-case rows.
 
-    On MySQL the plain comparison first narrows through the (case-insensitive)
-    unique index; the folded one then makes it exact.
+    On MySQL/MariaDB the plain comparison, under the column's collation (Laravel's
+    ``utf8mb4_unicode_ci``: case-, accent- and ``ß``/``ss``-insensitive): the one
+    the unique index applies, so what this finds is exactly what a write would
+    collide with.
     """
-    exact = folded(dialect, column) == email
     if is_mysql(dialect):
-        return and_(column == email, exact)
-    return exact
+        return column == email
+    return folded(dialect, column) == email
 
 
 def escape_like(text: str) -> str:

@@ -27,19 +27,23 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from customer_core.adapters.sqlalchemy._errors import translating
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "READ_ONLY_OPTION",
     "engine_from_url",
+    "pool_lock",
     "prepare_engine",
+    "runs_autocommit",
     "runs_read_committed",
     "unicode_lower",
 ]
@@ -86,6 +90,7 @@ def prepare_engine(engine: Engine) -> Engine:
     Idempotent. On SQLite this takes over transaction control from pysqlite
     (SQLAlchemy's documented recipe) to issue ``BEGIN IMMEDIATE``.
     """
+    _listen_once(engine, "handle_error", _wrap_python_error)
     if engine.dialect.name == "sqlite":
         _listen_once(engine, "checkout", _setup_sqlite)
         _listen_once(engine, "begin", _begin_sqlite)
@@ -101,13 +106,68 @@ def runs_read_committed(engine: Engine) -> bool:
     accessor in SQLAlchemy 2); ``engine.execution_options(isolation_level=...)`` in the
     engine's options. Either way no statement per transaction is needed.
     """
+    return _isolation_level(engine) == "READ COMMITTED"
+
+
+def runs_autocommit(engine: Engine) -> bool:
+    """True when ``engine``'s connections run in AUTOCOMMIT (set either way, as above).
+
+    There ``BEGIN`` and ``SET TRANSACTION`` are no-ops: every statement commits on its
+    own, so the storage sets READ COMMITTED on the connection for each transaction.
+    """
+    return _isolation_level(engine) == "AUTOCOMMIT"
+
+
+def _isolation_level(engine: Engine) -> str | None:
+    """The isolation level ``engine`` sets on its connections (upper case), or None."""
     level = engine.get_execution_options().get("isolation_level")
     if level is None:
         level = getattr(engine.dialect, "_on_connect_isolation_level", None)
-    return isinstance(level, str) and level.upper() == "READ COMMITTED"
+    return level.upper() if isinstance(level, str) else None
 
 
-def _listen_once(engine: Engine, name: str, listener: Callable[..., None]) -> None:
+# One lock per StaticPool (the one DBAPI connection all its checkouts share).
+_POOL_LOCKS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
+_POOL_LOCKS_GUARD = threading.Lock()
+
+
+def pool_lock(engine: Engine) -> contextlib.AbstractContextManager[Any]:
+    """What a transaction on ``engine`` holds from connect to close: nothing, except on a
+    ``StaticPool``.
+
+    There every thread's checkout is the same DBAPI connection (in-memory SQLite): a
+    second thread's BEGIN would fail inside the first's transaction, and its check-in
+    (a rollback) would end the first's transaction, whose remaining statements would
+    then commit one by one. So its transactions take turns. Re-entrant, so that a
+    nested call on the same thread fails as before instead of waiting for itself.
+    """
+    pool = engine.pool
+    if not isinstance(pool, StaticPool):
+        return contextlib.nullcontext()
+    with _POOL_LOCKS_GUARD:
+        lock = _POOL_LOCKS.get(pool)
+        if lock is None:
+            lock = _POOL_LOCKS[pool] = threading.RLock()
+    return lock
+
+
+def _wrap_python_error(context: ExceptionContext) -> BaseException | None:
+    """A driver's ``UnicodeError``/``OverflowError`` (a value it cannot encode or convert) as
+    a SQLAlchemy ``StatementError``, which the storage translates.
+
+    Only errors raised while SQLAlchemy runs a statement pass here: the same classes
+    raised by the caller's own code inside a transaction (a record generator's) reach
+    the caller unchanged, as on the in-memory storage.
+    """
+    error = context.original_exception
+    if context.sqlalchemy_exception is None and isinstance(error, UnicodeError | OverflowError):
+        return exc.StatementError(
+            f"{type(error).__name__}: {error}", None, None, error, hide_parameters=True
+        )
+    return None
+
+
+def _listen_once(engine: Engine, name: str, listener: Callable[..., object]) -> None:
     if not event.contains(engine, name, listener):
         event.listen(engine, name, listener)
 

@@ -53,10 +53,13 @@ _PG_GONE = ("57P01", "57P02", "57P03")
 _PG_CONFLICT = ("40P01", "40001", "55P03")
 # query_canceled is a conflict only when a timeout cancelled it, not a user's cancel.
 _PG_CANCELED = "57014"
-_MYSQL_CONFLICT = {1205, 1213}
+# 1969 (MariaDB max_statement_time) and 3024 (MySQL max_execution_time): a statement
+# timeout, a conflict as PostgreSQL's 57014 from statement_timeout.
+_MYSQL_CONFLICT = {1205, 1213, 1969, 3024}
 # PyMySQL / MariaDB client and server codes for "cannot reach" / "server has gone away" /
-# "lost connection" / "too many connections" / "shutdown in progress".
-_MYSQL_GONE = {1040, 1053, 2002, 2003, 2005, 2006, 2013, 2055}
+# "lost connection" / "too many connections" (1040 the server's, 1226 the user's
+# max_user_connections) / "shutdown in progress".
+_MYSQL_GONE = {1040, 1053, 1226, 2002, 2003, 2005, 2006, 2013, 2055}
 # sqlite3 primary result codes: BUSY and LOCKED (another connection holds the lock for
 # longer than the busy timeout: a conflict), CANTOPEN (the file cannot be reached).
 _SQLITE_CONFLICT = {5, 6}
@@ -116,7 +119,13 @@ def _first_line(error: object) -> str:
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:
-    """PostgreSQL's SQLSTATE (psycopg), or None for other drivers."""
+    """PostgreSQL's SQLSTATE (psycopg), or None for other drivers.
+
+    Newer PyMySQL errors carry a ``sqlstate`` too (1226's is ``42000``): MySQL errors
+    are told apart by their number, so only psycopg's is read here.
+    """
+    if not type(error.orig).__module__.startswith("psycopg"):
+        return None
     state = getattr(error.orig, "sqlstate", None)
     return state if isinstance(state, str) else None
 

@@ -15,7 +15,10 @@ passed to ``from_engine``), a ``SET TRANSACTION ISOLATION LEVEL READ COMMITTED``
 opens each transaction: it applies to that transaction only, so the host's own
 use of the pooled connection is unchanged and nothing needs resetting when the
 connection goes back to the pool (on PostgreSQL it shares the one round trip
-with ``SET LOCAL``).
+with ``SET LOCAL``). On an AUTOCOMMIT engine, where that statement and ``BEGIN``
+are no-ops, the connection itself is set READ COMMITTED for the transaction
+(``execution_options(isolation_level=...)``); SQLAlchemy restores the engine's
+level when the connection goes back to the pool.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from customer_core.adapters.sqlalchemy._customers import (
 from customer_core.adapters.sqlalchemy._engine import (
     DEFAULT_LOCK_TIMEOUT,
     READ_ONLY_OPTION,
+    pool_lock,
     prepare_engine,
+    runs_autocommit,
     runs_read_committed,
 )
 from customer_core.adapters.sqlalchemy._errors import (
@@ -148,8 +153,15 @@ class SQLAlchemyStorage:
         mode); any other starts with ``BEGIN IMMEDIATE``. ``read_only`` together
         with ``may_lag`` runs on a replica when there is one up; anything else on
         the primary. Every driver error, on connect, begin, commit, rollback or the
-        pool's reset, is a library error.
+        pool's reset, is a library error. On a ``StaticPool`` (in-memory SQLite)
+        transactions take turns: they share one connection (see :func:`pool_lock`).
         """
+        with pool_lock(self.engine), self._transaction(read_only=read_only, may_lag=may_lag) as tx:
+            yield tx
+
+    @contextmanager
+    def _transaction(self, *, read_only: bool, may_lag: bool) -> Iterator[SQLAlchemyTransaction]:
+        """:meth:`transaction` without the StaticPool's lock."""
         users = self._users()
         hint = self._orders_index_hint()
         options: dict[str, object] = {}
@@ -166,7 +178,9 @@ class SQLAlchemyStorage:
             raise
         # The one place driver errors become library errors (repositories translate only
         # what they alone know, such as a unique e-mail's violation into DuplicateEmail).
-        except (exc.SQLAlchemyError, self._driver_error, UnicodeError, OverflowError) as error:
+        # A driver's UnicodeError/OverflowError arrives wrapped (``_engine``'s handle_error):
+        # the caller's own, raised in the block, passes unchanged.
+        except (exc.SQLAlchemyError, self._driver_error) as error:
             failure, cause = translate(_wrapped(error, self._driver_error)), driver_cause(error)
         else:
             return
@@ -191,6 +205,10 @@ class SQLAlchemyStorage:
         """Connect, set the session up and begin (running ``begin_sql``); close on failure."""
         connection = engine.connect()
         try:
+            if engine.dialect.name != "sqlite" and runs_autocommit(engine):
+                # BEGIN is a no-op under AUTOCOMMIT: a real transaction needs the level set
+                # on the connection; SQLAlchemy sets the engine's own back on check-in.
+                options = {**options, "isolation_level": "READ COMMITTED"}
             if options:
                 connection.execution_options(**options)
             self._set_up_session(connection)
@@ -220,7 +238,7 @@ class SQLAlchemyStorage:
 
         The host's orders and users tables are neither created nor altered.
         """
-        with translating():
+        with pool_lock(self.engine), translating():
             create_tables(self.engine, self.tables)
 
     def _orders_index_hint(self, bind: Engine | Connection | None = None) -> str | None:
@@ -258,7 +276,7 @@ class SQLAlchemyStorage:
         except CustomerCoreError as error:
             detached(error)
             raise
-        except (exc.SQLAlchemyError, self._driver_error, UnicodeError, OverflowError) as error:
+        except (exc.SQLAlchemyError, self._driver_error) as error:
             failure, cause = translate(_wrapped(error, self._driver_error)), driver_cause(error)
         else:
             return
@@ -307,7 +325,8 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
     if name == "sqlite":
         return None
     statements = []
-    if not runs_read_committed(engine):
+    # Under AUTOCOMMIT the connection is set READ COMMITTED per transaction (``_begin_on``).
+    if not runs_read_committed(engine) and not runs_autocommit(engine):
         statements.append("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
     if name == "postgresql" and lock_timeout is not None:
         statements.append(f"SET LOCAL lock_timeout = '{_milliseconds(lock_timeout)}ms'")
