@@ -52,7 +52,13 @@ from customer_core.adapters.sqlalchemy._orders import (
     OrdersTable,
     SQLAlchemyOrderLedger,
 )
-from customer_core.adapters.sqlalchemy._schema import CustomerTables, create_tables, define_tables
+from customer_core.adapters.sqlalchemy._reset_tokens import SQLAlchemyResetTokens
+from customer_core.adapters.sqlalchemy._schema import (
+    DEFAULT_RESET_TABLE,
+    CustomerTables,
+    create_tables,
+    define_tables,
+)
 from customer_core.errors import CustomerCoreError, ValidationError
 from customer_core.ports import OrderLedger
 from sqlalchemy import Connection, Engine, MetaData, exc, inspect
@@ -88,6 +94,7 @@ class SQLAlchemyTransaction:
             connection, self.customers, tables.customers, columns, self.orders
         )
         self.imports = SQLAlchemyImports(connection, tables.customers)
+        self.reset_tokens = SQLAlchemyResetTokens(connection, tables.reset_tokens)
 
 
 class SQLAlchemyStorage:
@@ -99,7 +106,8 @@ class SQLAlchemyStorage:
     table: when it exists in the database, note authors must be rows of it.
     ``lock_timeout`` (seconds, default :data:`DEFAULT_LOCK_TIMEOUT`) bounds every wait
     for another transaction's lock: a longer wait raises ``StorageConflict``. None
-    leaves the database's own setting (PostgreSQL: wait forever).
+    leaves the database's own setting (PostgreSQL: wait forever). ``reset_table``
+    names the password-reset tokens' table (Laravel's layout).
     """
 
     def __init__(
@@ -110,6 +118,7 @@ class SQLAlchemyStorage:
         metadata: MetaData | None = None,
         users_table: str | None = "users",
         lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
+        reset_table: str = DEFAULT_RESET_TABLE,
     ) -> None:
         self.lock_timeout = _checked_lock_timeout(lock_timeout)
         self.engine = prepare_engine(engine)
@@ -118,7 +127,7 @@ class SQLAlchemyStorage:
         self._session_sql = _session_sql(self._dialect, self.lock_timeout)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.orders = orders
-        self.tables = define_tables(metadata)
+        self.tables = define_tables(metadata, reset_table=_checked_table_name(reset_table))
         self._users_table = users_table
         self._users_known: bool | None = None
         self._users_lock = Lock()
@@ -241,6 +250,13 @@ def _checked_lock_timeout(value: object) -> float | None:
             "lock_timeout", f"must be a number of seconds above 0 and at most {MAX_LOCK_TIMEOUT:g}"
         )
     return float(value)
+
+
+def _checked_table_name(value: object) -> str:
+    """``reset_table`` as a table name: 1 to 64 characters (MySQL's limit)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise ValidationError.single("reset_table", "must be a table name of 1 to 64 characters")
+    return value
 
 
 def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
