@@ -21,7 +21,7 @@ with ``SET LOCAL``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from threading import Lock
 
@@ -81,6 +81,7 @@ class SQLAlchemyTransaction:
         tables: CustomerTables,
         orders: OrdersTable | None,
         users_table: str | None,
+        reset_table_exists: Callable[[Connection], bool],
     ) -> None:
         columns = None if orders is None else OrderColumns.of(orders)
         self.connection = connection
@@ -94,7 +95,9 @@ class SQLAlchemyTransaction:
             connection, self.customers, tables.customers, columns, self.orders
         )
         self.imports = SQLAlchemyImports(connection, tables.customers)
-        self.reset_tokens = SQLAlchemyResetTokens(connection, tables.reset_tokens)
+        self.reset_tokens = SQLAlchemyResetTokens(
+            connection, tables.reset_tokens, reset_table_exists
+        )
 
 
 class SQLAlchemyStorage:
@@ -132,6 +135,7 @@ class SQLAlchemyStorage:
         self._users_known: bool | None = None
         self._users_lock = Lock()
         self._orders_hint: tuple[bool, str | None] = (orders is None, None)
+        self._reset_table_found = False
 
     @property
     def metadata(self) -> MetaData:
@@ -161,7 +165,9 @@ class SQLAlchemyStorage:
                 with connection.begin():
                     if self._begin_sql is not None:
                         connection.exec_driver_sql(self._begin_sql)
-                    yield SQLAlchemyTransaction(connection, self.tables, self.orders, users)
+                    yield SQLAlchemyTransaction(
+                        connection, self.tables, self.orders, users, self.reset_table_exists
+                    )
         except CustomerCoreError as error:
             detached(error)
             raise
@@ -193,6 +199,17 @@ class SQLAlchemyStorage:
         """
         with translating():
             create_tables(self.engine, self.tables)
+
+    def reset_table_exists(self, connection: Connection) -> bool:
+        """Whether the password-reset table exists; once found, not asked again.
+
+        A missing table is asked for again on the next use: the host may create it
+        (``create_schema``, or its own migration) while this storage lives.
+        """
+        if not self._reset_table_found:
+            name = self.tables.reset_tokens.name
+            self._reset_table_found = inspect(connection).has_table(name)
+        return self._reset_table_found
 
     def _orders_index_hint(self, bind: Engine | Connection | None = None) -> str | None:
         """The orders' index hint for MySQL/MariaDB (:mod:`.ltv`), looked up once.
