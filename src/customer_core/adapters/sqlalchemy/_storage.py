@@ -199,6 +199,7 @@ class SQLAlchemyStorage:
         """
         with translating():
             create_tables(self.engine, self.tables)
+        self._reset_table_found = True
 
     def reset_table_exists(self, connection: Connection) -> bool:
         """Whether the password-reset table exists; once found, not asked again.
