@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from customer_core.adapters.sqlalchemy._joined import HostConnection
 
 __all__ = ["CustomerCore", "OrdersT"]
+
+DEFAULT_RESET_TOKEN_TTL = timedelta(minutes=60)
 
 OrdersT = TypeVar("OrdersT", covariant=True, default=object)
 """What ``core.orders`` is: the in-memory ledger, or the SQL ``OrdersTable`` mapping."""
@@ -56,6 +59,7 @@ class CustomerCore(Generic[OrdersT]):
         "_notes",
         "_orders",
         "_password_hasher",
+        "_reset_token_ttl",
         "_storage",
     )
 
@@ -67,10 +71,12 @@ class CustomerCore(Generic[OrdersT]):
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
     ) -> None:
         """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories.
 
-        Every attribute is read-only: the services hold the same storage, clock and
+        ``reset_token_ttl``: how long a password-reset token stays valid. Every attribute
+        is read-only: the services hold the same storage, clock and
         hasher, so swapping one behind their backs would split the core in two.
         """
         self._storage = storage
@@ -78,7 +84,14 @@ class CustomerCore(Generic[OrdersT]):
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._password_hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
-        context = Context(storage, self._clock, self._password_hasher, self._default_region)
+        self._reset_token_ttl = _ttl(reset_token_ttl)
+        context = Context(
+            storage,
+            self._clock,
+            self._password_hasher,
+            self._default_region,
+            reset_token_ttl=self._reset_token_ttl,
+        )
         self._customers = CustomerRegistry(context)
         self._addresses = AddressBook(context)
         self._notes = CustomerNotes(context)
@@ -96,6 +109,7 @@ class CustomerCore(Generic[OrdersT]):
             password_hasher=self._password_hasher,
             clock=self._clock,
             default_region=self._default_region,
+            reset_token_ttl=self._reset_token_ttl,
         )
 
     def using(self, connection: HostConnection) -> CustomerCore[OrdersT]:
@@ -179,6 +193,11 @@ class CustomerCore(Generic[OrdersT]):
         """The ISO country code national phone numbers are read in, if one was given."""
         return self._default_region
 
+    @property
+    def reset_token_ttl(self) -> timedelta:
+        """How long a password-reset token stays valid."""
+        return self._reset_token_ttl
+
     @classmethod
     def in_memory(
         cls,
@@ -186,8 +205,12 @@ class CustomerCore(Generic[OrdersT]):
         password_hasher: PasswordHasher | None = None,
         clock: Clock | None = None,
         default_region: str | None = None,
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
     ) -> CustomerCore[InMemoryOrderLedger]:
-        """An embedded core with no I/O; ``core.orders`` is an :class:`InMemoryOrderLedger`."""
+        """An embedded core with no I/O; ``core.orders`` is an :class:`InMemoryOrderLedger`.
+
+        ``reset_token_ttl``: how long a password-reset token stays valid (default an hour).
+        """
         clock = clock if clock is not None else SystemClock()
         ledger = InMemoryOrderLedger(clock=clock)
         return CustomerCore(
@@ -196,6 +219,7 @@ class CustomerCore(Generic[OrdersT]):
             password_hasher=password_hasher,
             clock=clock,
             default_region=default_region,
+            reset_token_ttl=reset_token_ttl,
         )
 
     @classmethod
@@ -211,6 +235,8 @@ class CustomerCore(Generic[OrdersT]):
         default_region: str | None = None,
         lock_timeout: float | None = 10.0,
         replicas: Sequence[str] = (),
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        reset_table: str = "customer_password_reset_tokens",
         **engine_options: Any,
     ) -> CustomerCore[OrdersTable | None]:
         """A core on a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) given by URL.
@@ -222,6 +248,8 @@ class CustomerCore(Generic[OrdersT]):
         ``replicas`` are URLs of read replicas of that database: reads that tolerate
         lag run there, as docs/explanation.md's routing table says (``engine_options``
         apply to them too).
+        ``reset_token_ttl`` is how long a password-reset token stays valid;
+        ``reset_table`` names the tokens' table (Laravel's password-reset layout).
         """
         from customer_core.adapters.sqlalchemy import engine_from_url
 
@@ -240,6 +268,8 @@ class CustomerCore(Generic[OrdersT]):
             default_region=default_region,
             lock_timeout=lock_timeout,
             replicas=[engine_from_url(replica, **engine_options) for replica in replicas],
+            reset_token_ttl=reset_token_ttl,
+            reset_table=reset_table,
         )
 
     @classmethod
@@ -255,10 +285,13 @@ class CustomerCore(Generic[OrdersT]):
         default_region: str | None = None,
         lock_timeout: float | None = 10.0,
         replicas: Sequence[Engine] = (),
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        reset_table: str = "customer_password_reset_tokens",
     ) -> CustomerCore[OrdersTable | None]:
         """A core on an SQLAlchemy engine the host already has (warmed pools included).
 
-        ``lock_timeout`` as for :meth:`from_url`; None leaves the database's own.
+        ``lock_timeout``, ``reset_token_ttl`` and ``reset_table`` as for
+        :meth:`from_url`; a None ``lock_timeout`` leaves the database's own.
         ``replicas`` are engines on read replicas of ``engine``'s database.
         """
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
@@ -270,6 +303,7 @@ class CustomerCore(Generic[OrdersT]):
             users_table=users_table,
             lock_timeout=lock_timeout,
             replicas=replicas,
+            reset_table=reset_table,
         )
         return CustomerCore(
             storage,
@@ -277,6 +311,7 @@ class CustomerCore(Generic[OrdersT]):
             password_hasher=password_hasher,
             clock=clock,
             default_region=default_region,
+            reset_token_ttl=reset_token_ttl,
         )
 
     @property
@@ -337,3 +372,10 @@ def _region(value: str | None) -> str | None:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError.single("default_region", "must be an ISO country code")
     return region
+
+
+def _ttl(value: object) -> timedelta:
+    """Validate ``reset_token_ttl``: a positive ``timedelta``."""
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise ValidationError.single("reset_token_ttl", "must be a positive timedelta")
+    return value

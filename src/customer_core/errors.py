@@ -16,6 +16,7 @@ __all__ = [
     "CustomerNotFound",
     "DuplicateEmail",
     "InvalidCredentials",
+    "InvalidResetToken",
     "NotFound",
     "NoteNotFound",
     "StorageConflict",
@@ -102,6 +103,13 @@ class InvalidCredentials(CustomerCoreError):
 
     def __init__(self) -> None:
         super().__init__("invalid e-mail or password")
+
+
+class InvalidResetToken(CustomerCoreError):
+    """A password-reset token that is wrong, expired or already used; never saying which."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid or expired password-reset token")
 
 
 class CustomerBlocked(CustomerCoreError):

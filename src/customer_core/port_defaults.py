@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from customer_core.clock import stored_time
+from customer_core.errors import StorageError
 from customer_core.model import Customer, OrderTotals
-from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger
+from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger, ResetToken
 
-__all__ = ["LedgerTotals", "OneByOneImports"]
+__all__ = ["LedgerTotals", "NoResetTokens", "OneByOneImports"]
 
 
 class LedgerTotals:
@@ -75,3 +76,23 @@ class OneByOneImports:
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """``find_by_email`` of each."""
         return {email for email in emails if self.customers.find_by_email(email) is not None}
+
+
+class NoResetTokens:
+    """A :class:`~customer_core.ports.ResetTokens` for a storage with no place for tokens.
+
+    Nothing is stored, so no token is found and there is nothing to delete
+    (deleting a customer or changing its e-mail works as before);
+    ``request_password_reset`` raises ``StorageError`` when it would store one.
+    """
+
+    def find(self, email: str) -> ResetToken | None:
+        """None: no token is ever stored."""
+        return None
+
+    def replace(self, token: ResetToken) -> None:
+        """Refused: ``StorageError``."""
+        raise StorageError("this storage keeps no password-reset tokens")
+
+    def delete(self, email: str) -> None:
+        """Nothing to delete."""

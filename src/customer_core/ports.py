@@ -39,6 +39,8 @@ __all__ = [
     "NewNote",
     "NoteRepository",
     "OrderLedger",
+    "ResetToken",
+    "ResetTokens",
     "SortKey",
     "Storage",
     "TotalsWriter",
@@ -332,6 +334,38 @@ class OrderLedger(Protocol):
         ...
 
 
+@attrs.frozen
+class ResetToken:
+    """A stored password-reset token: the e-mail it was issued to, its hash, when it was made.
+
+    ``created_at`` is None when another writer left the column empty (such a token
+    counts as expired).
+    """
+
+    email: str
+    token_hash: str = attrs.field(repr=False)
+    created_at: datetime | None
+
+
+class ResetTokens(Protocol):
+    """Password-reset tokens in storage, at most one per e-mail, stored only as hashes.
+
+    The e-mail is the customer's as stored (Laravel keys its table the same way).
+    """
+
+    def find(self, email: str) -> ResetToken | None:
+        """The newest token issued to ``email``, or None."""
+        ...
+
+    def replace(self, token: ResetToken) -> None:
+        """Drop every token of ``token.email`` and store this one."""
+        ...
+
+    def delete(self, email: str) -> None:
+        """Drop every token of ``email``."""
+        ...
+
+
 class Transaction(Protocol):
     """One unit of work: the repositories, all on the same connection."""
 
@@ -363,6 +397,11 @@ class Transaction(Protocol):
     @property
     def imports(self) -> CustomerImports:
         """The bulk import (default: ``OneByOneImports(customers)``)."""
+        ...
+
+    @property
+    def reset_tokens(self) -> ResetTokens:
+        """Password-reset tokens."""
         ...
 
 

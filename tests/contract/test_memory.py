@@ -33,6 +33,10 @@ class TestAuthentication(contract.AuthenticationContract):
     pass
 
 
+class TestPasswordReset(contract.PasswordResetContract):
+    pass
+
+
 class TestSearch(contract.SearchContract):
     pass
 

@@ -48,7 +48,13 @@ def empty_tables(engine: sa.Engine, host: HostTables, *, restart_ids: bool = Fal
     ``restart_ids`` also makes the next ids 1 again, as in a new database (the
     agreement machine compares ids with the in-memory adapter's).
     """
-    tables = ("customer_notes", "addresses", "customers", host.orders.name)
+    tables = (
+        "customer_password_reset_tokens",
+        "customer_notes",
+        "addresses",
+        "customers",
+        host.orders.name,
+    )
     with engine.begin() as connection:
         if restart_ids and engine.dialect.name == "postgresql":
             connection.execute(sa.text(f"truncate {', '.join(tables)} restart identity"))
@@ -128,6 +134,10 @@ class TestRegistryValidation(contract.RegistryValidationContract):
 
 
 class TestAuthentication(contract.AuthenticationContract):
+    pass
+
+
+class TestPasswordReset(contract.PasswordResetContract):
     pass
 
 

@@ -1,12 +1,13 @@
-"""What every service needs: storage, clock, hasher, the default phone region, and the
-one way to run a transaction (writes retried after a lost lock, reads without a write lock)."""
+"""What every service needs: storage, clock, hasher, the default phone region, the reset
+tokens' lifetime, and the one way to run a transaction (writes retried after a lost lock,
+reads without a write lock)."""
 
 from __future__ import annotations
 
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import attrs
@@ -51,6 +52,7 @@ class Context:
     hasher: PasswordHasher
     default_region: str | None
     retry: RetryPolicy = RetryPolicy()
+    reset_token_ttl: timedelta = timedelta(minutes=60)
 
     def now(self) -> datetime:
         """The time to stamp on a write: UTC, whole seconds (as the SQL schema keeps it)."""

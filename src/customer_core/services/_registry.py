@@ -20,6 +20,7 @@ from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey
 from customer_core.rules import Fields, Invalid
 from customer_core.services._context import Context, customer_id_of, found, locked_customer
 from customer_core.services._importer import import_customers
+from customer_core.services._password_reset import request_reset, reset_password
 
 __all__ = ["UNSET", "CustomerRegistry", "Unset"]
 
@@ -309,6 +310,33 @@ class CustomerRegistry:
                 type(error).__name__,
             )
 
+    def request_password_reset(self, email: str) -> str | None:
+        """A new password-reset token for the customer with ``email``; None otherwise.
+
+        None for an unknown or blocked e-mail and for a second request within
+        60 seconds (which changes nothing); every call spends one hash either
+        way. The token (random, URL-safe, 256 bits) is returned once: only its
+        hash, made by the configured hasher, is stored, replacing the customer's
+        previous token. The host sends it to the customer; the library sends no mail.
+        """
+        fields = Fields()
+        wanted = fields.check("email", _lookup_email, email)
+        fields.done()
+        return request_reset(self._context, wanted)
+
+    def reset_password(self, email: str, token: str, password: str) -> Customer:
+        """Set a new password with a token from :meth:`request_password_reset`.
+
+        The token is valid once and for ``reset_token_ttl`` (default 60 minutes);
+        a wrong, expired or used token raises ``InvalidResetToken``. Afterwards no
+        token of the customer is valid. A log-in's re-hash never undoes the reset,
+        nor the reset a re-hash that was still needed (:doc:`/security`).
+        """
+        fields = Fields()
+        wanted = fields.check("email", _lookup_email, email)
+        fields.done()
+        return reset_password(self._context, wanted, token, password, self._timing_hash)
+
     def _timing_hash(self) -> str:
         """A hash of the configured scheme to verify against when the e-mail is unknown."""
         with self._dummy_lock:
@@ -334,6 +362,8 @@ class CustomerRegistry:
             customer = locked_customer(tx, customer_id)
             if getattr(customer, field) == value:
                 return customer
+            if field == "email":  # a token mailed to the old address must not outlive it
+                tx.reset_tokens.delete(customer.email)
             return tx.customers.update(
                 customer.id, {field: value, "updated_at": self._context.now()}
             )
@@ -344,7 +374,9 @@ class CustomerRegistry:
         """Delete the customer with its addresses and notes."""
 
         def work(tx: Transaction) -> None:
-            tx.customers.delete(locked_customer(tx, customer_id).id)
+            customer = locked_customer(tx, customer_id)
+            tx.reset_tokens.delete(customer.email)
+            tx.customers.delete(customer.id)
 
         self._context.write(work)
 

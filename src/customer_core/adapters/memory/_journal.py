@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from customer_core.model import Address, Customer, Note
+from customer_core.ports import ResetToken
 
 __all__ = ["Journal", "Tables"]
 
@@ -67,6 +68,8 @@ class Tables:
     addresses_of: dict[int, dict[int, None]] = attrs.Factory(dict)
     notes: dict[int, Note] = attrs.Factory(dict)
     notes_of: dict[int, dict[int, None]] = attrs.Factory(dict)
+    # Password-reset tokens by the e-mail they were issued to (the customer's, as stored).
+    reset_tokens: dict[str, ResetToken] = attrs.Factory(dict)
     # Customer ids in ascending order, for batches by id: new ids are appended (they only
     # grow); ids of deleted customers may linger until ``compact_customer_ids``, so readers
     # skip ids that are not in ``customers``.

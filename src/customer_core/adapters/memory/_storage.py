@@ -13,6 +13,7 @@ from customer_core.adapters.memory._repositories import (
     InMemoryCustomerRepository,
     InMemoryNoteRepository,
 )
+from customer_core.adapters.memory._reset_tokens import InMemoryResetTokens
 from customer_core.port_defaults import LedgerTotals, OneByOneImports
 from customer_core.ports import Transaction
 
@@ -29,6 +30,7 @@ class InMemoryTransaction:
         self.orders = orders
         self.totals = LedgerTotals(self.customers, orders)
         self.imports = OneByOneImports(self.customers)
+        self.reset_tokens = InMemoryResetTokens(tables, journal)
 
 
 class InMemoryStorage:

@@ -106,7 +106,9 @@ class JoinedStorage:
                 hint = storage._orders_index_hint(connection)
                 if hint is not None:
                     connection.execution_options(**{INDEX_HINT_OPTION: hint})
-                yield SQLAlchemyTransaction(connection, storage.tables, storage.orders, users)
+                yield SQLAlchemyTransaction(
+                    connection, storage.tables, storage.orders, users, storage.reset_table_exists
+                )
             except BaseException as error:
                 _roll_back(savepoint, error)
                 raise

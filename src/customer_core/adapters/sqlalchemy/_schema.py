@@ -1,4 +1,4 @@
-"""The library's three tables, as Laravel's migration creates them, on a MetaData a host can share.
+"""The library's tables, as Laravel's migrations create them, on a MetaData a host can share.
 
 Types, defaults, index and foreign-key names follow the DDL Laravel's schema
 grammars emit (``docs``: laravel-schema), per dialect:
@@ -16,6 +16,11 @@ grammars emit (``docs``: laravel-schema), per dialect:
 database. The library's metadata does not declare that foreign key (the host's
 table is not ours to describe); the storage checks authors against the users
 table instead, when there is one.
+
+The password-reset tokens' table has the layout of Laravel's password-reset
+table (``email`` indexed, ``token``, nullable ``created_at``; no primary key),
+so Laravel's ``DatabaseTokenRepository`` and the library share it; its name is
+the host's choice (default :data:`DEFAULT_RESET_TABLE`).
 
 Indexes beyond Laravel's are opt-in: :func:`create_performance_indexes`.
 """
@@ -44,6 +49,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 
 __all__ = [
+    "DEFAULT_RESET_TABLE",
     "CustomerTables",
     "create_performance_indexes",
     "create_tables",
@@ -63,6 +69,9 @@ TABLE_OPTIONS: dict[str, Any] = {
 
 ADDRESS_TYPES = ("shipping", "billing")
 
+DEFAULT_RESET_TABLE = "customer_password_reset_tokens"
+"""The password-reset tokens' table unless the host names another (``reset_table``)."""
+
 
 @attrs.frozen
 class CustomerTables:
@@ -71,18 +80,22 @@ class CustomerTables:
     customers: Table
     addresses: Table
     notes: Table
+    reset_tokens: Table
 
     @property
     def all(self) -> tuple[Table, Table, Table]:
-        """The tables in creation order (parents first)."""
+        """The customer tables in creation order (parents first); see also ``reset_tokens``."""
         return (self.customers, self.addresses, self.notes)
 
 
-def define_tables(metadata: MetaData | None = None) -> CustomerTables:
+def define_tables(
+    metadata: MetaData | None = None, *, reset_table: str = DEFAULT_RESET_TABLE
+) -> CustomerTables:
     """Put the library's tables on ``metadata`` (a new one by default) and return them.
 
     Calling it again with the same MetaData returns the tables already there,
-    so several storages can share a host's MetaData.
+    so several storages can share a host's MetaData. ``reset_table`` names the
+    password-reset tokens' table.
     """
     metadata = metadata if metadata is not None else MetaData()
     existing = metadata.tables
@@ -95,7 +108,12 @@ def define_tables(metadata: MetaData | None = None) -> CustomerTables:
     notes = existing.get("customer_notes")
     if notes is None:
         notes = _notes(metadata)
-    return CustomerTables(customers=customers, addresses=addresses, notes=notes)
+    reset_tokens = existing.get(reset_table)
+    if reset_tokens is None:
+        reset_tokens = _reset_tokens(metadata, reset_table)
+    return CustomerTables(
+        customers=customers, addresses=addresses, notes=notes, reset_tokens=reset_tokens
+    )
 
 
 def _timestamps() -> list[Column[Any]]:
@@ -180,10 +198,24 @@ def _notes(metadata: MetaData) -> Table:
     )
 
 
+def _reset_tokens(metadata: MetaData, name: str) -> Table:
+    """Laravel 8's ``password_resets`` migration, under the host's table name."""
+    return Table(
+        name,
+        metadata,
+        Column("email", String(255), nullable=False),
+        Column("token", String(255), nullable=False),
+        Column("created_at", Timestamp(), nullable=True),
+        Index(f"{name}_email_index", "email"),
+        # No id to auto-increment: only the MySQL options apply.
+        **{key: value for key, value in TABLE_OPTIONS.items() if key.startswith("mysql_")},
+    )
+
+
 def create_tables(engine: Engine, tables: CustomerTables) -> None:
     """Create those of ``tables`` that are missing; an existing table is never touched."""
     with engine.begin() as connection:
-        for table in tables.all:
+        for table in (*tables.all, tables.reset_tokens):
             table.create(connection, checkfirst=True)
 
 

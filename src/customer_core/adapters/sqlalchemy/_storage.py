@@ -24,7 +24,7 @@ level when the connection goes back to the pool.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from threading import Lock
 
@@ -58,7 +58,13 @@ from customer_core.adapters.sqlalchemy._orders import (
     SQLAlchemyOrderLedger,
 )
 from customer_core.adapters.sqlalchemy._replicas import Replicas
-from customer_core.adapters.sqlalchemy._schema import CustomerTables, create_tables, define_tables
+from customer_core.adapters.sqlalchemy._reset_tokens import SQLAlchemyResetTokens
+from customer_core.adapters.sqlalchemy._schema import (
+    DEFAULT_RESET_TABLE,
+    CustomerTables,
+    create_tables,
+    define_tables,
+)
 from customer_core.errors import CustomerCoreError, ValidationError
 from customer_core.ports import OrderLedger
 from sqlalchemy import Connection, Engine, MetaData, RootTransaction, exc, inspect
@@ -81,6 +87,7 @@ class SQLAlchemyTransaction:
         tables: CustomerTables,
         orders: OrdersTable | None,
         users_table: str | None,
+        reset_table_exists: Callable[[Connection], bool],
     ) -> None:
         columns = None if orders is None else OrderColumns.of(orders)
         self.connection = connection
@@ -94,6 +101,9 @@ class SQLAlchemyTransaction:
             connection, self.customers, tables.customers, columns, self.orders
         )
         self.imports = SQLAlchemyImports(connection, tables.customers)
+        self.reset_tokens = SQLAlchemyResetTokens(
+            connection, tables.reset_tokens, reset_table_exists
+        )
 
 
 class SQLAlchemyStorage:
@@ -108,6 +118,7 @@ class SQLAlchemyStorage:
     leaves the database's own setting (PostgreSQL: wait forever). ``replicas``
     are engines on read replicas of ``engine``'s database (same dialect): reads
     that tolerate lag run there (see :meth:`transaction`).
+    ``reset_table`` names the password-reset tokens' table (Laravel's layout).
     """
 
     def __init__(
@@ -119,6 +130,7 @@ class SQLAlchemyStorage:
         users_table: str | None = "users",
         lock_timeout: float | None = DEFAULT_LOCK_TIMEOUT,
         replicas: Sequence[Engine] = (),
+        reset_table: str = DEFAULT_RESET_TABLE,
     ) -> None:
         self.lock_timeout = _checked_lock_timeout(lock_timeout)
         self.engine = prepare_engine(engine)
@@ -129,11 +141,12 @@ class SQLAlchemyStorage:
         self._session_sql = _session_sql(self._dialect, self.lock_timeout)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.orders = orders
-        self.tables = define_tables(metadata)
+        self.tables = define_tables(metadata, reset_table=_checked_table_name(reset_table))
         self._users_table = users_table
         self._users_known: bool | None = None
         self._users_lock = Lock()
         self._orders_hint: tuple[bool, str | None] = (orders is None, None)
+        self._reset_table_found = False
 
     @property
     def metadata(self) -> MetaData:
@@ -172,7 +185,9 @@ class SQLAlchemyStorage:
         try:
             connection, begun = self._begin(options, replica=read_only and may_lag)
             with connection, begun:
-                yield SQLAlchemyTransaction(connection, self.tables, self.orders, users)
+                yield SQLAlchemyTransaction(
+                    connection, self.tables, self.orders, users, self.reset_table_exists
+                )
         except CustomerCoreError as error:
             detached(error)
             raise
@@ -240,6 +255,18 @@ class SQLAlchemyStorage:
         """
         with pool_lock(self.engine), translating():
             create_tables(self.engine, self.tables)
+        self._reset_table_found = True
+
+    def reset_table_exists(self, connection: Connection) -> bool:
+        """Whether the password-reset table exists; once found, not asked again.
+
+        A missing table is asked for again on the next use: the host may create it
+        (``create_schema``, or its own migration) while this storage lives.
+        """
+        if not self._reset_table_found:
+            name = self.tables.reset_tokens.name
+            self._reset_table_found = inspect(connection).has_table(name)
+        return self._reset_table_found
 
     def _orders_index_hint(self, bind: Engine | Connection | None = None) -> str | None:
         """The orders' index hint for MySQL/MariaDB (:mod:`.ltv`), looked up once.
@@ -317,6 +344,13 @@ def _checked_replicas(replicas: object, primary: Engine) -> list[Engine]:
                 "replicas", "must use the primary's dialect and driver ({}+{})".format(*wanted)
             )
     return [prepare_engine(engine) for engine in engines]
+
+
+def _checked_table_name(value: object) -> str:
+    """``reset_table`` as a table name: 1 to 64 characters (MySQL's limit)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 64:
+        raise ValidationError.single("reset_table", "must be a table name of 1 to 64 characters")
+    return value
 
 
 def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:

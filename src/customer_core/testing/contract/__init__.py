@@ -32,6 +32,7 @@ from customer_core.testing.contract._authentication import AuthenticationContrac
 from customer_core.testing.contract._importer import ImportContract
 from customer_core.testing.contract._lifetime_value import EventsContract, LifetimeValueContract
 from customer_core.testing.contract._notes import NotesContract
+from customer_core.testing.contract._password_reset import PasswordResetContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
 from customer_core.testing.contract._search import SearchContract
 
@@ -44,6 +45,7 @@ __all__ = [
     "ImportContract",
     "LifetimeValueContract",
     "NotesContract",
+    "PasswordResetContract",
     "RegistryContract",
     "RegistryValidationContract",
     "SearchContract",
@@ -53,6 +55,7 @@ ALL_CONTRACTS: tuple[type, ...] = (
     RegistryContract,
     RegistryValidationContract,
     AuthenticationContract,
+    PasswordResetContract,
     SearchContract,
     AddressBookContract,
     NotesContract,
