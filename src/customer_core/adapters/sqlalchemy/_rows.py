@@ -59,7 +59,7 @@ def customer_columns(table: Table) -> list[Column[Any]]:
     return [table.c[name] for name, _ in _CUSTOMER_READERS]
 
 
-def customer_from(row: Row[*tuple[Any, ...]]) -> Customer:
+def customer_from(row: Row[Any]) -> Customer:
     """A customer from a ``customers`` row (columns named like the fields)."""
     m = row._mapping
     return Customer(**{name: read(m[name]) for name, read in _CUSTOMER_READERS})
