@@ -192,21 +192,28 @@ class SQLAlchemyStorage:
         """
         if self._orders_hint[0] or self.orders is None:
             return self._orders_hint[1]
+        # Looked up outside the lock (a racing first call may look twice, harmlessly): under
+        # the asyncio front the lookup yields to the event loop, and a thread lock held
+        # across that yield would stop every other call on the loop's thread.
+        with translating():
+            hint = customer_index_hint(bind or self.engine, self.orders)
         with self._users_lock:
             if not self._orders_hint[0]:
-                with translating():
-                    self._orders_hint = customer_index_hint(bind or self.engine, self.orders)
+                self._orders_hint = hint
             return self._orders_hint[1]
 
     def _users(self, bind: Engine | Connection | None = None) -> str | None:
         """The users table's name if it exists (looked up once per storage), else None."""
         if self._users_table is None:
             return None
-        with self._users_lock:
-            if self._users_known is None:
-                with translating():
-                    self._users_known = inspect(bind or self.engine).has_table(self._users_table)
-            return self._users_table if self._users_known else None
+        if self._users_known is None:
+            # Outside the lock, for the reason given in _orders_index_hint.
+            with translating():
+                known = inspect(bind or self.engine).has_table(self._users_table)
+            with self._users_lock:
+                if self._users_known is None:
+                    self._users_known = known
+        return self._users_table if self._users_known else None
 
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
