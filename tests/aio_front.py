@@ -1,4 +1,4 @@
-"""A sync façade over ``AsyncCustomerCore``, so that sync test classes run against the asyncio front.
+"""A sync façade over ``AsyncCustomerCore``: sync test classes run against the asyncio front.
 
 Every call becomes a coroutine run on ONE event loop owned by a background
 thread (:class:`LoopRunner`): the async front is exercised exactly as an

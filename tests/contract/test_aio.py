@@ -15,15 +15,15 @@ from typing import Any, cast
 import attrs
 import pytest
 import sqlalchemy as sa
-from aio_front import LoopRunner, SyncFront
-from servers import Server
 from test_sql import CHEAP_HASHER, empty_tables
 
+from aio_front import LoopRunner, SyncFront
 from customer_core import CustomerCore
 from customer_core.adapters.sqlalchemy import SQLAlchemyStorage, engine_from_url
 from customer_core.aio import AsyncCustomerCore
 from customer_core.testing import FrozenClock, Harness, contract
 from customer_core.testing.sql import HostTables, SQLOrderRecorder
+from servers import Server
 
 pytest.importorskip("greenlet")
 
@@ -31,7 +31,11 @@ AUTHOR_ID = 1
 UNKNOWN_AUTHOR_ID = 424_242
 
 #: The async driver each backend's tests use.
-ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgres": "postgresql+asyncpg", "mariadb": "mariadb+asyncmy"}  # fmt: skip
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "mariadb": "mariadb+asyncmy",
+}
 
 
 def async_url(url: str, backend: str) -> str:
@@ -41,7 +45,7 @@ def async_url(url: str, backend: str) -> str:
 
 @attrs.frozen
 class AioDatabase:
-    """A database of one backend for the asyncio tests: both URLs, a sync engine, the host tables."""
+    """One backend's database for the asyncio tests: both URLs, a sync engine, the host tables."""
 
     url: str
     async_url: str
@@ -85,7 +89,9 @@ def memory_front(runner: LoopRunner) -> Harness:
     """A fresh in-memory asyncio core behind the sync façade."""
     clock = FrozenClock()
     core = AsyncCustomerCore.in_memory(clock=clock, password_hasher=CHEAP_HASHER)
-    return Harness(core=cast(CustomerCore, SyncFront(core, runner)), orders=core.orders, clock=clock)
+    return Harness(
+        core=cast(CustomerCore, SyncFront(core, runner)), orders=core.orders, clock=clock
+    )
 
 
 def sql_front(database: AioDatabase, runner: LoopRunner) -> Iterator[Harness]:
@@ -93,7 +99,10 @@ def sql_front(database: AioDatabase, runner: LoopRunner) -> Iterator[Harness]:
     empty_tables(database.engine, database.host)
     clock = FrozenClock()
     core = AsyncCustomerCore.from_url(
-        database.async_url, orders=database.host.orders_spec, clock=clock, password_hasher=CHEAP_HASHER
+        database.async_url,
+        orders=database.host.orders_spec,
+        clock=clock,
+        password_hasher=CHEAP_HASHER,
     )
     sync_storage = SQLAlchemyStorage(database.engine, orders=database.host.orders_spec)
     front = SyncFront(core, runner, storage=sync_storage)

@@ -15,9 +15,10 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import Any, TypeVar
 
-from customer_core.passwords import PasswordHasher
 from sqlalchemy.util import await_only, greenlet_spawn
 from sqlalchemy.util.concurrency import in_greenlet
+
+from customer_core.passwords import PasswordHasher
 
 __all__ = ["AsyncService", "OffLoopHasher", "loop_friendly_sleep", "run_sync"]
 

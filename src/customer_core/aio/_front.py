@@ -12,9 +12,7 @@ import os
 from collections.abc import Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, cast
-
-from typing_extensions import Self
+from typing import TYPE_CHECKING, Any, Generic, Self, cast
 
 from customer_core._core import OrdersT, _region
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage

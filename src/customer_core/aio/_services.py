@@ -185,5 +185,5 @@ class AsyncLifetimeValue(Protocol):
         after_id: int = 0,
         checkpoint: Callable[[int], object] | None = None,
     ) -> int:
-        """See :meth:`LifetimeValue.recalculate_all` (``progress``/``checkpoint`` run on the loop's thread)."""
+        """See :meth:`LifetimeValue.recalculate_all` (the callbacks run on the loop's thread)."""
         ...
