@@ -15,9 +15,8 @@ from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry,
 pytest.importorskip("greenlet")
 pytest.importorskip("sqlalchemy")
 
-from aio_front import LoopRunner  # noqa: E402
-
-from customer_core.aio import (  # noqa: E402
+from aio_front import LoopRunner
+from customer_core.aio import (
     AsyncAddressBook,
     AsyncCustomerCore,
     AsyncCustomerNotes,
@@ -63,9 +62,7 @@ def public_methods(cls: type) -> dict[str, inspect.Signature]:
 
 
 @pytest.mark.parametrize(("service", "face"), FACES, ids=lambda c: c.__name__)
-def test_each_typed_face_has_the_services_methods_and_signatures(
-    service: type, face: type
-) -> None:
+def test_each_typed_face_has_the_services_methods_and_signatures(service: type, face: type) -> None:
     """The Protocols mypy checks hosts against say exactly what the proxied services take."""
     sync, typed = public_methods(service), public_methods(face)
     assert sorted(typed) == sorted(sync)
@@ -152,7 +149,9 @@ def test_handle_and_create_schema_are_coroutines() -> None:
     async def main() -> None:
         async with AsyncCustomerCore.in_memory(password_hasher=CHEAP) as core:
             await core.create_schema()
-            ada = await core.customers.register(name="Ada", email="a@example.com", password="p" * 12)
+            ada = await core.customers.register(
+                name="Ada", email="a@example.com", password="p" * 12
+            )
             core.orders.record(order_id=1, customer_id=ada.id, total_amount="5", status="delivered")
             event = OrderPlaced(order_id=1, customer_id=ada.id)
             assert (await core.handle(event)) is not None

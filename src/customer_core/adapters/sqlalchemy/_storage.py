@@ -150,8 +150,11 @@ class SQLAlchemyStorage:
                     connection.execution_options(**{INDEX_HINT_OPTION: hint})
                 self._set_up_session(connection)
                 with connection.begin():
-                    if self._begin_sql is not None:
+                    if isinstance(self._begin_sql, str):
                         connection.exec_driver_sql(self._begin_sql)
+                    elif self._begin_sql is not None:
+                        for statement in self._begin_sql:
+                            connection.exec_driver_sql(statement)
                     yield SQLAlchemyTransaction(connection, self.tables, self.orders, users)
         except CustomerCoreError as error:
             detached(error)
@@ -250,8 +253,8 @@ def _checked_lock_timeout(value: object) -> float | None:
     return float(value)
 
 
-def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
-    """The statement that opens each transaction, or None (SQLite; MySQL on its own engines)."""
+def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | list[str] | None:
+    """The statement(s) that open each transaction, or None (SQLite; MySQL on its own engines)."""
     name = engine.dialect.name
     if name == "sqlite":
         return None
@@ -260,6 +263,9 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
         statements.append("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
     if name == "postgresql" and lock_timeout is not None:
         statements.append(f"SET LOCAL lock_timeout = '{_milliseconds(lock_timeout)}ms'")
+    if engine.dialect.driver == "asyncpg" and len(statements) > 1:
+        # asyncpg prepares each statement, and a prepared statement holds one command only.
+        return statements
     # psycopg runs several statements in one round trip when there are no parameters;
     # on MySQL/MariaDB the list holds at most the isolation statement.
     return "; ".join(statements) or None
