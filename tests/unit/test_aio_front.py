@@ -1,4 +1,4 @@
-"""The asyncio front on the in-memory core: its shape, hashing off the loop, no lock across a yield."""
+"""The asyncio front on the in-memory core: shape, hashing off the loop, no lock across a yield."""
 
 from __future__ import annotations
 
