@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import cast
 
 import pytest
 import sqlalchemy as sa
@@ -40,11 +41,38 @@ ADDRESS = {
 }  # fmt: skip
 
 
-@pytest.fixture
-def setup(fresh_database_url: str) -> Iterator[tuple[CustomerCore, SQLOrderRecorder, sa.Engine]]:
-    """A core with the host's tables on a fresh database, with a pool big enough for the threads."""
-    with open_shop(fresh_database_url, pool_size=THREADS + 2) as (core, orders, engine, _):
-        yield core, orders, engine
+@pytest.fixture(params=["sync", "aio"])
+def setup(
+    request: pytest.FixtureRequest, fresh_database_url: str, backend: str
+) -> Iterator[tuple[CustomerCore, SQLOrderRecorder, sa.Engine]]:
+    """A core with the host's tables on a fresh database, with a pool big enough for the threads.
+
+    ``aio``: the asyncio front through the backend's async driver, behind the sync façade
+    of tests/aio_front.py; the threads' calls become concurrent tasks on its one loop.
+    """
+    with open_shop(fresh_database_url, pool_size=THREADS + 2) as (core, orders, engine, host):
+        if request.param == "sync":
+            yield core, orders, engine
+            return
+        pytest.importorskip("greenlet")
+        from aio_front import HASH_POOL, LoopRunner, SyncFront, async_url
+
+        from customer_core.aio import AsyncCustomerCore
+
+        runner = LoopRunner()
+        aio = AsyncCustomerCore.from_url(
+            async_url(fresh_database_url, backend),
+            orders=host.orders_spec,
+            clock=core.clock,
+            password_hasher=CHEAP,
+            executor=HASH_POOL,
+            pool_size=THREADS + 2,
+        )
+        try:
+            yield cast(CustomerCore, SyncFront(aio, runner, storage=core.storage)), orders, engine
+        finally:
+            runner.run(aio.aclose())
+            runner.close()
 
 
 def test_racing_default_changes_keep_one_default(
