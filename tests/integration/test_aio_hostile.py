@@ -18,21 +18,21 @@ import pytest
 
 pytest.importorskip("greenlet")
 
-from aio_front import (  # noqa: E402
+from aio_front import (
     AIO_BACKENDS,
     LoopRunner,
     aio_database,
     memory_harness,
     sql_harness,
 )
-
-from customer_core.passwords import PasswordHasher  # noqa: E402
-from customer_core.testing import Harness  # noqa: E402
-from customer_core.testing.contract._support import PASSWORD  # noqa: E402
+from customer_core.passwords import PasswordHasher
+from customer_core.testing import Harness
+from customer_core.testing.contract._support import PASSWORD
 
 _SOURCE = Path(__file__).resolve().parents[1] / "unit" / "test_rules_properties.py"
 _spec = importlib.util.spec_from_file_location("aio_rules_properties", _SOURCE)
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 rules_tests = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(rules_tests)
 

@@ -56,7 +56,6 @@ def setup(
             return
         pytest.importorskip("greenlet")
         from aio_front import HASH_POOL, LoopRunner, SyncFront, async_url
-
         from customer_core.aio import AsyncCustomerCore
 
         runner = LoopRunner()
