@@ -40,8 +40,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_MAX_HASH_WORKERS", "AsyncCustomerCore"]
 
-DEFAULT_MAX_HASH_WORKERS = min(4, os.cpu_count() or 1)
-"""Threads hashing passwords at once when the host passes neither ``executor`` nor a limit."""
+DEFAULT_MAX_HASH_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
+"""Threads hashing passwords at once when the host passes neither ``executor`` nor a limit.
+
+One core fewer than the machine has (at most 4): hashing on every core starves the
+event loop's thread of CPU (docs/performance.md, "The asyncio front")."""
 
 
 class AsyncCustomerCore(Generic[OrdersT]):
