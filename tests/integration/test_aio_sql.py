@@ -170,3 +170,24 @@ def test_the_loop_stays_responsive_while_100_log_ins_run(
     assert len(late) > 10
     # Generous: a shared CI machine; hashing on the loop would be late by seconds.
     assert statistics.quantiles(late, n=100)[98] < 0.25, max(late)
+
+
+def test_aclose_leaves_a_hosts_engine_open_and_disposes_its_own(
+    database: AioDatabase, loop_runner: LoopRunner
+) -> None:
+    async def main() -> None:
+        host_engine = small_engine(database)
+        async with AsyncCustomerCore.from_engine(host_engine, password_hasher=CHEAP_HASHER) as core:
+            await core.customers.register(name="A", email="a@example.com", password="p" * 12)
+        async with host_engine.connect() as connection:  # still the host's, still usable
+            assert await connection.scalar(sa.text("select count(*) from customers")) == 1
+        await host_engine.dispose()
+
+        own = AsyncCustomerCore.from_url(database.async_url, password_hasher=CHEAP_HASHER)
+        await own.customers.find_by_email("a@example.com")
+        pool = own.storage.engine.pool  # type: ignore[attr-defined]
+        assert pool.checkedin() == 1
+        await own.aclose()
+        assert pool.checkedin() == 0  # disposed: its connections are closed
+
+    loop_runner.run(main(), timeout=60)

@@ -165,3 +165,25 @@ def test_the_repr_shows_no_secret() -> None:
     core = AsyncCustomerCore.in_memory(password_hasher=CHEAP)
     assert "AsyncCustomerCore(" in repr(core)
     assert "AsyncService(" in repr(core.customers)
+
+
+def test_a_retry_pause_inside_the_bridge_lets_the_loop_run() -> None:
+    """The pause between attempts of a write that lost a lock is awaited, not slept:
+    a task due during the pause runs before the pausing call ends."""
+    from customer_core.aio._bridge import loop_friendly_sleep, run_sync
+
+    order: list[str] = []
+
+    async def pausing() -> None:
+        await run_sync(loop_friendly_sleep, 0.2)
+        order.append("pause over")
+
+    async def other() -> None:
+        await asyncio.sleep(0.01)
+        order.append("other ran")
+
+    async def main() -> None:
+        await asyncio.gather(pausing(), other())
+
+    asyncio.run(main())
+    assert order == ["other ran", "pause over"]
