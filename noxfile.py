@@ -26,7 +26,8 @@ DJANGO = ["django>=4.2", "selenium>=4.20"]
 EXAMPLES = ["fastapi>=0.110", "httpx>=0.27", "flask>=3.0", "celery[redis]>=5.3", "redis>=5"]
 NOTEBOOK = ["nbclient>=0.10", "ipykernel>=6.29", "nbformat>=5.10", "matplotlib>=3.8"]
 DOCS = ["sphinx>=7.3", "myst-parser>=3", "furo>=2024.1", *NOTEBOOK]
-ALL_EXTRAS = ".[postgres,mysql,cli]"
+# The asyncio front's drivers too: its tests run on aiosqlite, asyncpg and asyncmy.
+ALL_EXTRAS = ".[postgres,mysql,cli,async,asyncpg,aiosqlite,asyncmy]"
 
 
 @nox.session(python=PYTHON)

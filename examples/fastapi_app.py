@@ -6,19 +6,24 @@ Routes (the spec's ``CustomerController``):
   ``orders_count`` and never a password;
 - ``POST /api/v1/customers/{id}/block`` — ``{"message": "Customer blocked"}``;
 - ``POST /api/v1/order-events`` — an order event dict (``event_to_dict``) from the
-  host's order code, handled by :class:`~customer_core.event_handler.OrderEventHandler`.
+  host's order code, handled by ``await core.handle(...)``.
 
 The customer routes are admin routes (``Authorization: Bearer <admin token>``); the
 order-event endpoint takes only events signed by the host (``X-Signature: sha256=<hex>``
 of the raw body). Both checks are in ``host_auth.py``; authorization is the host's job,
 and a host puts its own dependency where :func:`require_admin` is.
 
-The app gets its :class:`CustomerCore` and secrets from :func:`create_app`, so tests and
-hosts choose them; nothing connects at import time. Run it with::
+The app is asyncio from end to end: ``async def`` endpoints await an
+:class:`~customer_core.aio.AsyncCustomerCore` (no worker thread per request; password
+hashing runs in the core's own bounded pool). The core is made in the app's lifespan,
+by the factory :func:`create_app` is given, and closed on shutdown; nothing connects at
+import time. Run it with an async driver's URL::
 
-    CUSTOMER_CORE_DATABASE_URL=sqlite:///shop.db \\
+    CUSTOMER_CORE_DATABASE_URL=sqlite+aiosqlite:///shop.db \\
     CUSTOMER_CORE_ADMIN_TOKEN=... CUSTOMER_CORE_EVENT_SECRET=... \\
     uvicorn --factory fastapi_app:app_from_env
+
+(``examples/flask_app.py`` is the same API on the sync ``CustomerCore``.)
 """
 
 from __future__ import annotations
@@ -26,14 +31,17 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import host_auth
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
-from customer_core.event_handler import OrderEventHandler
+from customer_core import CustomerNotFound, NotFound, ValidationError
+from customer_core.aio import AsyncCustomerCore
+from customer_core.event_handler import as_event
 from customer_core.laravel import (
     laravel_customer,
     laravel_paginator,
@@ -44,13 +52,26 @@ from customer_core.laravel import (
 PARAMETERS = {"text": "search"}
 
 
-def create_app(core: CustomerCore, *, admin_token: str, event_secret: str) -> FastAPI:
-    """The API on ``core``; ``admin_token`` opens customer routes, ``event_secret`` signs events.
+#: Makes the app's core when the app starts (in its lifespan, on the server's event loop).
+CoreFactory = Callable[[], AsyncCustomerCore[Any]]
 
-    Both are secrets of at least 16 characters (``ValueError`` otherwise).
+
+def create_app(open_core: CoreFactory, *, admin_token: str, event_secret: str) -> FastAPI:
+    """The API on the core ``open_core()`` makes at start-up and that is closed on shutdown.
+
+    ``admin_token`` opens customer routes, ``event_secret`` signs events: both are
+    secrets of at least 16 characters (``ValueError`` at once otherwise).
     """
-    app = FastAPI(title="customer_core example: Laravel V1 customer API")
-    app.state.core = core
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Made on the server's loop (its connections belong there); aclose() on shutdown
+        # returns the pool's connections and stops the hashing threads.
+        async with open_core() as core:
+            app.state.core = core
+            yield
+
+    app = FastAPI(title="customer_core example: Laravel V1 customer API", lifespan=lifespan)
     app.state.admin_token = host_auth.checked_secret(admin_token, "admin_token")
     app.state.event_secret = host_auth.checked_secret(event_secret, "event_secret")
     app.add_exception_handler(ValidationError, _unprocessable)
@@ -67,18 +88,21 @@ def app_from_env() -> FastAPI:
 
     admin_token = host_auth.secret_from_env(host_auth.ADMIN_TOKEN_VARIABLE)
     event_secret = host_auth.secret_from_env(host_auth.EVENT_SECRET_VARIABLE)
-    url = os.environ.get("CUSTOMER_CORE_DATABASE_URL", "sqlite:///shop.db")
-    core = CustomerCore.from_url(url, orders=OrdersTable("orders"))
-    return create_app(core, admin_token=admin_token, event_secret=event_secret)
+    url = os.environ.get("CUSTOMER_CORE_DATABASE_URL", "sqlite+aiosqlite:///shop.db")
+    return create_app(
+        lambda: AsyncCustomerCore.from_url(url, orders=OrdersTable("orders")),
+        admin_token=admin_token,
+        event_secret=event_secret,
+    )
 
 
-def get_core(request: Request) -> CustomerCore:
+def get_core(request: Request) -> AsyncCustomerCore[Any]:
     """The app's core, as a dependency (tests may override it)."""
-    core: CustomerCore = request.app.state.core
+    core: AsyncCustomerCore[Any] = request.app.state.core
     return core
 
 
-Core = Annotated[CustomerCore, Depends(get_core)]
+Core = Annotated[AsyncCustomerCore[Any], Depends(get_core)]
 
 
 def require_admin(request: Request) -> None:
@@ -116,9 +140,11 @@ events = APIRouter(prefix="/api/v1")
 
 
 @router.get("", name="customers.index")
-def index(request: Request, core: Core, search: str | None = None, page: str | None = None) -> Any:
+async def index(
+    request: Request, core: Core, search: str | None = None, page: str | None = None
+) -> Any:
     """Laravel: ``Customer::withCount('orders')->when($search, ...)->paginate()``."""
-    listed = core.customers.search(search, page=_page_number(page))
+    listed = await core.customers.search(search, page=_page_number(page))
     # Plain paginate() builds its URLs from the path and ``page`` alone: it does NOT keep
     # ``search`` (that takes ->withQueryString()), so "next" drops the filter. Faithful
     # to the spec; pass ``query={"search": search}`` to keep it.
@@ -126,16 +152,16 @@ def index(request: Request, core: Core, search: str | None = None, page: str | N
 
 
 @router.post("/{customer_id}/block")
-def block(customer_id: str, core: Core) -> dict[str, str]:
+async def block(customer_id: str, core: Core) -> dict[str, str]:
     """Block a customer (idempotent)."""
-    core.customers.block(_customer_id(customer_id))
+    await core.customers.block(_customer_id(customer_id))
     return {"message": "Customer blocked"}
 
 
 @events.post("/order-events", status_code=202)
-def order_event(event: SignedEvent, core: Core) -> dict[str, Any]:
+async def order_event(event: SignedEvent, core: Core) -> dict[str, Any]:
     """Handle an order event the host posts *after* its order transaction commits."""
-    customer = OrderEventHandler(core)(event)
+    customer = await core.handle(as_event(event))
     return {
         "message": "Event handled",
         "customer": None if customer is None else laravel_customer(customer),

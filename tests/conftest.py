@@ -28,6 +28,7 @@ if HAVE_SQLALCHEMY:
 else:
     collect_ignore_glob = [
         "contract/test_sql*.py",
+        "contract/test_aio.py",
         "unit/test_bulk_types.py",
         "integration/*",
         "cli/test_databases.py",

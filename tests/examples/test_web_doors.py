@@ -12,7 +12,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pytest
-from web_client import ADMIN, ADMIN_TOKEN, EVENT_SECRET, FRAMEWORKS, Answer, Client, client_for
+from web_client import (
+    ADMIN,
+    ADMIN_TOKEN,
+    EVENT_SECRET,
+    FRAMEWORKS,
+    Answer,
+    Client,
+    client_for,
+    core_for,
+)
 
 if TYPE_CHECKING:
     from example_shop import Shop
@@ -41,7 +50,7 @@ WRONG_CREDENTIAL: list[Mapping[str, str]] = [
 @pytest.fixture(params=FRAMEWORKS)
 def client(request: pytest.FixtureRequest, shop: Shop) -> Client:
     """A test client of one framework's example app, on the shop's core."""
-    return client_for(request.param, shop)
+    return client_for(request.param, shop, request.addfinalizer)
 
 
 def _refused(answer: Answer, status: int) -> None:
@@ -156,11 +165,12 @@ def test_apps_refuse_to_start_without_secrets(shop: Shop, framework: str, secret
         from fastapi_app import create_app
     else:
         from flask_app import create_app  # type: ignore[assignment]
+    core = core_for(framework, shop)
     with pytest.raises(ValueError, match="admin_token must be set") as raised:
-        create_app(shop.core, admin_token=secret, event_secret=EVENT_SECRET)
+        create_app(core, admin_token=secret, event_secret=EVENT_SECRET)
     assert secret not in str(raised.value) or not secret
     with pytest.raises(ValueError, match="event_secret must be set"):
-        create_app(shop.core, admin_token=ADMIN_TOKEN, event_secret=secret)
+        create_app(core, admin_token=ADMIN_TOKEN, event_secret=secret)
 
 
 @pytest.mark.sqlite

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
-from web_client import EVENT_SECRET, FRAMEWORKS, Client, client_for
+from web_client import EVENT_SECRET, FRAMEWORKS, Client, async_url, client_for
 
 if TYPE_CHECKING:
     from example_shop import Shop
@@ -35,7 +35,7 @@ PREVIOUS, NEXT = "&laquo; Previous", "Next &raquo;"
 @pytest.fixture(params=FRAMEWORKS)
 def client(request: pytest.FixtureRequest, shop: Shop) -> Client:
     """A test client of one framework's example app, on the shop's core, as the admin."""
-    return client_for(request.param, shop)
+    return client_for(request.param, shop, request.addfinalizer)
 
 
 def _keys_anywhere(value: Any) -> set[str]:
@@ -231,7 +231,8 @@ def test_apps_from_the_environment(
 ) -> None:
     """The command-line entry points build the app on ``$CUSTOMER_CORE_DATABASE_URL``."""
     pytest.importorskip(framework)
-    monkeypatch.setenv("CUSTOMER_CORE_DATABASE_URL", shop.url)
+    url = async_url(shop.url) if framework == "fastapi" else shop.url
+    monkeypatch.setenv("CUSTOMER_CORE_DATABASE_URL", url)
     monkeypatch.setenv("CUSTOMER_CORE_ADMIN_TOKEN", "admin-token-from-the-environment")
     monkeypatch.setenv("CUSTOMER_CORE_EVENT_SECRET", EVENT_SECRET)
     admin = {"Authorization": "Bearer admin-token-from-the-environment"}
@@ -240,7 +241,8 @@ def test_apps_from_the_environment(
         from fastapi.testclient import TestClient
         from fastapi_app import app_from_env
 
-        body = TestClient(app_from_env()).get("/api/v1/customers", headers=admin).json()
+        with TestClient(app_from_env()) as fastapi_client:  # runs the lifespan: the core
+            body = fastapi_client.get("/api/v1/customers", headers=admin).json()
     else:
         from flask_app import app_from_env as flask_app_from_env
 

@@ -58,16 +58,53 @@ class Client:
         return self.send("POST", "/api/v1/order-events", raw, headers)
 
 
-def client_for(framework: str, shop: Shop) -> Client:
-    """``framework``'s example app on the shop's core, behind its own test client."""
+#: The async driver the asyncio (FastAPI) example reaches each shop's database through.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def async_url(url: str) -> str:
+    """The shop's database URL with its async driver (aiosqlite, asyncpg)."""
+    from sqlalchemy import make_url
+
+    parsed = make_url(url)
+    driver = ASYNC_DRIVERS[parsed.get_backend_name()]
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def core_for(framework: str, shop: Shop) -> Any:
+    """What ``create_app`` takes: the shop's core (Flask), a factory of an asyncio core on
+    the shop's database (FastAPI; the app makes it in its lifespan)."""
+    if framework != "fastapi":
+        return shop.core
+    from example_shop import FAST_HASHER
+
+    from customer_core.aio import AsyncCustomerCore
+
+    url = async_url(shop.url)
+    return lambda: AsyncCustomerCore.from_url(
+        url, orders=shop.host.orders_spec, password_hasher=FAST_HASHER
+    )
+
+
+def client_for(
+    framework: str, shop: Shop, finalizer: Callable[[Callable[[], object]], object]
+) -> Client:
+    """``framework``'s example app on the shop's database, behind its own test client.
+
+    The FastAPI client is entered (the app's lifespan makes its core) and ``finalizer``
+    is given its exit (the core is closed on shutdown).
+    """
     pytest.importorskip(framework)
     secrets = {"admin_token": ADMIN_TOKEN, "event_secret": EVENT_SECRET}
     if framework == "fastapi":
         pytest.importorskip("httpx")
+        pytest.importorskip("greenlet")
         from fastapi.testclient import TestClient
         from fastapi_app import create_app
 
-        fastapi_client = TestClient(create_app(shop.core, **secrets))
+        fastapi_client = TestClient(create_app(core_for(framework, shop), **secrets))
+        fastapi_client.__enter__()
+        finalizer(lambda: fastapi_client.__exit__(None, None, None))
 
         def send_fastapi(
             method: str, url: str, body: bytes | None, headers: Mapping[str, str]

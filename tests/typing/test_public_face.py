@@ -22,7 +22,12 @@ from django_minimal import DJANGO_PACKAGE, django_ready  # type: ignore[import-n
 
 ROOT = Path(__file__).resolve().parents[2]
 RELEASED = json.loads((Path(__file__).with_name("public_api-0.1.json")).read_text())
-OPTIONAL = ("customer_core.adapters.sqlalchemy", "customer_core.testing.sql", DJANGO_PACKAGE)
+OPTIONAL = (
+    "customer_core.adapters.sqlalchemy",
+    "customer_core.testing.sql",
+    "customer_core.aio",  # needs SQLAlchemy (the async extra)
+    DJANGO_PACKAGE,
+)
 
 
 def import_public(name: str) -> object:

@@ -339,10 +339,15 @@ class CustomerRegistry:
 
     def _timing_hash(self) -> str:
         """A hash of the configured scheme to verify against when the e-mail is unknown."""
-        with self._dummy_lock:
-            if self._dummy_hash is None:
-                self._dummy_hash = self._context.hasher.hash("not a password of anyone")
-            return self._dummy_hash
+        if self._dummy_hash is None:
+            # Hashed outside the lock (two racing first log-ins may both hash, harmlessly):
+            # the asyncio front's hasher yields to the event loop inside hash(), and a
+            # thread lock held across that yield would stop every log-in on the loop's thread.
+            made = self._context.hasher.hash("not a password of anyone")
+            with self._dummy_lock:
+                if self._dummy_hash is None:
+                    self._dummy_hash = made
+        return self._dummy_hash
 
     def block(self, customer_id: int) -> Customer:
         """Block the customer (idempotent)."""

@@ -34,13 +34,14 @@ from typing import Any
 
 from customer_core.adapters.sqlalchemy._errors import translating
 from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.pool import StaticPool
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "READ_ONLY_OPTION",
     "engine_from_url",
+    "engine_settings",
     "pool_lock",
     "prepare_engine",
     "runs_autocommit",
@@ -68,6 +69,18 @@ def engine_from_url(url: str, **engine_options: Any) -> Engine:
 
     ``engine_options`` go to :func:`sqlalchemy.create_engine` and win over the defaults.
     """
+    parsed, options = engine_settings(url, **engine_options)
+    with translating():
+        engine = create_engine(parsed, **options)
+    prepare_engine(engine)
+    return engine
+
+
+def engine_settings(url: str, **engine_options: Any) -> tuple[URL, dict[str, Any]]:
+    """The parsed ``url`` and the options :func:`engine_from_url` creates its engine with.
+
+    Shared with the asyncio front, whose ``create_async_engine`` takes the same options.
+    """
     with translating():
         parsed = make_url(url)
     options: dict[str, Any] = {"hide_parameters": True}
@@ -78,10 +91,7 @@ def engine_from_url(url: str, **engine_options: Any) -> Engine:
     else:
         options.update(isolation_level="READ COMMITTED", pool_pre_ping=True)
     options.update(engine_options)
-    with translating():
-        engine = create_engine(parsed, **options)
-    prepare_engine(engine)
-    return engine
+    return parsed, options
 
 
 def prepare_engine(engine: Engine) -> Engine:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, get_type_hints
+from typing import Any, Protocol, get_type_hints
 
 import attrs
 
@@ -59,7 +59,14 @@ def customer_columns(table: Table) -> list[Column[Any]]:
     return [table.c[name] for name, _ in _CUSTOMER_READERS]
 
 
-def customer_from(row: Row[Any]) -> Customer:
+class MappedRow(Protocol):
+    """A result row read by column name (SQLAlchemy's ``Row``, typed alike on 2.0 and 2.1)."""
+
+    @property
+    def _mapping(self) -> Mapping[Any, Any]: ...
+
+
+def customer_from(row: MappedRow) -> Customer:
     """A customer from a ``customers`` row (columns named like the fields)."""
     m = row._mapping
     return Customer(**{name: read(m[name]) for name, read in _CUSTOMER_READERS})

@@ -215,7 +215,7 @@ class SQLAlchemyStorage:
         return self._begin_on(self.engine, self._begin_sql, options)
 
     def _begin_on(
-        self, engine: Engine, begin_sql: str | None, options: Mapping[str, object]
+        self, engine: Engine, begin_sql: str | list[str] | None, options: Mapping[str, object]
     ) -> tuple[Connection, RootTransaction]:
         """Connect, set the session up and begin (running ``begin_sql``); close on failure."""
         connection = engine.connect()
@@ -228,8 +228,9 @@ class SQLAlchemyStorage:
                 connection.execution_options(**options)
             self._set_up_session(connection)
             begun = connection.begin()
-            if begin_sql is not None:
-                connection.exec_driver_sql(begin_sql)
+            # One string, or (asyncpg: one command a prepared statement) a list of them.
+            for statement in [begin_sql] if isinstance(begin_sql, str) else begin_sql or ():
+                connection.exec_driver_sql(statement)
         except BaseException:
             connection.close()
             raise
@@ -275,21 +276,28 @@ class SQLAlchemyStorage:
         """
         if self._orders_hint[0] or self.orders is None:
             return self._orders_hint[1]
+        # Looked up outside the lock (a racing first call may look twice, harmlessly): under
+        # the asyncio front the lookup yields to the event loop, and a thread lock held
+        # across that yield would stop every other call on the loop's thread.
+        with translating():
+            hint = customer_index_hint(bind or self.engine, self.orders)
         with self._users_lock:
             if not self._orders_hint[0]:
-                with translating():
-                    self._orders_hint = customer_index_hint(bind or self.engine, self.orders)
+                self._orders_hint = hint
             return self._orders_hint[1]
 
     def _users(self, bind: Engine | Connection | None = None) -> str | None:
         """The users table's name if it exists (looked up once per storage), else None."""
         if self._users_table is None:
             return None
-        with self._users_lock:
-            if self._users_known is None:
-                with translating():
-                    self._users_known = inspect(bind or self.engine).has_table(self._users_table)
-            return self._users_table if self._users_known else None
+        if self._users_known is None:
+            # Outside the lock, for the reason given in _orders_index_hint.
+            with translating():
+                known = inspect(bind or self.engine).has_table(self._users_table)
+            with self._users_lock:
+                if self._users_known is None:
+                    self._users_known = known
+        return self._users_table if self._users_known else None
 
     @contextmanager
     def _translated_errors(self) -> Iterator[None]:
@@ -353,8 +361,8 @@ def _checked_table_name(value: object) -> str:
     return value
 
 
-def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
-    """The statement that opens each transaction, or None (SQLite; MySQL on its own engines)."""
+def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | list[str] | None:
+    """The statement(s) that open each transaction, or None (SQLite; MySQL on its own engines)."""
     name = engine.dialect.name
     if name == "sqlite":
         return None
@@ -364,6 +372,9 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | None:
         statements.append("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
     if name == "postgresql" and lock_timeout is not None:
         statements.append(f"SET LOCAL lock_timeout = '{_milliseconds(lock_timeout)}ms'")
+    if engine.dialect.driver == "asyncpg" and len(statements) > 1:
+        # asyncpg prepares each statement, and a prepared statement holds one command only.
+        return statements
     # psycopg runs several statements in one round trip when there are no parameters;
     # on MySQL/MariaDB the list holds at most the isolation statement.
     return "; ".join(statements) or None

@@ -1,0 +1,116 @@
+"""The greenlet bridge: the sync services run as coroutines, their I/O awaited on the event loop.
+
+SQLAlchemy's asyncio ORM works this way: ``greenlet_spawn(fn)`` runs the sync
+``fn`` in a greenlet; wherever the async driver would block, SQLAlchemy's
+``await_only`` hands the awaitable to the event loop and the greenlet waits
+without a thread. Everything here builds on that one mechanism.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Executor
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy.util import await_only, greenlet_spawn
+from sqlalchemy.util.concurrency import in_greenlet
+
+from customer_core.passwords import PasswordHasher
+
+__all__ = ["AsyncService", "OffLoopHasher", "loop_friendly_sleep", "run_sync"]
+
+T = TypeVar("T")
+
+
+async def run_sync(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``function(*args, **kwargs)`` in a greenlet: its I/O waits on the running event loop.
+
+    Cancelling the awaiting task throws ``CancelledError`` into the greenlet at the
+    point it waits, so the sync code's ``with`` blocks (the storage's transaction)
+    roll back and return their connection before the cancellation goes on.
+    """
+    return await greenlet_spawn(function, *args, **kwargs)
+
+
+class AsyncService:
+    """Any service's public methods as coroutines that run the sync method in a greenlet.
+
+    Generic on purpose: one proxy for every service rather than an async twin
+    of each method (the typed faces are the Protocols in :mod:`._services`).
+    """
+
+    __slots__ = ("_service",)
+
+    def __init__(self, service: object) -> None:
+        self._service = service
+
+    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        method = getattr(self._service, name)
+        if not callable(method):
+            raise AttributeError(name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await run_sync(method, *args, **kwargs)
+
+        call.__name__ = name
+        call.__doc__ = method.__doc__
+        return call
+
+    def __repr__(self) -> str:
+        return f"AsyncService({self._service!r})"
+
+
+class OffLoopHasher:
+    """The configured hasher, its hashing and verification run in ``executor``, off the loop.
+
+    Inside the bridge's greenlet the call is sent to the executor and the
+    greenlet awaits it through ``await_only``: the loop serves other tasks
+    meanwhile. Outside a greenlet (a sync caller) it calls the hasher directly.
+    ``needs_rehash`` only parses a hash: it stays inline.
+    """
+
+    __slots__ = ("_executor", "_hasher")
+
+    def __init__(self, hasher: PasswordHasher, executor: Executor) -> None:
+        self._hasher = hasher
+        self._executor = executor
+
+    @property
+    def wrapped(self) -> PasswordHasher:
+        """The hasher doing the work."""
+        return self._hasher
+
+    def hash(self, password: str) -> str:
+        """A new hash of ``password``, computed in the worker pool."""
+        return self._off_loop(self._hasher.hash, password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Whether ``password`` matches ``password_hash``, checked in the worker pool."""
+        return self._off_loop(self._hasher.verify, password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Whether the hash is not of the configured scheme and parameters (cheap: inline)."""
+        return self._hasher.needs_rehash(password_hash)
+
+    def _off_loop(self, function: Callable[..., T], *args: Any) -> T:
+        if not in_greenlet():
+            return function(*args)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.run_in_executor(self._executor, partial(function, *args))
+        return await_only(future)
+
+    def __repr__(self) -> str:
+        return repr(self._hasher)
+
+
+def loop_friendly_sleep(seconds: float) -> None:
+    """The retry pause: ``asyncio.sleep`` inside the bridge, ``time.sleep`` elsewhere."""
+    if in_greenlet():
+        await_only(asyncio.sleep(seconds))
+    else:
+        time.sleep(seconds)

@@ -1,0 +1,328 @@
+"""AsyncCustomerCore: the sync core's one implementation, run on the event loop.
+
+Every service method runs in a greenlet (:mod:`._bridge`) over a storage on the
+``sync_engine`` of SQLAlchemy's ``AsyncEngine``; the async driver's I/O is
+awaited on the loop. Password hashing and verification go to a bounded
+worker pool. See docs/explanation.md, "The asyncio front".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, cast
+
+from customer_core._core import OrdersT, _region
+from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
+from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
+from customer_core.aio._services import (
+    AsyncAddressBook,
+    AsyncCustomerNotes,
+    AsyncCustomerRegistry,
+    AsyncLifetimeValue,
+)
+from customer_core.clock import SystemClock
+from customer_core.event_handler import handle_event, handle_events
+from customer_core.events import OrderEvent
+from customer_core.model import Customer
+from customer_core.passwords import Argon2Hasher, PasswordHasher
+from customer_core.ports import Clock, Storage
+from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
+from customer_core.services._context import Context, RetryPolicy
+
+if TYPE_CHECKING:
+    from sqlalchemy import MetaData
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from customer_core.adapters.sqlalchemy import OrdersTable
+
+__all__ = ["DEFAULT_MAX_HASH_WORKERS", "AsyncCustomerCore"]
+
+DEFAULT_MAX_HASH_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))
+"""Threads hashing passwords at once when the host passes neither ``executor`` nor a limit.
+
+One core fewer than the machine has (at most 4): hashing on every core starves the
+event loop's thread of CPU (docs/performance.md, "The asyncio front")."""
+
+
+class AsyncCustomerCore(Generic[OrdersT]):
+    """``CustomerCore`` for asyncio: the same services, names, results and errors, as coroutines.
+
+    >>> import asyncio
+    >>> async def main() -> str:
+    ...     async with AsyncCustomerCore.in_memory() as core:
+    ...         ada = await core.customers.register(
+    ...             name="Ada", email="Ada@Example.com", password="correct horse"
+    ...         )
+    ...         return ada.email
+    >>> asyncio.run(main())
+    'ada@example.com'
+    """
+
+    __slots__ = (
+        "_clock",
+        "_default_region",
+        "_engine",
+        "_executor",
+        "_hasher",
+        "_orders",
+        "_owned_executor",
+        "_services",
+        "_storage",
+    )
+
+    def __init__(
+        self,
+        storage: Storage,
+        *,
+        orders: OrdersT,
+        password_hasher: PasswordHasher | None = None,
+        clock: Clock | None = None,
+        default_region: str | None = None,
+        executor: Executor | None = None,
+        max_hash_workers: int | None = None,
+        engine: AsyncEngine | None = None,
+    ) -> None:
+        """Build the services over ``storage``; prefer the factories.
+
+        ``executor`` runs password hashing and verification (the host's own pool);
+        without one the core makes a pool of ``max_hash_workers`` threads
+        (default :data:`DEFAULT_MAX_HASH_WORKERS`) and shuts it down in :meth:`aclose`.
+        ``engine``: an ``AsyncEngine`` the core owns and disposes of in :meth:`aclose`.
+        """
+        if executor is not None and max_hash_workers is not None:
+            raise TypeError("pass executor= or max_hash_workers=, not both")
+        if max_hash_workers is not None and (
+            not isinstance(max_hash_workers, int) or max_hash_workers < 1
+        ):
+            raise ValueError("max_hash_workers must be a positive integer")
+        self._storage = storage
+        self._orders = orders
+        self._engine = engine
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._hasher: PasswordHasher = password_hasher or Argon2Hasher()
+        self._default_region = _region(default_region)
+        self._owned_executor = executor is None
+        self._executor: Executor = executor or ThreadPoolExecutor(
+            max_workers=max_hash_workers or DEFAULT_MAX_HASH_WORKERS,
+            thread_name_prefix="customer_core-hash",
+        )
+        context = Context(
+            storage,
+            self._clock,
+            OffLoopHasher(self._hasher, self._executor),
+            self._default_region,
+            # A retry's pause must not block the loop.
+            RetryPolicy(sleep=loop_friendly_sleep),
+        )
+        self._services = (
+            CustomerRegistry(context),
+            AddressBook(context),
+            CustomerNotes(context),
+            LifetimeValue(context),
+        )
+
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        password_hasher: PasswordHasher | None = None,
+        clock: Clock | None = None,
+        default_region: str | None = None,
+        executor: Executor | None = None,
+        max_hash_workers: int | None = None,
+    ) -> AsyncCustomerCore[InMemoryOrderLedger]:
+        """An embedded core with no I/O (hashing still off the loop); ``orders`` is the ledger."""
+        clock = clock if clock is not None else SystemClock()
+        ledger = InMemoryOrderLedger(clock=clock)
+        return AsyncCustomerCore(
+            InMemoryStorage(ledger),
+            orders=ledger,
+            password_hasher=password_hasher,
+            clock=clock,
+            default_region=default_region,
+            executor=executor,
+            max_hash_workers=max_hash_workers,
+        )
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str,
+        *,
+        orders: OrdersTable | None = None,
+        metadata: MetaData | None = None,
+        users_table: str | None = "users",
+        password_hasher: PasswordHasher | None = None,
+        clock: Clock | None = None,
+        default_region: str | None = None,
+        lock_timeout: float | None = 10.0,
+        executor: Executor | None = None,
+        max_hash_workers: int | None = None,
+        **engine_options: Any,
+    ) -> AsyncCustomerCore[OrdersTable | None]:
+        """A core on an async driver's URL (``sqlite+aiosqlite``, ``postgresql+asyncpg``,
+        ``postgresql+psycopg``, ``mysql+asyncmy``, ``mariadb+asyncmy``).
+
+        The arguments are those of ``CustomerCore.from_url`` plus ``executor`` /
+        ``max_hash_workers``; the core owns the engine and disposes of it in :meth:`aclose`.
+        """
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from customer_core.adapters.sqlalchemy._engine import engine_settings
+        from customer_core.adapters.sqlalchemy._errors import translating
+
+        parsed, options = engine_settings(url, **engine_options)
+        with translating():
+            engine = create_async_engine(parsed, **options)
+        return cls._on_engine(
+            engine,
+            owned=True,
+            orders=orders,
+            metadata=metadata,
+            users_table=users_table,
+            password_hasher=password_hasher,
+            clock=clock,
+            default_region=default_region,
+            lock_timeout=lock_timeout,
+            executor=executor,
+            max_hash_workers=max_hash_workers,
+        )
+
+    @classmethod
+    def from_engine(
+        cls,
+        engine: AsyncEngine,
+        *,
+        orders: OrdersTable | None = None,
+        metadata: MetaData | None = None,
+        users_table: str | None = "users",
+        password_hasher: PasswordHasher | None = None,
+        clock: Clock | None = None,
+        default_region: str | None = None,
+        lock_timeout: float | None = 10.0,
+        executor: Executor | None = None,
+        max_hash_workers: int | None = None,
+    ) -> AsyncCustomerCore[OrdersTable | None]:
+        """A core on the host's ``AsyncEngine`` (shared pool); :meth:`aclose` leaves it open."""
+        return cls._on_engine(
+            engine,
+            owned=False,
+            orders=orders,
+            metadata=metadata,
+            users_table=users_table,
+            password_hasher=password_hasher,
+            clock=clock,
+            default_region=default_region,
+            lock_timeout=lock_timeout,
+            executor=executor,
+            max_hash_workers=max_hash_workers,
+        )
+
+    @classmethod
+    def _on_engine(
+        cls,
+        engine: AsyncEngine,
+        *,
+        owned: bool,
+        orders: OrdersTable | None,
+        metadata: MetaData | None,
+        users_table: str | None,
+        lock_timeout: float | None,
+        **options: Any,
+    ) -> AsyncCustomerCore[OrdersTable | None]:
+        from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
+
+        storage = SQLAlchemyStorage(
+            engine.sync_engine,
+            orders=orders,
+            metadata=metadata,
+            users_table=users_table,
+            lock_timeout=lock_timeout,
+        )
+        return AsyncCustomerCore(
+            storage, orders=orders, engine=engine if owned else None, **options
+        )
+
+    @property
+    def customers(self) -> AsyncCustomerRegistry:
+        """The customer registry."""
+        return cast(AsyncCustomerRegistry, AsyncService(self._services[0]))
+
+    @property
+    def addresses(self) -> AsyncAddressBook:
+        """The address book."""
+        return cast(AsyncAddressBook, AsyncService(self._services[1]))
+
+    @property
+    def notes(self) -> AsyncCustomerNotes:
+        """Internal notes."""
+        return cast(AsyncCustomerNotes, AsyncService(self._services[2]))
+
+    @property
+    def ltv(self) -> AsyncLifetimeValue:
+        """Lifetime value and repeat detection."""
+        return cast(AsyncLifetimeValue, AsyncService(self._services[3]))
+
+    @property
+    def storage(self) -> Storage:
+        """The (sync) storage the services run on, inside the bridge."""
+        return self._storage
+
+    @property
+    def orders(self) -> OrdersT:
+        """The host's orders: the :class:`InMemoryOrderLedger`, or the SQL ``OrdersTable``."""
+        return self._orders
+
+    @property
+    def clock(self) -> Clock:
+        """The clock that stamps every write."""
+        return self._clock
+
+    @property
+    def password_hasher(self) -> PasswordHasher:
+        """The configured hasher (the core calls it in its worker pool)."""
+        return self._hasher
+
+    @property
+    def default_region(self) -> str | None:
+        """The ISO country code national phone numbers are read in, if one was given."""
+        return self._default_region
+
+    async def create_schema(self) -> None:
+        """Create the library's tables where missing; never alters an existing table."""
+        await run_sync(self._storage.create_schema)
+
+    async def handle(self, event: OrderEvent) -> Customer | None:
+        """Recalculate the event's customer; None (never an error) if it no longer exists."""
+        return await run_sync(handle_event, self._services[3], event)
+
+    async def handle_many(self, events: Iterable[OrderEvent]) -> int:
+        """One recalculation per distinct customer; see ``CustomerCore.handle_many``."""
+        return await run_sync(handle_events, self._services[3], events)
+
+    async def aclose(self) -> None:
+        """Dispose of the engine the core made and shut down its own hashing pool.
+
+        A host's engine (``from_engine``) and executor are left to the host.
+        """
+        if self._engine is not None:
+            await self._engine.dispose()
+        if self._owned_executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncCustomerCore({self._storage!r}, hasher={self._hasher!r})"

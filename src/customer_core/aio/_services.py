@@ -1,0 +1,197 @@
+"""The typed faces of the asyncio services: one Protocol per service, every method a coroutine.
+
+These are signatures only (no behaviour): at run time each service is wrapped by
+:class:`customer_core.aio._bridge.AsyncService`, which turns every public method of
+the one sync implementation into a coroutine. The Protocols exist so that mypy
+checks a host's ``await core.customers.register(...)`` as precisely as the sync
+call; ``tests/unit/test_aio_faces.py`` keeps them in step with the services.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol
+
+from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
+from customer_core.services._lifetime_value import Progress
+from customer_core.services._registry import UNSET, Unset
+
+__all__ = ["AsyncAddressBook", "AsyncCustomerNotes", "AsyncCustomerRegistry", "AsyncLifetimeValue"]
+
+
+class AsyncCustomerRegistry(Protocol):
+    """:class:`~customer_core.services.CustomerRegistry`, every method a coroutine."""
+
+    async def register(
+        self,
+        *,
+        name: str,
+        email: str,
+        password: str,
+        phone: str | None = None,
+        avatar: str | None = None,
+    ) -> Customer:
+        """See :meth:`CustomerRegistry.register`."""
+        ...
+
+    async def get(self, customer_id: int) -> Customer:
+        """See :meth:`CustomerRegistry.get`."""
+        ...
+
+    async def find_by_email(self, email: str) -> Customer | None:
+        """See :meth:`CustomerRegistry.find_by_email`."""
+        ...
+
+    async def update(
+        self,
+        customer_id: int,
+        *,
+        name: str | Unset = UNSET,
+        phone: str | Unset | None = UNSET,
+        avatar: str | Unset | None = UNSET,
+    ) -> Customer:
+        """See :meth:`CustomerRegistry.update`."""
+        ...
+
+    async def change_email(self, customer_id: int, email: str) -> Customer:
+        """See :meth:`CustomerRegistry.change_email`."""
+        ...
+
+    async def change_password(self, customer_id: int, password: str) -> None:
+        """See :meth:`CustomerRegistry.change_password`."""
+        ...
+
+    async def authenticate(self, email: str, password: str) -> Customer:
+        """See :meth:`CustomerRegistry.authenticate` (the hash check runs off the loop)."""
+        ...
+
+    async def block(self, customer_id: int) -> Customer:
+        """See :meth:`CustomerRegistry.block`."""
+        ...
+
+    async def request_password_reset(self, email: str) -> str | None:
+        """See :meth:`CustomerRegistry.request_password_reset` (the hash runs off the loop)."""
+        ...
+
+    async def reset_password(self, email: str, token: str, password: str) -> Customer:
+        """See :meth:`CustomerRegistry.reset_password` (the hashes run off the loop)."""
+        ...
+
+    async def unblock(self, customer_id: int) -> Customer:
+        """See :meth:`CustomerRegistry.unblock`."""
+        ...
+
+    async def delete(self, customer_id: int) -> None:
+        """See :meth:`CustomerRegistry.delete`."""
+        ...
+
+    async def import_many(
+        self, records: Iterable[Mapping[str, object]], *, batch_size: int = 1000
+    ) -> int:
+        """See :meth:`CustomerRegistry.import_many`."""
+        ...
+
+    async def search(
+        self,
+        text: str | None = None,
+        *,
+        page: int = 1,
+        per_page: int = 15,
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+        sort: str = "id",
+    ) -> Page[ListedCustomer]:
+        """See :meth:`CustomerRegistry.search`."""
+        ...
+
+
+class AsyncAddressBook(Protocol):
+    """:class:`~customer_core.services.AddressBook`, every method a coroutine."""
+
+    async def add(
+        self,
+        customer_id: int,
+        *,
+        type: AddressType | str,
+        full_name: str,
+        phone: str,
+        address_line1: str,
+        city: str,
+        state: str,
+        zip_code: str,
+        country: str,
+        address_line2: str | None = None,
+        is_default: bool = False,
+    ) -> Address:
+        """See :meth:`AddressBook.add`."""
+        ...
+
+    async def get(self, address_id: int) -> Address:
+        """See :meth:`AddressBook.get`."""
+        ...
+
+    async def list(
+        self, customer_id: int, type: AddressType | str | None = None
+    ) -> builtins.list[Address]:
+        """See :meth:`AddressBook.list`."""
+        ...
+
+    async def default(self, customer_id: int, type: AddressType | str) -> Address | None:
+        """See :meth:`AddressBook.default`."""
+        ...
+
+    async def set_default(self, address_id: int) -> Address:
+        """See :meth:`AddressBook.set_default`."""
+        ...
+
+    async def update(self, address_id: int, **changes: object) -> Address:
+        """See :meth:`AddressBook.update`."""
+        ...
+
+    async def remove(self, address_id: int) -> None:
+        """See :meth:`AddressBook.remove`."""
+        ...
+
+
+class AsyncCustomerNotes(Protocol):
+    """:class:`~customer_core.services.CustomerNotes`, every method a coroutine."""
+
+    async def add(self, customer_id: int, *, author_id: int, text: str) -> Note:
+        """See :meth:`CustomerNotes.add`."""
+        ...
+
+    async def list(self, customer_id: int) -> builtins.list[Note]:
+        """See :meth:`CustomerNotes.list`."""
+        ...
+
+    async def edit(self, note_id: int, text: str) -> Note:
+        """See :meth:`CustomerNotes.edit`."""
+        ...
+
+    async def remove(self, note_id: int) -> None:
+        """See :meth:`CustomerNotes.remove`."""
+        ...
+
+
+class AsyncLifetimeValue(Protocol):
+    """:class:`~customer_core.services.LifetimeValue`, every method a coroutine."""
+
+    async def recalculate(self, customer_id: int) -> Customer:
+        """See :meth:`LifetimeValue.recalculate`."""
+        ...
+
+    async def recalculate_many(self, customer_ids: Iterable[int]) -> int:
+        """See :meth:`LifetimeValue.recalculate_many`."""
+        ...
+
+    async def recalculate_all(
+        self,
+        *,
+        batch_size: int = 1000,
+        progress: Progress | None = None,
+        after_id: int = 0,
+        checkpoint: Callable[[int], object] | None = None,
+    ) -> int:
+        """See :meth:`LifetimeValue.recalculate_all` (the callbacks run on the loop's thread)."""
+        ...

@@ -1,0 +1,189 @@
+"""The asyncio front on the in-memory core: shape, hashing off the loop, no lock across a yield."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from customer_core import Argon2Hasher, InvalidCredentials
+from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
+
+pytest.importorskip("greenlet")
+pytest.importorskip("sqlalchemy")
+
+from aio_front import LoopRunner
+from customer_core.aio import (
+    AsyncAddressBook,
+    AsyncCustomerCore,
+    AsyncCustomerNotes,
+    AsyncCustomerRegistry,
+    AsyncLifetimeValue,
+)
+
+pytestmark = pytest.mark.memory
+
+CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+FACES = [
+    (CustomerRegistry, AsyncCustomerRegistry),
+    (AddressBook, AsyncAddressBook),
+    (CustomerNotes, AsyncCustomerNotes),
+    (LifetimeValue, AsyncLifetimeValue),
+]
+
+
+class ThreadRecordingHasher:
+    """CHEAP, noting the thread each hash and verification ran on."""
+
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def hash(self, password: str) -> str:
+        self.threads.append(threading.get_ident())
+        return CHEAP.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        self.threads.append(threading.get_ident())
+        return CHEAP.verify(password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return CHEAP.needs_rehash(password_hash)
+
+
+def public_methods(cls: type) -> dict[str, inspect.Signature]:
+    return {
+        name: inspect.signature(value)
+        for name, value in vars(cls).items()
+        if not name.startswith("_") and inspect.isfunction(value)
+    }
+
+
+@pytest.mark.parametrize(("service", "face"), FACES, ids=lambda c: c.__name__)
+def test_each_typed_face_has_the_services_methods_and_signatures(service: type, face: type) -> None:
+    """The Protocols mypy checks hosts against say exactly what the proxied services take."""
+    sync, typed = public_methods(service), public_methods(face)
+    assert sorted(typed) == sorted(sync)
+    for name, signature in sync.items():
+        # Annotations are strings here; the Protocols spell the list type builtins.list.
+        assert str(typed[name]).replace("builtins.", "") == str(signature).replace(
+            "builtins.", ""
+        ), name
+        assert inspect.iscoroutinefunction(getattr(face, name)), name
+
+
+def test_every_method_is_a_coroutine_with_the_same_results_and_errors() -> None:
+    async def main() -> None:
+        async with AsyncCustomerCore.in_memory(password_hasher=CHEAP) as core:
+            call = core.customers.register(name="Ada", email="Ada@Example.com", password="p" * 12)
+            assert inspect.iscoroutine(call)
+            ada = await call
+            assert (await core.customers.get(ada.id)) == ada
+            with pytest.raises(InvalidCredentials):
+                await core.customers.authenticate("ada@example.com", "wrong password")
+
+    asyncio.run(main())
+
+
+def test_hashing_and_verification_never_run_on_the_loop_thread() -> None:
+    hasher = ThreadRecordingHasher()
+
+    async def main() -> int:
+        async with AsyncCustomerCore.in_memory(password_hasher=hasher) as core:
+            await core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
+            await core.customers.authenticate("ada@example.com", "p" * 12)
+            with pytest.raises(InvalidCredentials):
+                await core.customers.authenticate("nobody@example.com", "p" * 12)
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(main())
+    assert len(hasher.threads) == 4  # register, verify, the timing hash, its verify
+    assert loop_thread not in hasher.threads
+
+
+def test_a_hosts_executor_does_the_hashing_and_stays_open() -> None:
+    hasher = ThreadRecordingHasher()
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="host-pool")
+    pool_threads: list[int] = []
+
+    async def main() -> None:
+        core = AsyncCustomerCore.in_memory(password_hasher=hasher, executor=executor)
+        async with core:
+            await core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
+        pool_threads.append(executor.submit(threading.get_ident).result())
+
+    asyncio.run(main())
+    assert hasher.threads == pool_threads  # ran on the host's one thread, still usable after
+    executor.shutdown()
+
+
+def test_executor_and_a_worker_limit_are_exclusive_and_the_limit_positive() -> None:
+    with ThreadPoolExecutor(1) as executor, pytest.raises(TypeError):
+        AsyncCustomerCore.in_memory(executor=executor, max_hash_workers=2)
+    with pytest.raises(ValueError, match="max_hash_workers"):
+        AsyncCustomerCore.in_memory(max_hash_workers=0)
+
+
+def test_concurrent_first_log_ins_of_unknown_emails_do_not_stop_the_loop() -> None:
+    """The first unknown-email log-ins hash the timing hash at once: no thread lock is held
+    across that (yielding) hash, or the second log-in would block the loop's thread for good."""
+    runner = LoopRunner()
+
+    async def main() -> list[BaseException | object]:
+        core = AsyncCustomerCore.in_memory(password_hasher=CHEAP)
+        calls = [core.customers.authenticate(f"n{i}@example.com", "p" * 12) for i in range(4)]
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    try:
+        results = runner.run(main(), timeout=30)
+    finally:
+        runner.close()
+    assert all(isinstance(result, InvalidCredentials) for result in results)
+
+
+def test_handle_and_create_schema_are_coroutines() -> None:
+    from customer_core.events import OrderPlaced
+
+    async def main() -> None:
+        async with AsyncCustomerCore.in_memory(password_hasher=CHEAP) as core:
+            await core.create_schema()
+            ada = await core.customers.register(
+                name="Ada", email="a@example.com", password="p" * 12
+            )
+            core.orders.record(order_id=1, customer_id=ada.id, total_amount="5", status="delivered")
+            event = OrderPlaced(order_id=1, customer_id=ada.id)
+            assert (await core.handle(event)) is not None
+            assert await core.handle_many([event, event]) == 1
+            assert (await core.customers.get(ada.id)).total_orders == 1
+
+    asyncio.run(main())
+
+
+def test_the_repr_shows_no_secret() -> None:
+    core = AsyncCustomerCore.in_memory(password_hasher=CHEAP)
+    assert "AsyncCustomerCore(" in repr(core)
+    assert "AsyncService(" in repr(core.customers)
+
+
+def test_a_retry_pause_inside_the_bridge_lets_the_loop_run() -> None:
+    """The pause between attempts of a write that lost a lock is awaited, not slept:
+    a task due during the pause runs before the pausing call ends."""
+    from customer_core.aio._bridge import loop_friendly_sleep, run_sync
+
+    order: list[str] = []
+
+    async def pausing() -> None:
+        await run_sync(loop_friendly_sleep, 0.2)
+        order.append("pause over")
+
+    async def other() -> None:
+        await asyncio.sleep(0.01)
+        order.append("other ran")
+
+    async def main() -> None:
+        await asyncio.gather(pausing(), other())
+
+    asyncio.run(main())
+    assert order == ["other ran", "pause over"]
