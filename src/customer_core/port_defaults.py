@@ -10,14 +10,21 @@ they stand on: every write goes through it, in the caller's transaction.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
 from customer_core.clock import stored_time
 from customer_core.model import Customer, OrderTotals
 from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger
+from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
-__all__ = ["LedgerTotals", "OneByOneImports"]
+__all__ = ["LedgerTotals", "NoEventLog", "OneByOneImports", "totals_of"]
+
+
+def totals_of(customer: Customer) -> OrderTotals:
+    """The lifetime-value fields a customer has stored."""
+    return OrderTotals(customer.lifetime_value, customer.total_orders, customer.last_order_at)
 
 
 class LedgerTotals:
@@ -50,6 +57,15 @@ class LedgerTotals:
         """The customers among ``ids``, locked and recomputed in ascending id order."""
         return self._recalculate(sorted(set(ids)), updated_at)
 
+    def current(self, ids: Sequence[int]) -> dict[int, OrderTotals]:
+        """``find`` of each."""
+        stored: dict[int, OrderTotals] = {}
+        for customer_id in ids:
+            found = self.customers.find(customer_id)
+            if found is not None:
+                stored[customer_id] = totals_of(found)
+        return stored
+
     def _recalculate(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         found: list[int] = []
         for customer_id in ids:
@@ -75,3 +91,41 @@ class OneByOneImports:
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """``find_by_email`` of each."""
         return {email for email in emails if self.customers.find_by_email(email) is not None}
+
+
+class NoEventLog:
+    """An :class:`~customer_core.ports.EventLog` for a storage that keeps no timeline yet.
+
+    Changes write no event; reading the timeline or the outbox raises
+    ``TypeError`` rather than answer as if nothing had happened.
+    """
+
+    def append(self, event: NewEvent) -> None:
+        """Keep nothing."""
+
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        """Keep nothing."""
+
+    def append_imported(
+        self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
+    ) -> None:
+        """Keep nothing."""
+
+    def list(
+        self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
+    ) -> tuple[list[CustomerEvent], int]:
+        """Refused: this storage keeps no timeline."""
+        raise TypeError(_NO_TIMELINE)
+
+    def claim(
+        self, limit: int, now: datetime, lease_until: datetime
+    ) -> builtins.list[CustomerEvent]:
+        """Refused: this storage keeps no outbox."""
+        raise TypeError(_NO_TIMELINE)
+
+    def ack(self, event_ids: Sequence[int], now: datetime) -> int:
+        """Refused: this storage keeps no outbox."""
+        raise TypeError(_NO_TIMELINE)
+
+
+_NO_TIMELINE = "this storage keeps no timeline (customer_events) yet"

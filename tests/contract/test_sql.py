@@ -48,7 +48,7 @@ def empty_tables(engine: sa.Engine, host: HostTables, *, restart_ids: bool = Fal
     ``restart_ids`` also makes the next ids 1 again, as in a new database (the
     agreement machine compares ids with the in-memory adapter's).
     """
-    tables = ("customer_notes", "addresses", "customers", host.orders.name)
+    tables = ("customer_events", "customer_notes", "addresses", "customers", host.orders.name)
     with engine.begin() as connection:
         if restart_ids and engine.dialect.name == "postgresql":
             connection.execute(sa.text(f"truncate {', '.join(tables)} restart identity"))
@@ -156,6 +156,14 @@ class TestImport(contract.ImportContract):
 
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
+    pass
+
+
+class TestTimeline(contract.TimelineContract):
+    pass
+
+
+class TestOutbox(contract.OutboxContract):
     pass
 
 

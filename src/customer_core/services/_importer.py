@@ -129,6 +129,8 @@ class _Stream:
         for start in range(0, len(pending), self.size):
             batch = [customer for _, customer in pending[start : start + self.size]]
             self.stored += tx.imports.add_many(batch)
+            emails = [customer.email for customer in batch]
+            tx.events.append_imported(emails, self.context.actor_id, self._now)
 
 
 def _gather(errors: dict[str, str], more: Mapping[str, str]) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
@@ -45,6 +46,7 @@ from customer_core.adapters.sqlalchemy._orders import OrderColumns
 from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
 from customer_core.adapters.sqlalchemy._schema import CustomerTables
 from customer_core.adapters.sqlalchemy._search import search_customers
+from customer_core.adapters.sqlalchemy._types import read_money, read_time
 from customer_core.errors import CustomerNotFound, DuplicateEmail
 from customer_core.model import Customer, ListedCustomer, OrderTotals
 from customer_core.port_defaults import LedgerTotals
@@ -246,6 +248,24 @@ class SQLAlchemyTotals(LedgerTotals):
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """Lock the customers among ``ids`` and recompute them in one UPDATE."""
         return _ltv.recalculate_ids(self._conn, self._c, self._orders, ids, updated_at)
+
+    def current(self, ids: Sequence[int]) -> dict[int, OrderTotals]:
+        """One SELECT of the lifetime-value columns, a thousand ids at a time."""
+        c = self._c.c
+        stored: dict[int, OrderTotals] = {}
+        for start in range(0, len(ids), 1000):
+            rows = self._conn.execute(
+                select(c.id, c.lifetime_value, c.total_orders, c.last_order_at).where(
+                    c.id.in_(list(ids[start : start + 1000]))
+                )
+            )
+            for row in rows:
+                stored[int(row.id)] = OrderTotals(
+                    read_money(row.lifetime_value) or Decimal("0.00"),
+                    int(row.total_orders),
+                    read_time(row.last_order_at),
+                )
+        return stored
 
 
 class SQLAlchemyImports:

@@ -1,4 +1,6 @@
-"""The library's three tables, as Laravel's migration creates them, on a MetaData a host can share.
+"""The library's tables, as Laravel's migration creates them, on a MetaData a host can share.
+
+Laravel's three, and the library's own ``customer_events`` (the timeline and outbox).
 
 Types, defaults, index and foreign-key names follow the DDL Laravel's schema
 grammars emit (``docs``: laravel-schema), per dialect:
@@ -28,6 +30,7 @@ import attrs
 
 from customer_core.adapters.sqlalchemy._types import Id, Money, Timestamp
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -71,11 +74,12 @@ class CustomerTables:
     customers: Table
     addresses: Table
     notes: Table
+    events: Table
 
     @property
-    def all(self) -> tuple[Table, Table, Table]:
+    def all(self) -> tuple[Table, Table, Table, Table]:
         """The tables in creation order (parents first)."""
-        return (self.customers, self.addresses, self.notes)
+        return (self.customers, self.addresses, self.notes, self.events)
 
 
 def define_tables(metadata: MetaData | None = None) -> CustomerTables:
@@ -95,7 +99,10 @@ def define_tables(metadata: MetaData | None = None) -> CustomerTables:
     notes = existing.get("customer_notes")
     if notes is None:
         notes = _notes(metadata)
-    return CustomerTables(customers=customers, addresses=addresses, notes=notes)
+    events = existing.get("customer_events")
+    if events is None:
+        events = _events(metadata)
+    return CustomerTables(customers=customers, addresses=addresses, notes=notes, events=events)
 
 
 def _timestamps() -> list[Column[Any]]:
@@ -176,6 +183,30 @@ def _notes(metadata: MetaData) -> Table:
         # have; mediumtext is the smallest type that fits (Laravel's DDL says text).
         Column("note", Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb"), nullable=False),
         *_timestamps(),
+        **TABLE_OPTIONS,
+    )
+
+
+def _events(metadata: MetaData) -> Table:
+    """The timeline and outbox (the library's own table: Laravel's migration has none).
+
+    No foreign key to ``customers``: the events of a deleted customer stay until
+    the outbox has published them. ``leased_until`` and ``published_at`` are the
+    outbox's state; the second index serves its claim (unpublished, oldest first).
+    """
+    return Table(
+        "customer_events",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("customer_id", Id, nullable=False),
+        Column("type", String(64), nullable=False),
+        Column("actor_id", Id, nullable=True),
+        Column("data", JSON(), nullable=False),
+        Column("occurred_at", Timestamp(), nullable=False),
+        Column("leased_until", Timestamp(), nullable=True),
+        Column("published_at", Timestamp(), nullable=True),
+        Index("customer_events_customer_id_occurred_at_index", "customer_id", "occurred_at", "id"),
+        Index("customer_events_published_at_index", "published_at", "id"),
         **TABLE_OPTIONS,
     )
 

@@ -44,6 +44,7 @@ from customer_core.adapters.sqlalchemy._errors import (
     translate,
     translating,
 )
+from customer_core.adapters.sqlalchemy._events import SQLAlchemyEventLog
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy._notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy._orders import (
@@ -88,6 +89,7 @@ class SQLAlchemyTransaction:
             connection, self.customers, tables.customers, columns, self.orders
         )
         self.imports = SQLAlchemyImports(connection, tables.customers)
+        self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
 
 
 class SQLAlchemyStorage:

@@ -24,7 +24,7 @@ from customer_core.contrib.django._repositories import (
 )
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
-from customer_core.port_defaults import LedgerTotals, OneByOneImports
+from customer_core.port_defaults import LedgerTotals, NoEventLog, OneByOneImports
 from customer_core.ports import OrderLedger, Transaction
 
 __all__ = ["DjangoStorage", "DjangoTransaction"]
@@ -42,6 +42,8 @@ class DjangoTransaction:
         )
         self.totals = LedgerTotals(self.customers, self.orders)
         self.imports = OneByOneImports(self.customers)
+        # The Django storage has no customer_events model yet: no timeline there.
+        self.events = NoEventLog()
 
 
 class DjangoStorage:

@@ -34,6 +34,7 @@ from customer_core.testing.contract._lifetime_value import EventsContract, Lifet
 from customer_core.testing.contract._notes import NotesContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
 from customer_core.testing.contract._search import SearchContract
+from customer_core.testing.contract._timeline import OutboxContract, TimelineContract
 
 __all__ = [
     "ALL_CONTRACTS",
@@ -44,9 +45,11 @@ __all__ = [
     "ImportContract",
     "LifetimeValueContract",
     "NotesContract",
+    "OutboxContract",
     "RegistryContract",
     "RegistryValidationContract",
     "SearchContract",
+    "TimelineContract",
 ]
 
 ALL_CONTRACTS: tuple[type, ...] = (
@@ -60,4 +63,6 @@ ALL_CONTRACTS: tuple[type, ...] = (
     EventsContract,
     ImportContract,
     FailureAtomicityContract,
+    TimelineContract,
+    OutboxContract,
 )
