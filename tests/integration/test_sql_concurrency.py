@@ -150,6 +150,7 @@ def test_handle_many_survives_a_host_inserting_orders(
         core = CustomerCore.from_engine(
             engine, orders=OrdersTable("orders"), clock=FrozenClock(), password_hasher=CHEAP
         )
+        core.create_schema()  # the library's customer_events next to Laravel's tables
         first, second = (
             core.customers.register(name=n, email=f"{n}@example.com", password="p" * 12).id
             for n in ("one", "two")

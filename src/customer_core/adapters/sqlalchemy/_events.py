@@ -32,13 +32,14 @@ class SQLAlchemyEventLog:
         self._customers = customers
 
     def append(self, event: NewEvent) -> None:
-        """One INSERT."""
-        self._conn.execute(self._t.insert(), [_row(event)])
+        """One INSERT; ``inline``: nobody reads the new id back (no RETURNING, no
+        ``nextval`` fetched first on PostgreSQL)."""
+        self._conn.execute(self._t.insert().inline(), _row(event))
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
         """One multi-row INSERT (executemany) for all."""
         if events:
-            self._conn.execute(self._t.insert(), [_row(event) for event in events])
+            self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
 
     def append_imported(
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
