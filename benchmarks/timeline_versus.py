@@ -109,7 +109,7 @@ def workload(core: CustomerCore[Any], engine: sa.Engine, count: int) -> dict[str
         connection.exec_driver_sql(
             "insert into orders (customer_id, status, total_amount, created_at)"
             f" select id, 'delivered', 10.50, '2026-01-01 00:00:00' from customers"
-            f" where (id - {first}) % 2 = 0"
+            f" where (id - {first}) - 2 * ((id - {first}) / 2) = 0"
         )
     seconds["recalculate_all"] = timed(core.ltv.recalculate_all)
     return seconds
