@@ -258,7 +258,9 @@ class SQLAlchemyTotals(LedgerTotals):
         ``recalculate_all`` with events).
         """
         c = self._c.c
-        raw = [literal_column(name) for name in ("lifetime_value", "total_orders", "last_order_at")]
+        raw: list[Any] = [
+            literal_column(name) for name in ("lifetime_value", "total_orders", "last_order_at")
+        ]
         stored: dict[int, OrderTotals] = {}
         made: dict[tuple[Any, ...], OrderTotals] = {}
         for start in range(0, len(ids), 1000):
