@@ -13,10 +13,17 @@ value, and nothing would come along to fix it. Published after the commit, every
 is followed by at least one recalculation that reads it; and since handling recomputes
 the customer from the committed orders instead of trusting the event's figures,
 duplicates, redeliveries and out-of-order events all converge on the right totals.
+
+The other direction is the library's outbox: :func:`publish_outbox` (a periodic task,
+run by ``celery -A celery_worker beat``) appends every timeline event to a Redis
+stream (``CUSTOMER_CORE_EVENTS_REDIS_URL``, default: the broker) and acknowledges it
+only after Redis took it: at least once, and in order per customer while one beat
+schedules it (each run claims the oldest events first).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -34,6 +41,11 @@ from customer_core.serialization import event_to_dict
 
 HANDLE_EVENT = "customer_core.handle_order_event"
 HANDLE_BATCH = "customer_core.handle_order_events"
+PUBLISH_OUTBOX = "customer_core.publish_outbox"
+#: The Redis stream the outbox is published to (one entry per event, field ``event``).
+EVENTS_STREAM = "customer_core:events"
+#: Seconds between two runs of :func:`publish_outbox`.
+OUTBOX_INTERVAL = 5.0
 
 
 def create_celery(broker_url: str, result_backend: str | None = None) -> Celery:
@@ -45,6 +57,7 @@ def create_celery(broker_url: str, result_backend: str | None = None) -> Celery:
         task_acks_late=True,  # redelivered if a worker dies mid-task: handling is idempotent
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
+        beat_schedule={"publish-outbox": {"task": PUBLISH_OUTBOX, "schedule": OUTBOX_INTERVAL}},
     )
     return app
 
@@ -92,6 +105,39 @@ def handle_order_event(event: dict[str, Any]) -> int | None:
 def handle_order_events(events: list[dict[str, Any]]) -> int:
     """One recalculation per distinct customer of the batch; returns how many were done."""
     return OrderEventHandler(core()).handle_batch(events)
+
+
+@shared_task(name=PUBLISH_OUTBOX, **RETRY)
+def publish_outbox() -> int:
+    """Publish every unpublished timeline event to Redis; returns how many (periodic task)."""
+    import redis
+
+    url = os.environ.get("CUSTOMER_CORE_EVENTS_REDIS_URL") or app.conf.broker_url
+    with redis.Redis.from_url(url.replace("redis+socket://", "unix://")) as client:
+        return drain_outbox(core(), client)
+
+
+def drain_outbox(shop_core: CustomerCore, client: Any, *, batch: int = 500) -> int:
+    """Claim, XADD and acknowledge until nothing is claimable; returns how many were published.
+
+    A batch Redis refuses is not acknowledged: it comes back after its lease (60 s).
+    """
+    published = 0
+    while claimed := shop_core.timeline.claim(batch):
+        pipeline = client.pipeline(transaction=False)
+        for event in claimed:
+            entry = {
+                "id": event.id,
+                "customer_id": event.customer_id,
+                "type": event.type.value,
+                "actor_id": event.actor_id,
+                "data": event.data,
+                "occurred_at": event.occurred_at.isoformat(),
+            }
+            pipeline.xadd(EVENTS_STREAM, {"event": json.dumps(entry)})
+        pipeline.execute()  # raises before the ack if Redis did not take them
+        published += shop_core.timeline.ack([event.id for event in claimed])
+    return published
 
 
 # --- the host's side --------------------------------------------------------------------

@@ -110,6 +110,7 @@ class SyncFront:
         self.addresses = _SyncService(core.addresses, runner)
         self.notes = _SyncService(core.notes, runner)
         self.ltv = _SyncService(core.ltv, runner)
+        self.timeline = _SyncService(core.timeline, runner)
 
     @property
     def storage(self) -> Storage:

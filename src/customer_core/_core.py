@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
 
+from customer_core import rules
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.clock import SystemClock
 from customer_core.errors import ValidationError
@@ -23,7 +24,14 @@ from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
-from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
+from customer_core.rules import Fields
+from customer_core.services import (
+    AddressBook,
+    CustomerNotes,
+    CustomerRegistry,
+    LifetimeValue,
+    Timeline,
+)
 from customer_core.services._context import Context
 
 if TYPE_CHECKING:
@@ -51,6 +59,7 @@ class CustomerCore(Generic[OrdersT]):
 
     __slots__ = (
         "__weakref__",
+        "_actor_id",
         "_addresses",
         "_clock",
         "_customers",
@@ -61,6 +70,7 @@ class CustomerCore(Generic[OrdersT]):
         "_password_hasher",
         "_reset_token_ttl",
         "_storage",
+        "_timeline",
     )
 
     def __init__(
@@ -72,6 +82,7 @@ class CustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        actor_id: int | None = None,
     ) -> None:
         """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories.
 
@@ -85,17 +96,20 @@ class CustomerCore(Generic[OrdersT]):
         self._password_hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
         self._reset_token_ttl = _ttl(reset_token_ttl)
+        self._actor_id = _actor(actor_id)
         context = Context(
             storage,
             self._clock,
             self._password_hasher,
             self._default_region,
             reset_token_ttl=self._reset_token_ttl,
+            actor_id=self._actor_id,
         )
         self._customers = CustomerRegistry(context)
         self._addresses = AddressBook(context)
         self._notes = CustomerNotes(context)
         self._ltv = LifetimeValue(context)
+        self._timeline = Timeline(context)
 
     def _with_storage(self, storage: Storage) -> CustomerCore[OrdersT]:
         """The same core (orders, hasher, clock, region) on another storage.
@@ -110,7 +124,37 @@ class CustomerCore(Generic[OrdersT]):
             clock=self._clock,
             default_region=self._default_region,
             reset_token_ttl=self._reset_token_ttl,
+            actor_id=self._actor_id,
         )
+
+    def acting_as(self, actor_id: int) -> CustomerCore[OrdersT]:
+        """The same core (storage, settings, services) whose every change is attributed
+        to ``actor_id`` (the host's admin user id) in the timeline.
+
+        >>> core = CustomerCore.in_memory()
+        >>> admin = core.acting_as(7)
+        >>> ada = admin.customers.register(
+        ...     name="Ada", email="ada@example.com", password="pw-123456"
+        ... )
+        >>> core.timeline.list(ada.id).items[0].actor_id
+        7
+        """
+        fields = Fields()
+        actor = fields.check("actor_id", rules.author_id, actor_id)
+        fields.done()
+        return CustomerCore(
+            self._storage,
+            orders=self._orders,
+            password_hasher=self._password_hasher,
+            clock=self._clock,
+            default_region=self._default_region,
+            actor_id=actor,
+        )
+
+    @property
+    def actor_id(self) -> int | None:
+        """Who this core's changes are attributed to (:meth:`acting_as`); None: nobody."""
+        return self._actor_id
 
     def using(self, connection: HostConnection) -> CustomerCore[OrdersT]:
         """The same core, every call inside the host's open transaction on ``connection``.
@@ -172,6 +216,11 @@ class CustomerCore(Generic[OrdersT]):
     def ltv(self) -> LifetimeValue:
         """Lifetime value and repeat detection."""
         return self._ltv
+
+    @property
+    def timeline(self) -> Timeline:
+        """The customer timeline and the outbox of its events."""
+        return self._timeline
 
     @property
     def storage(self) -> Storage:
@@ -360,6 +409,16 @@ class _OnPrimary:
 
     def __repr__(self) -> str:
         return f"{self.storage!r}.on_primary()"
+
+
+def _actor(value: int | None) -> int | None:
+    """Validate the actor the changes are attributed to (a host user's id), if any."""
+    if value is None:
+        return None
+    fields = Fields()
+    actor = fields.check("actor_id", rules.author_id, value)
+    fields.done()
+    return actor
 
 
 def _region(value: str | None) -> str | None:

@@ -10,6 +10,7 @@ they stand on: every write goes through it, in the caller's transaction.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,8 +18,14 @@ from customer_core.clock import stored_time
 from customer_core.errors import StorageError
 from customer_core.model import Customer, OrderTotals
 from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger, ResetToken
+from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
-__all__ = ["LedgerTotals", "NoResetTokens", "OneByOneImports"]
+__all__ = ["LedgerTotals", "NoEventLog", "NoResetTokens", "OneByOneImports", "totals_of"]
+
+
+def totals_of(customer: Customer) -> OrderTotals:
+    """The lifetime-value fields a customer has stored."""
+    return OrderTotals(customer.lifetime_value, customer.total_orders, customer.last_order_at)
 
 
 class LedgerTotals:
@@ -50,6 +57,15 @@ class LedgerTotals:
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """The customers among ``ids``, locked and recomputed in ascending id order."""
         return self._recalculate(sorted(set(ids)), updated_at)
+
+    def current(self, ids: Sequence[int]) -> dict[int, OrderTotals]:
+        """``find`` of each."""
+        stored: dict[int, OrderTotals] = {}
+        for customer_id in ids:
+            found = self.customers.find(customer_id)
+            if found is not None:
+                stored[customer_id] = totals_of(found)
+        return stored
 
     def _recalculate(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         found: list[int] = []
@@ -96,3 +112,41 @@ class NoResetTokens:
 
     def delete(self, email: str) -> None:
         """Nothing to delete."""
+
+
+class NoEventLog:
+    """An :class:`~customer_core.ports.EventLog` for a storage that keeps no timeline yet.
+
+    Changes write no event; reading the timeline or the outbox raises
+    ``TypeError`` rather than answer as if nothing had happened.
+    """
+
+    def append(self, event: NewEvent) -> None:
+        """Keep nothing."""
+
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        """Keep nothing."""
+
+    def append_imported(
+        self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
+    ) -> None:
+        """Keep nothing."""
+
+    def list(
+        self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
+    ) -> tuple[list[CustomerEvent], int]:
+        """Refused: this storage keeps no timeline."""
+        raise TypeError(_NO_TIMELINE)
+
+    def claim(
+        self, limit: int, now: datetime, lease_until: datetime
+    ) -> builtins.list[CustomerEvent]:
+        """Refused: this storage keeps no outbox."""
+        raise TypeError(_NO_TIMELINE)
+
+    def ack(self, event_ids: Sequence[int], now: datetime) -> int:
+        """Refused: this storage keeps no outbox."""
+        raise TypeError(_NO_TIMELINE)
+
+
+_NO_TIMELINE = "this storage keeps no timeline (customer_events) yet"

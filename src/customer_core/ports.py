@@ -11,6 +11,7 @@ once, where it knows best: SQL in its ``Storage.transaction``).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -26,6 +27,7 @@ from customer_core.model import (
     Note,
     OrderTotals,
 )
+from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
     "AddressRepository",
@@ -34,6 +36,7 @@ __all__ = [
     "CustomerImports",
     "CustomerQuery",
     "CustomerRepository",
+    "EventLog",
     "NewAddress",
     "NewCustomer",
     "NewNote",
@@ -246,6 +249,11 @@ class TotalsWriter(Protocol):
         """
         ...
 
+    def current(self, ids: Sequence[int]) -> dict[int, OrderTotals]:
+        """The stored lifetime-value fields of the customers among ``ids`` (one read where
+        the storage allows): the before and after of a recalculation's timeline events."""
+        ...
+
 
 class CustomerImports(Protocol):
     """The bulk import's writes and look-ups.
@@ -363,6 +371,52 @@ class ResetTokens(Protocol):
 
     def delete(self, email: str) -> None:
         """Drop every token of ``email``."""
+
+
+class EventLog(Protocol):
+    """The customer timeline and its outbox, written in the caller's transaction.
+
+    Events outlive their customer (no foreign key): the outbox still delivers
+    the events of a customer deleted before they were published.
+    """
+
+    def append(self, event: NewEvent) -> None:
+        """Store one event."""
+        ...
+
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        """Store many events (one multi-row statement where the storage has them)."""
+        ...
+
+    def append_imported(
+        self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
+    ) -> None:
+        """Store one ``imported`` event (empty data) for each customer with one of ``emails``.
+
+        ``emails`` are lower-cased e-mails of customers the caller has just inserted
+        in this transaction: set-based where the storage allows (an INSERT … SELECT).
+        """
+        ...
+
+    def list(
+        self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
+    ) -> tuple[list[CustomerEvent], int]:
+        """One page of the customer's events, newest first (``occurred_at``, then id,
+        descending), and how many there are in all (of ``types``, when given)."""
+        ...
+
+    def claim(
+        self, limit: int, now: datetime, lease_until: datetime
+    ) -> builtins.list[CustomerEvent]:
+        """Lease up to ``limit`` unpublished events whose lease has ended, oldest first.
+
+        Concurrent claimers never get the same event while its lease holds
+        (``FOR UPDATE SKIP LOCKED`` where the database has it).
+        """
+        ...
+
+    def ack(self, event_ids: Sequence[int], now: datetime) -> int:
+        """Mark these events published; returns how many were not published before."""
         ...
 
 
@@ -402,6 +456,11 @@ class Transaction(Protocol):
     @property
     def reset_tokens(self) -> ResetTokens:
         """Password-reset tokens."""
+        ...
+
+    @property
+    def events(self) -> EventLog:
+        """The customer timeline and outbox, written in this transaction."""
         ...
 
 

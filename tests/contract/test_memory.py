@@ -63,3 +63,11 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+class TestTimeline(contract.TimelineContract):
+    pass
+
+
+class TestOutbox(contract.OutboxContract):
+    pass

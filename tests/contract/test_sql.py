@@ -49,6 +49,7 @@ def empty_tables(engine: sa.Engine, host: HostTables, *, restart_ids: bool = Fal
     agreement machine compares ids with the in-memory adapter's).
     """
     tables = (
+        "customer_events",
         "customer_password_reset_tokens",
         "customer_notes",
         "addresses",
@@ -166,6 +167,14 @@ class TestImport(contract.ImportContract):
 
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
+    pass
+
+
+class TestTimeline(contract.TimelineContract):
+    pass
+
+
+class TestOutbox(contract.OutboxContract):
     pass
 
 

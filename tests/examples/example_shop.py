@@ -51,7 +51,7 @@ class Shop:
     def reset(self) -> None:
         """Empty every table but ``users``, ids starting at 1 again (PostgreSQL)."""
         self._order_ids = itertools.count(1)
-        tables = "customer_notes, addresses, customers, orders"
+        tables = "customer_events, customer_notes, addresses, customers, orders"
         with self.engine.begin() as connection:
             connection.exec_driver_sql(f"truncate {tables} restart identity")
 

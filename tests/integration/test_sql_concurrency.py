@@ -180,6 +180,7 @@ def test_handle_many_survives_a_host_inserting_orders(
         core = CustomerCore.from_engine(
             engine, orders=OrdersTable("orders"), clock=FrozenClock(), password_hasher=CHEAP
         )
+        core.create_schema()  # the library's customer_events next to Laravel's tables
         if front == "aio":  # MariaDB: the chunk's retry pauses on the loop (asyncio.sleep)
             core = aio_front_core(fresh_database_url, backend, stack)
         first, second = (

@@ -125,6 +125,7 @@ def test_laravel_text_column_overflow_is_validation_error(
                 "insert into users (id, name, email, password) values (1,'A','a@b.c','x')"
             )
         core = CustomerCore.from_engine(engine, orders=OrdersTable("orders"), clock=FrozenClock())
+        core.create_schema()  # the library's customer_events next to Laravel's tables
         ada = core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
         with pytest.raises(ValidationError) as raised:
             core.notes.add(ada.id, author_id=1, text="é" * 40_000)  # 80 000 bytes

@@ -75,18 +75,24 @@ def _one_by_one(core: CustomerCore, ids: list[int]) -> list[Customer]:
 
 
 def test_handle_many_is_two_statements_per_transaction(shop: Shop) -> None:
-    """A batch of events over 12 customers: one locking SELECT and one UPDATE, not per customer."""
+    """A batch of events over 12 customers: one locking SELECT and one UPDATE, not per customer,
+    and for the timeline one read of the totals before and after and one INSERT of the events."""
     core, orders, engine, _ = shop
     ids = _customers_with_orders(core, orders, 12)
     events: list[OrderEvent] = [OrderPlaced(customer_id=i, order_id=1) for i in ids * 3]
     events.append(OrderStatusChanged(customer_id=ids[-1] + 500, order_id=1))
     with StatementCounter(engine) as counter:
         assert core.handle_many(events) == 12
-    assert len(counter.statements) == 2, counter.statements
+    assert len(counter.statements) == 5, counter.statements
+    before, locking, updating, after, events = counter.statements
+    assert before.lstrip().upper().startswith("SELECT")
+    assert "FOR " not in before.upper()
     # FOR NO KEY UPDATE on PostgreSQL: no conflict with a host's order insert (its FK key-share).
     lock = {"postgresql": "FOR NO KEY UPDATE", "sqlite": ""}.get(engine.dialect.name, "FOR UPDATE")
-    assert lock in counter.statements[0]
-    assert counter.statements[1].lstrip().upper().startswith("UPDATE")
+    assert lock in locking
+    assert updating.lstrip().upper().startswith("UPDATE")
+    assert after.split("WHERE")[0] == before.split("WHERE")[0]  # the customers found, only
+    assert events.lstrip().upper().startswith("INSERT INTO CUSTOMER_EVENTS")
     assert [core.customers.get(i) for i in ids] == _one_by_one(core, ids)
 
 

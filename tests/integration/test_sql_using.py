@@ -197,9 +197,9 @@ def test_a_conflict_is_raised_at_once_and_the_host_goes_on(
             assert connection.execute(sa.text("select count(*) from orders")).scalar_one() == 1
 
 
-def _calls(core: CustomerCore[object], customer_id: int) -> None:
+def _calls(core: CustomerCore[object], customer_id: int, name: str) -> None:
     core.customers.get(customer_id)
-    core.customers.update(customer_id, name="Ada L.")
+    core.customers.update(customer_id, name=name)  # a new name: an unchanged one writes nothing
     core.customers.block(customer_id)
     core.customers.unblock(customer_id)
 
@@ -218,13 +218,13 @@ def test_each_call_adds_one_savepoint_and_no_checkout(shop: Shop) -> None:
     checkouts: list[object] = []
     listen = sa.event.listen
     listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    _calls(core, ada.id)
+    _calls(core, ada.id, "Ada L.")
     own = [s for s in statements if not _opening(s)]
     with engine.connect() as connection, connection.begin():
         joined = core.using(connection)
         listen(engine.pool, "checkout", lambda *args: checkouts.append(args))
         statements.clear()
-        _calls(joined, ada.id)
+        _calls(joined, ada.id, "Ada M.")
         assert engine.pool.checkedout() == 1  # type: ignore[attr-defined]
     kinds = [s.split()[0].upper() for s in statements]
     assert kinds.count("SAVEPOINT") == kinds.count("RELEASE") == 4

@@ -10,7 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from customer_core import Argon2Hasher, InvalidCredentials
-from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
+from customer_core.services import (
+    AddressBook,
+    CustomerNotes,
+    CustomerRegistry,
+    LifetimeValue,
+    Timeline,
+)
 
 pytest.importorskip("greenlet")
 pytest.importorskip("sqlalchemy")
@@ -22,6 +28,7 @@ from customer_core.aio import (
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
+    AsyncTimeline,
 )
 
 pytestmark = pytest.mark.memory
@@ -32,6 +39,7 @@ FACES = [
     (AddressBook, AsyncAddressBook),
     (CustomerNotes, AsyncCustomerNotes),
     (LifetimeValue, AsyncLifetimeValue),
+    (Timeline, AsyncTimeline),
 ]
 
 

@@ -14,6 +14,7 @@ from customer_core.aio._services import (
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
+    AsyncTimeline,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "AsyncCustomerNotes",
     "AsyncCustomerRegistry",
     "AsyncLifetimeValue",
+    "AsyncTimeline",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, cast
 
@@ -22,6 +23,7 @@ from customer_core.aio._services import (
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
+    AsyncTimeline,
 )
 from customer_core.clock import SystemClock
 from customer_core.event_handler import handle_event, handle_events
@@ -29,7 +31,13 @@ from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage
-from customer_core.services import AddressBook, CustomerNotes, CustomerRegistry, LifetimeValue
+from customer_core.services import (
+    AddressBook,
+    CustomerNotes,
+    CustomerRegistry,
+    LifetimeValue,
+    Timeline,
+)
 from customer_core.services._context import Context, RetryPolicy
 
 if TYPE_CHECKING:
@@ -84,6 +92,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         engine: AsyncEngine | None = None,
+        reset_token_ttl: timedelta = timedelta(minutes=60),
+        actor_id: int | None = None,
     ) -> None:
         """Build the services over ``storage``; prefer the factories.
 
@@ -116,12 +126,15 @@ class AsyncCustomerCore(Generic[OrdersT]):
             self._default_region,
             # A retry's pause must not block the loop.
             RetryPolicy(sleep=loop_friendly_sleep),
+            reset_token_ttl=reset_token_ttl,
+            actor_id=actor_id,
         )
         self._services = (
             CustomerRegistry(context),
             AddressBook(context),
             CustomerNotes(context),
             LifetimeValue(context),
+            Timeline(context),
         )
 
     @classmethod
@@ -265,6 +278,11 @@ class AsyncCustomerCore(Generic[OrdersT]):
     def ltv(self) -> AsyncLifetimeValue:
         """Lifetime value and repeat detection."""
         return cast(AsyncLifetimeValue, AsyncService(self._services[3]))
+
+    @property
+    def timeline(self) -> AsyncTimeline:
+        """The customer timeline and the outbox."""
+        return cast(AsyncTimeline, AsyncService(self._services[4]))
 
     @property
     def storage(self) -> Storage:

@@ -16,8 +16,15 @@ from typing import Protocol
 from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
 from customer_core.services._lifetime_value import Progress
 from customer_core.services._registry import UNSET, Unset
+from customer_core.timeline import CustomerEvent, EventType
 
-__all__ = ["AsyncAddressBook", "AsyncCustomerNotes", "AsyncCustomerRegistry", "AsyncLifetimeValue"]
+__all__ = [
+    "AsyncAddressBook",
+    "AsyncCustomerNotes",
+    "AsyncCustomerRegistry",
+    "AsyncLifetimeValue",
+    "AsyncTimeline",
+]
 
 
 class AsyncCustomerRegistry(Protocol):
@@ -194,4 +201,29 @@ class AsyncLifetimeValue(Protocol):
         checkpoint: Callable[[int], object] | None = None,
     ) -> int:
         """See :meth:`LifetimeValue.recalculate_all` (the callbacks run on the loop's thread)."""
+        ...
+
+
+class AsyncTimeline(Protocol):
+    """:class:`~customer_core.services.Timeline`, every method a coroutine."""
+
+    async def list(
+        self,
+        customer_id: int,
+        *,
+        page: int = 1,
+        per_page: int = 50,
+        types: Iterable[EventType | str] | None = None,
+    ) -> Page[CustomerEvent]:
+        """See :meth:`Timeline.list`."""
+        ...
+
+    async def claim(
+        self, limit: int = 100, *, lease_seconds: int = 60
+    ) -> builtins.list[CustomerEvent]:
+        """See :meth:`Timeline.claim`."""
+        ...
+
+    async def ack(self, event_ids: Iterable[int]) -> int:
+        """See :meth:`Timeline.ack`."""
         ...

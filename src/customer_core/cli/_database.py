@@ -33,7 +33,7 @@ __all__ = [
     "shown",
 ]
 
-LIBRARY_TABLES = ("customers", "addresses", "customer_notes")
+LIBRARY_TABLES = ("customers", "addresses", "customer_notes", "customer_events")
 # A server that does not answer should fail the command in seconds, not hang it.
 CONNECT_TIMEOUT_SECONDS = 10
 DRIVER_HINTS = {

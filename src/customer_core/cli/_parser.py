@@ -13,6 +13,7 @@ from customer_core.cli._masking import masked
 from customer_core.cli._recalculate import recalculate_ltv
 from customer_core.cli._schema import init_db
 from customer_core.cli._stats import stats
+from customer_core.cli._timeline import DEFAULT_STREAM, outbox, timeline
 from customer_core.errors import ValidationError
 
 __all__ = ["Parser", "build_parser"]
@@ -98,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     _recalculate(commands)
     _stats(commands)
     _import(commands)
+    _timeline(commands)
+    _outbox(commands)
     return parser
 
 
@@ -247,3 +250,50 @@ def _import(commands: Commands) -> None:
         help="rows per INSERT statement (default: 1000); still one transaction",
     )
     command.set_defaults(run=import_csv)
+
+
+def _timeline(commands: Commands) -> None:
+    command = _command(
+        commands,
+        "timeline",
+        "print a customer's timeline, newest first",
+        "Print one page of the customer's timeline (every change, who made it and what "
+        "changed), newest first.",
+    )
+    _url(command)
+    command.add_argument("customer_id", type=customer_id, metavar="CUSTOMER_ID")
+    command.add_argument("--page", type=batch_size, default=1, metavar="N", help="default: 1")
+    command.add_argument(
+        "--per-page", type=batch_size, default=50, metavar="N", help="up to 100 (default: 50)"
+    )
+    command.add_argument("--json", action="store_true", help="print JSON lines instead of text")
+    command.set_defaults(run=timeline)
+
+
+def _outbox(commands: Commands) -> None:
+    command = _command(
+        commands,
+        "outbox",
+        "publish the unpublished timeline events (to Redis or standard output)",
+        "Drain the outbox: claim unpublished events oldest first, publish them, acknowledge "
+        "them. At least once: events published by a run that died before acknowledging are "
+        "published again after their lease.",
+    )
+    _url(command)
+    target = command.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--publish-to",
+        metavar="redis://HOST:PORT/DB",
+        help=f"append each event to a Redis stream (XADD; default stream {DEFAULT_STREAM})",
+    )
+    target.add_argument(
+        "--print", action="store_true", help="print each event as a JSON line on standard output"
+    )
+    command.add_argument("--stream", default=DEFAULT_STREAM, help="the Redis stream's key")
+    command.add_argument(
+        "--batch-size", type=batch_size, default=100, metavar="N", help="default: 100"
+    )
+    command.add_argument(
+        "--lease-seconds", type=batch_size, default=60, metavar="S", help="default: 60"
+    )
+    command.set_defaults(run=outbox)

@@ -24,6 +24,7 @@ from customer_core.services._context import (
     found,
     locked_customer,
 )
+from customer_core.timeline import EventType
 
 __all__ = ["AddressBook"]
 
@@ -97,7 +98,10 @@ class AddressBook:
                 updated_at=now,
                 **values,
             )
-            return tx.addresses.add(new)
+            added = tx.addresses.add(new)
+            data = {"address_id": added.id, "type": str(kind), "is_default": added.is_default}
+            self._context.record(tx, customer.id, EventType.ADDRESS_ADDED, data)
+            return added
 
         return self._context.write(work)
 
@@ -147,7 +151,10 @@ class AddressBook:
                 return address
             now = self._context.now()
             tx.addresses.clear_default(address.customer_id, address.type, now)
-            return tx.addresses.update(address.id, {"is_default": True, "updated_at": now})
+            updated = tx.addresses.update(address.id, {"is_default": True, "updated_at": now})
+            data = {"address_id": address.id, "type": str(address.type)}
+            self._context.record(tx, address.customer_id, EventType.DEFAULT_ADDRESS_CHANGED, data)
+            return updated
 
         return self._context.write(work)
 
@@ -172,14 +179,21 @@ class AddressBook:
 
         def work(tx: Transaction) -> Address:
             address = self._locked(tx, number)
-            if not values and (address.is_default or not make_default):
+            changed = [name for name, value in values.items() if getattr(address, name) != value]
+            if make_default and not address.is_default:
+                changed.append("is_default")
+            if not changed:
+                # Nothing differs: nothing is written, so the timeline gets no event.
                 return address
             now = self._context.now()
             written = {**values, "updated_at": now}
             if make_default and not address.is_default:
                 tx.addresses.clear_default(address.customer_id, address.type, now)
                 written["is_default"] = True
-            return tx.addresses.update(address.id, written)
+            updated = tx.addresses.update(address.id, written)
+            data = {"address_id": address.id, "fields": changed}
+            self._context.record(tx, address.customer_id, EventType.ADDRESS_UPDATED, data)
+            return updated
 
         return self._context.write(work)
 
@@ -190,13 +204,16 @@ class AddressBook:
         def work(tx: Transaction) -> None:
             address = self._locked(tx, number)
             tx.addresses.remove(address.id)
-            if not address.is_default:
-                return
-            rest = tx.addresses.list(address.customer_id, address.type)
+            data: dict[str, object] = {"address_id": address.id, "type": str(address.type)}
+            rest = []
+            if address.is_default:
+                rest = tx.addresses.list(address.customer_id, address.type)
             if rest:
                 newest = max(rest, key=lambda other: other.id)
                 changes = {"is_default": True, "updated_at": self._context.now()}
                 tx.addresses.update(newest.id, changes)
+                data["new_default_address_id"] = newest.id
+            self._context.record(tx, address.customer_id, EventType.ADDRESS_REMOVED, data)
 
         self._context.write(work)
 

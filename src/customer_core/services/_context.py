@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -18,6 +18,7 @@ from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
 from customer_core.rules import Fields, record_id
+from customer_core.timeline import EventType, NewEvent
 
 __all__ = ["Context", "RetryPolicy", "checked_id", "customer_id_of", "found", "locked_customer"]
 
@@ -53,6 +54,8 @@ class Context:
     default_region: str | None
     retry: RetryPolicy = RetryPolicy()
     reset_token_ttl: timedelta = timedelta(minutes=60)
+    #: Who the changes are attributed to in the timeline (``core.acting_as``); None: nobody.
+    actor_id: int | None = None
 
     def now(self) -> datetime:
         """The time to stamp on a write: UTC, whole seconds (as the SQL schema keeps it)."""
@@ -82,6 +85,20 @@ class Context:
                 if failed >= attempts:
                     raise
                 self.retry.sleep(self.retry.pause(failed))
+
+    def record(
+        self,
+        tx: Transaction,
+        customer_id: int,
+        type: EventType,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """Write one timeline event of the change ``tx`` makes, attributed to :attr:`actor_id`.
+
+        ``data`` is what a support agent needs (field names, ids, e-mails), never a
+        password, hash or token.
+        """
+        tx.events.append(NewEvent(customer_id, type, self.actor_id, data or {}, self.now()))
 
     def read(self, work: Callable[[Transaction], T], *, may_lag: bool = True) -> T:
         """``work(tx)`` in a new read-only transaction (no write lock; not retried).

@@ -133,6 +133,8 @@ class _Stream:
                 if not self.errors:
                     raise
                 return
+            emails = [customer.email for customer in batch]
+            tx.events.append_imported(emails, self.context.actor_id, self._now)
 
     def _refuse_taken(self, tx: Transaction, pending: list[tuple[int, NewCustomer]]) -> None:
         """Report each record whose e-mail a stored customer uses."""

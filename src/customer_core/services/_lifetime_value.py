@@ -14,14 +14,17 @@ is never older than the last order change that triggered a recalculation.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import partial
 
 from customer_core import rules
 from customer_core.errors import ValidationError
-from customer_core.model import Customer
+from customer_core.model import Customer, OrderTotals
+from customer_core.port_defaults import totals_of
 from customer_core.ports import Transaction
 from customer_core.rules import Fields
 from customer_core.services._context import Context, customer_id_of, locked_customer
+from customer_core.timeline import EventType, NewEvent
 
 __all__ = ["LifetimeValue", "Progress"]
 
@@ -47,7 +50,11 @@ class LifetimeValue:
         def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
             totals = tx.orders.totals(customer.id)
-            return tx.totals.save(customer.id, totals, self._context.now())
+            saved = tx.totals.save(customer.id, totals, self._context.now())
+            data = _change(totals_of(customer), totals_of(saved))
+            if data is not None:
+                self._context.record(tx, customer.id, EventType.LIFETIME_VALUE_CHANGED, data)
+            return saved
 
         return self._context.write(work)
 
@@ -84,11 +91,36 @@ class LifetimeValue:
 
     def _recalculate_ids(self, ids: list[int], tx: Transaction) -> int:
         """One chunk of :meth:`recalculate_many`: how many of ``ids`` were customers."""
-        return len(tx.totals.recalculate_ids(ids, self._context.now()))
+        before = tx.totals.current(ids)
+        found = tx.totals.recalculate_ids(ids, self._context.now())
+        self._record_changes(tx, before, found)
+        return len(found)
 
     def _next_batch(self, after_id: int, size: int, tx: Transaction) -> tuple[int, int] | None:
         """One batch of :meth:`recalculate_all`: (last id, how many), or None when done."""
-        return tx.totals.recalculate_after(after_id, size, self._context.now())
+        before = tx.totals.current(tx.customers.ids_after(after_id, size))
+        batch = tx.totals.recalculate_after(after_id, size, self._context.now())
+        if batch is not None:
+            self._record_changes(tx, before, [i for i in before if i <= batch[0]])
+        return batch
+
+    def _record_changes(
+        self, tx: Transaction, before: dict[int, OrderTotals], ids: list[int]
+    ) -> None:
+        """One ``lifetime_value_changed`` per customer of ``ids`` whose stored totals changed,
+        written in one call (three set-based statements per batch on SQL)."""
+        after = tx.totals.current(ids)
+        now, actor = self._context.now(), self._context.actor_id
+        events = []
+        for customer_id, totals in after.items():
+            old = before.get(customer_id)
+            data = None if old is None else _change(old, totals)
+            if data is not None:
+                events.append(
+                    NewEvent(customer_id, EventType.LIFETIME_VALUE_CHANGED, actor, data, now)
+                )
+        if events:
+            tx.events.append_many(events)
 
     def recalculate_all(
         self,
@@ -124,6 +156,22 @@ class LifetimeValue:
             if progress is not None:
                 # Customers registered meanwhile can push ``done`` past the first count.
                 progress(done, max(total, done))
+
+
+def _change(old: OrderTotals, new: OrderTotals) -> dict[str, object] | None:
+    """The data of a ``lifetime_value_changed`` event (old → new of each field), or None
+    when nothing changed."""
+    if old == new:
+        return None
+    return {
+        "lifetime_value": [str(old.lifetime_value), str(new.lifetime_value)],
+        "total_orders": [old.total_orders, new.total_orders],
+        "last_order_at": [_iso(old.last_order_at), _iso(new.last_order_at)],
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _non_negative(value: object) -> int:

@@ -14,6 +14,7 @@ from customer_core.services._context import (
     found,
     locked_customer,
 )
+from customer_core.timeline import EventType
 
 __all__ = ["CustomerNotes"]
 
@@ -37,7 +38,11 @@ class CustomerNotes:
             new = NewNote(
                 customer_id=customer.id, author_id=author, text=body, created_at=now, updated_at=now
             )
-            return tx.notes.add(new)
+            note = tx.notes.add(new)
+            self._context.record(
+                tx, customer.id, EventType.NOTE_ADDED, {"note_id": note.id, "author_id": author}
+            )
+            return note
 
         return self._context.write(work)
 
@@ -63,7 +68,9 @@ class CustomerNotes:
             note = _found(tx, number)
             if note.text == body:
                 return note
-            return tx.notes.update(note.id, body, self._context.now())
+            edited = tx.notes.update(note.id, body, self._context.now())
+            self._context.record(tx, note.customer_id, EventType.NOTE_EDITED, {"note_id": note.id})
+            return edited
 
         return self._context.write(work)
 
@@ -72,7 +79,9 @@ class CustomerNotes:
         number = _note_id(note_id)
 
         def work(tx: Transaction) -> None:
-            tx.notes.remove(_found(tx, number).id)
+            note = _found(tx, number)
+            tx.notes.remove(note.id)
+            self._context.record(tx, note.customer_id, EventType.NOTE_REMOVED, {"note_id": note.id})
 
         self._context.write(work)
 

@@ -18,6 +18,7 @@ from customer_core.model import Customer
 from customer_core.ports import ResetToken, Transaction
 from customer_core.rules import Fields
 from customer_core.services._context import Context
+from customer_core.timeline import EventType
 
 __all__ = ["THROTTLE", "TOKEN_BYTES", "request_reset", "reset_password"]
 
@@ -54,7 +55,8 @@ def request_reset(context: Context, email: str | None) -> str | None:
         if _recent(previous, now):
             return None
         tx.reset_tokens.replace(ResetToken(customer.email, token_hash, now))
-        # The one place a password_reset_requested event belongs (same transaction).
+        # Never the token, not even its hash: the timeline is read by support staff.
+        context.record(tx, customer.id, EventType.PASSWORD_RESET_REQUESTED)
         return token
 
     return context.write(work)
@@ -105,7 +107,7 @@ def reset_password(
             raise InvalidResetToken()
         tx.reset_tokens.delete(locked.email)
         tx.customers.set_password_hash(locked.id, password_hash, context.now())
-        # The one place a password_reset event belongs (same transaction).
+        context.record(tx, locked.id, EventType.PASSWORD_RESET)
         updated = tx.customers.find(locked.id)
         assert updated is not None, "the customer is locked"
         return updated

@@ -21,6 +21,7 @@ from customer_core.rules import Fields, Invalid
 from customer_core.services._context import Context, customer_id_of, found, locked_customer
 from customer_core.services._importer import import_customers
 from customer_core.services._password_reset import request_reset, reset_password
+from customer_core.timeline import EventType
 
 __all__ = ["UNSET", "CustomerRegistry", "Unset"]
 
@@ -128,6 +129,13 @@ def _encodable(password: str) -> bool:
     return True
 
 
+def _event_of(field: str, old: object, new: object) -> tuple[EventType, dict[str, object]]:
+    """The timeline event of a one-field change made by ``CustomerRegistry._set``."""
+    if field == "email":
+        return EventType.EMAIL_CHANGED, {"old_email": old, "new_email": new}
+    return (EventType.BLOCKED if new else EventType.UNBLOCKED), {}
+
+
 class CustomerRegistry:
     """Registers, finds, changes, authenticates, blocks, deletes and searches customers."""
 
@@ -165,8 +173,15 @@ class CustomerRegistry:
             created_at=now,
             updated_at=now,
         )
-        # The storage owns the uniqueness check (DuplicateEmail): its unique index, or one probe.
-        return self._context.write(lambda tx: tx.customers.add(new))
+        context = self._context
+
+        def work(tx: Transaction) -> Customer:
+            # The storage owns the uniqueness check (DuplicateEmail): a unique index, or a probe.
+            customer = tx.customers.add(new)
+            context.record(tx, customer.id, EventType.REGISTERED, {"email": customer.email})
+            return customer
+
+        return context.write(work)
 
     def get(self, customer_id: int) -> Customer:
         """The customer with this id; ``CustomerNotFound`` if there is none."""
@@ -206,9 +221,15 @@ class CustomerRegistry:
 
         def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
-            if not changes:
+            changed = [name for name, value in changes.items() if getattr(customer, name) != value]
+            if not changed:
+                # Nothing differs: nothing is written, so the timeline gets no event.
                 return customer
-            return tx.customers.update(customer.id, {**changes, "updated_at": self._context.now()})
+            updated = tx.customers.update(
+                customer.id, {**changes, "updated_at": self._context.now()}
+            )
+            self._context.record(tx, customer.id, EventType.PROFILE_UPDATED, {"fields": changed})
+            return updated
 
         return self._context.write(work)
 
@@ -231,6 +252,7 @@ class CustomerRegistry:
         def work(tx: Transaction) -> None:
             customer = locked_customer(tx, number)
             tx.customers.set_password_hash(customer.id, password_hash, self._context.now())
+            self._context.record(tx, customer.id, EventType.PASSWORD_CHANGED)
 
         self._context.write(work)
 
@@ -365,13 +387,17 @@ class CustomerRegistry:
 
         def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
-            if getattr(customer, field) == value:
+            old = getattr(customer, field)
+            if old == value:
                 return customer
             if field == "email":  # a token mailed to the old address must not outlive it
                 tx.reset_tokens.delete(customer.email)
-            return tx.customers.update(
+            updated = tx.customers.update(
                 customer.id, {field: value, "updated_at": self._context.now()}
             )
+            type, data = _event_of(field, old, value)
+            self._context.record(tx, customer.id, type, data)
+            return updated
 
         return self._context.write(work)
 
@@ -382,6 +408,8 @@ class CustomerRegistry:
             customer = locked_customer(tx, customer_id)
             tx.reset_tokens.delete(customer.email)
             tx.customers.delete(customer.id)
+            # The event outlives the customer (the outbox still delivers it); it holds no PII.
+            self._context.record(tx, customer.id, EventType.ERASED)
 
         self._context.write(work)
 

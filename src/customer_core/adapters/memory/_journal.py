@@ -75,7 +75,11 @@ class Tables:
     # skip ids that are not in ``customers``.
     customer_ids: list[int] = attrs.Factory(list)
     # Ids are never reused, even after a rollback, as with database sequences.
-    last_id: dict[str, int] = attrs.Factory(lambda: {"customer": 0, "address": 0, "note": 0})
+    last_id: dict[str, int] = attrs.Factory(
+        lambda: {"customer": 0, "address": 0, "note": 0, "event": 0}
+    )
+    #: The timeline: event id → [event, leased until, published at] (see ``_events``).
+    events: dict[int, list[Any]] = attrs.Factory(dict)
 
     def new_id(self, kind: str) -> int:
         """The next id of this kind of row."""

@@ -1,5 +1,7 @@
 """The library's tables, as Laravel's migrations create them, on a MetaData a host can share.
 
+Laravel's three, and the library's own ``customer_events`` (the timeline and outbox).
+
 Types, defaults, index and foreign-key names follow the DDL Laravel's schema
 grammars emit (``docs``: laravel-schema), per dialect:
 
@@ -33,6 +35,7 @@ import attrs
 
 from customer_core.adapters.sqlalchemy._types import Id, Money, Timestamp
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -81,11 +84,12 @@ class CustomerTables:
     addresses: Table
     notes: Table
     reset_tokens: Table
+    events: Table
 
     @property
-    def all(self) -> tuple[Table, Table, Table]:
-        """The customer tables in creation order (parents first); see also ``reset_tokens``."""
-        return (self.customers, self.addresses, self.notes)
+    def all(self) -> tuple[Table, Table, Table, Table]:
+        """The tables in creation order (parents first); see also ``reset_tokens``."""
+        return (self.customers, self.addresses, self.notes, self.events)
 
 
 def define_tables(
@@ -111,8 +115,15 @@ def define_tables(
     reset_tokens = existing.get(reset_table)
     if reset_tokens is None:
         reset_tokens = _reset_tokens(metadata, reset_table)
+    events = existing.get("customer_events")
+    if events is None:
+        events = _events(metadata)
     return CustomerTables(
-        customers=customers, addresses=addresses, notes=notes, reset_tokens=reset_tokens
+        customers=customers,
+        addresses=addresses,
+        notes=notes,
+        reset_tokens=reset_tokens,
+        events=events,
     )
 
 
@@ -209,6 +220,30 @@ def _reset_tokens(metadata: MetaData, name: str) -> Table:
         Index(f"{name}_email_index", "email"),
         # No id to auto-increment: only the MySQL options apply.
         **{key: value for key, value in TABLE_OPTIONS.items() if key.startswith("mysql_")},
+    )
+
+
+def _events(metadata: MetaData) -> Table:
+    """The timeline and outbox (the library's own table: Laravel's migration has none).
+
+    No foreign key to ``customers``: the events of a deleted customer stay until
+    the outbox has published them. ``leased_until`` and ``published_at`` are the
+    outbox's state; the second index serves its claim (unpublished, oldest first).
+    """
+    return Table(
+        "customer_events",
+        metadata,
+        Column("id", Id, primary_key=True, autoincrement=True),
+        Column("customer_id", Id, nullable=False),
+        Column("type", String(64), nullable=False),
+        Column("actor_id", Id, nullable=True),
+        Column("data", JSON(), nullable=False),
+        Column("occurred_at", Timestamp(), nullable=False),
+        Column("leased_until", Timestamp(), nullable=True),
+        Column("published_at", Timestamp(), nullable=True),
+        Index("customer_events_customer_id_occurred_at_index", "customer_id", "occurred_at", "id"),
+        Index("customer_events_published_at_index", "published_at", "id"),
+        **TABLE_OPTIONS,
     )
 
 

@@ -49,6 +49,7 @@ from customer_core.adapters.sqlalchemy._errors import (
     translate,
     translating,
 )
+from customer_core.adapters.sqlalchemy._events import SQLAlchemyEventLog
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy._notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy._orders import (
@@ -104,6 +105,7 @@ class SQLAlchemyTransaction:
         self.reset_tokens = SQLAlchemyResetTokens(
             connection, tables.reset_tokens, reset_table_exists
         )
+        self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
 
 
 class SQLAlchemyStorage:

@@ -24,7 +24,7 @@ from customer_core.contrib.django._repositories import (
 )
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
-from customer_core.port_defaults import LedgerTotals, NoResetTokens, OneByOneImports
+from customer_core.port_defaults import LedgerTotals, NoEventLog, NoResetTokens, OneByOneImports
 from customer_core.ports import OrderLedger, Transaction
 
 __all__ = ["DjangoStorage", "DjangoTransaction"]
@@ -44,6 +44,8 @@ class DjangoTransaction:
         self.imports = OneByOneImports(self.customers)
         # Password-reset tokens need a table this storage's migrations do not create yet.
         self.reset_tokens = NoResetTokens()
+        # The Django storage has no customer_events model yet: no timeline there.
+        self.events = NoEventLog()
 
 
 class DjangoStorage:

@@ -35,6 +35,7 @@ from customer_core.testing.contract._notes import NotesContract
 from customer_core.testing.contract._password_reset import PasswordResetContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
 from customer_core.testing.contract._search import SearchContract
+from customer_core.testing.contract._timeline import OutboxContract, TimelineContract
 
 __all__ = [
     "ALL_CONTRACTS",
@@ -45,10 +46,12 @@ __all__ = [
     "ImportContract",
     "LifetimeValueContract",
     "NotesContract",
+    "OutboxContract",
     "PasswordResetContract",
     "RegistryContract",
     "RegistryValidationContract",
     "SearchContract",
+    "TimelineContract",
 ]
 
 ALL_CONTRACTS: tuple[type, ...] = (
@@ -63,4 +66,6 @@ ALL_CONTRACTS: tuple[type, ...] = (
     EventsContract,
     ImportContract,
     FailureAtomicityContract,
+    TimelineContract,
+    OutboxContract,
 )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import ClassVar
 
+import attrs
 import pytest
 from hypothesis.stateful import Bundle, RuleBasedStateMachine
 
 from customer_core.errors import CustomerCoreError
+from customer_core.testing._harness import Harness
 from customer_core.testing.contract._support import snapshot
 from customer_core.testing.stateful._common import (
     HarnessFactory,
@@ -19,7 +22,7 @@ from customer_core.testing.stateful._common import (
     outcome,
 )
 
-__all__ = ["ADDRESSES", "CUSTOMERS", "ORDERS", "InvariantState"]
+__all__ = ["ADDRESSES", "CUSTOMERS", "ORDERS", "InvariantState", "customer_states"]
 
 # Hypothesis keys bundles by name, so every group of rules shares these.
 CUSTOMERS = Bundle("customers")
@@ -40,6 +43,10 @@ class InvariantState(RuleBasedStateMachine):
         self.address_model: dict[int, ModelAddress] = {}
         self.order_model: dict[int, ModelOrder] = {}
         self.next_order_id = 1
+        #: Each customer's state as the last timeline check saw it (see ``changed_customers``).
+        self.seen_states: dict[int, object] = {}
+        #: Events of changes a rule undid within its step (the state shows neither).
+        self.undone_events: Counter[int] = Counter()
 
     def teardown(self) -> None:
         """Close what the factory opened."""
@@ -73,6 +80,22 @@ class InvariantState(RuleBasedStateMachine):
         assert snapshot(self.harness) == before
         return None
 
+    def changed_customers(self) -> set[int]:
+        """The customers whose state changed since the last call: each owes one event.
+
+        A customer's state is its row (but ``updated_at``, which a recalculation that
+        changes no value still writes), its addresses and its notes; a customer that
+        appeared or disappeared changed.
+        """
+        current = customer_states(self.harness)
+        changed = {
+            customer_id
+            for customer_id in current.keys() | self.seen_states.keys()
+            if current.get(customer_id) != self.seen_states.get(customer_id)
+        }
+        self.seen_states = current
+        return changed
+
     def owner_of(self, email: str) -> int | None:
         """The id of the customer the model says has ``email`` (any case), or None."""
         wanted = email.lower()
@@ -81,3 +104,14 @@ class InvariantState(RuleBasedStateMachine):
     def address_alive(self, address_id: int) -> bool:
         """True while the model holds the address."""
         return address_id in self.address_model
+
+
+def customer_states(harness: Harness) -> dict[int, object]:
+    """Every customer's row (without ``updated_at``), addresses and notes, by id."""
+    seen = snapshot(harness)
+    states: dict[int, list[object]] = {
+        item.customer.id: [attrs.evolve(item.customer, updated_at=None)] for item in seen.customers
+    }
+    for row in (*seen.addresses, *seen.notes):
+        states[row.customer_id].append(row)
+    return {customer_id: tuple(rows) for customer_id, rows in states.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import cast
 
 from hypothesis.stateful import RuleBasedStateMachine, invariant
@@ -38,6 +39,19 @@ class CustomerCoreInvariants(CustomerRules, AddressAndOrderRules):
                 assert len(defaults) == (1 if of_kind else 0), (customer_id, kind, listed)
             defaults_first = sorted(listed, key=lambda a: (not a.is_default, a.id))
             assert [a.id for a in listed] == [a.id for a in defaults_first]
+
+    @invariant()
+    def one_event_per_change(self) -> None:
+        # The outbox is drained: every event written since the last check, a deleted
+        # customer's included. Each customer that changed owes exactly one; a failed
+        # call (which changes nothing) and an idempotent one owe none.
+        outbox = self.harness.core.timeline
+        drained = outbox.claim(10_000)
+        outbox.ack([event.id for event in drained])
+        written = Counter(event.customer_id for event in drained)
+        expected = Counter(self.changed_customers()) + self.undone_events
+        self.undone_events = Counter()
+        assert written == expected, drained
 
     @invariant()
     def emails_unique_regardless_of_case(self) -> None:

@@ -1,0 +1,135 @@
+"""The timeline and outbox on SQL: the ``customer_events`` table.
+
+The outbox's claim locks the rows it leases with ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL and MySQL/MariaDB, so concurrent claimers each take other rows
+without waiting; on SQLite every write transaction begins ``IMMEDIATE``, so
+the single writer serializes claims (SQLAlchemy renders no ``FOR UPDATE`` there).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from customer_core.adapters.sqlalchemy._types import read_time
+from customer_core.timeline import CustomerEvent, EventType, NewEvent
+from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
+
+__all__ = ["SQLAlchemyEventLog"]
+
+#: Ids per statement of ``ack`` (bound parameters stay far below every driver's limit).
+CHUNK = 1000
+
+
+class SQLAlchemyEventLog:
+    """An :class:`~customer_core.ports.EventLog` on the ``customer_events`` table."""
+
+    def __init__(self, connection: Connection, table: Table, customers: Table) -> None:
+        self._conn = connection
+        self._t = table
+        self._customers = customers
+
+    def append(self, event: NewEvent) -> None:
+        """One INSERT; ``inline``: nobody reads the new id back (no RETURNING, no
+        ``nextval`` fetched first on PostgreSQL)."""
+        self._conn.execute(self._t.insert().inline(), _row(event))
+
+    def append_many(self, events: Sequence[NewEvent]) -> None:
+        """One multi-row INSERT (executemany) for all."""
+        if events:
+            self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
+
+    def append_imported(
+        self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
+    ) -> None:
+        """One INSERT … SELECT over the customers just inserted with these e-mails."""
+        if not emails:
+            return
+        c = self._customers.c
+        query = select(
+            c.id,
+            literal(EventType.IMPORTED.value, self._t.c.type.type),
+            literal(actor_id, self._t.c.actor_id.type),
+            literal({}, self._t.c.data.type),
+            literal(occurred_at, self._t.c.occurred_at.type),
+        ).where(c.email.in_(list(emails)))
+        columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
+        self._conn.execute(self._t.insert().from_select(columns, query))
+
+    def list(
+        self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
+    ) -> tuple[builtins.list[CustomerEvent], int]:
+        """A page and the count, newest first."""
+        t = self._t.c
+        where = [t.customer_id == customer_id]
+        if types is not None:
+            where.append(t.type.in_([str(kind) for kind in types]))
+        rows = self._conn.execute(
+            select(*self._columns())
+            .where(*where)
+            .order_by(t.occurred_at.desc(), t.id.desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        total = self._conn.execute(select(func.count()).select_from(self._t).where(*where))
+        return [_event(row) for row in rows], int(total.scalar_one())
+
+    def claim(
+        self, limit: int, now: datetime, lease_until: datetime
+    ) -> builtins.list[CustomerEvent]:
+        """Lock the oldest claimable rows (skipping rows another claimer holds), then lease them."""
+        t = self._t.c
+        claimable = select(*self._columns()).where(
+            t.published_at.is_(None), or_(t.leased_until.is_(None), t.leased_until <= now)
+        )
+        rows = self._conn.execute(
+            claimable.order_by(t.id).limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        self._conn.execute(self._t.update().where(t.id.in_(ids)).values(leased_until=lease_until))
+        return [_event(row) for row in rows]
+
+    def ack(self, event_ids: Sequence[int], now: datetime) -> int:
+        """UPDATE the unpublished ones, a thousand ids per statement."""
+        t = self._t.c
+        done = 0
+        for start in range(0, len(event_ids), CHUNK):
+            chunk = list(event_ids[start : start + CHUNK])
+            result = self._conn.execute(
+                self._t.update()
+                .where(and_(t.id.in_(chunk), t.published_at.is_(None)))
+                .values(published_at=now, leased_until=None)
+            )
+            done += result.rowcount
+        return done
+
+    def _columns(self) -> builtins.list[Any]:
+        t = self._t.c
+        return [t.id, t.customer_id, t.type, t.actor_id, t.data, t.occurred_at]
+
+
+def _row(event: NewEvent) -> dict[str, Any]:
+    return {
+        "customer_id": event.customer_id,
+        "type": event.type.value,
+        "actor_id": event.actor_id,
+        "data": event.data,
+        "occurred_at": event.occurred_at,
+    }
+
+
+def _event(row: Row[Any]) -> CustomerEvent:
+    occurred = read_time(row.occurred_at)
+    assert occurred is not None  # the column is NOT NULL
+    return CustomerEvent(
+        id=int(row.id),
+        customer_id=int(row.customer_id),
+        type=EventType(row.type),
+        actor_id=None if row.actor_id is None else int(row.actor_id),
+        data=dict(row.data),
+        occurred_at=occurred,
+    )
