@@ -9,7 +9,7 @@ worker pool. See docs/explanation.md, "The asyncio front".
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 from types import TracebackType
@@ -70,13 +70,15 @@ class AsyncCustomerCore(Generic[OrdersT]):
     """
 
     __slots__ = (
+        "_actor_id",
         "_clock",
         "_default_region",
-        "_engine",
+        "_engines",
         "_executor",
         "_hasher",
         "_orders",
         "_owned_executor",
+        "_reset_token_ttl",
         "_services",
         "_storage",
     )
@@ -91,7 +93,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         default_region: str | None = None,
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
-        engine: AsyncEngine | None = None,
+        engine: AsyncEngine | Sequence[AsyncEngine] | None = None,
         reset_token_ttl: timedelta = timedelta(minutes=60),
         actor_id: int | None = None,
     ) -> None:
@@ -100,7 +102,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
         ``executor`` runs password hashing and verification (the host's own pool);
         without one the core makes a pool of ``max_hash_workers`` threads
         (default :data:`DEFAULT_MAX_HASH_WORKERS`) and shuts it down in :meth:`aclose`.
-        ``engine``: an ``AsyncEngine`` the core owns and disposes of in :meth:`aclose`.
+        ``engine``: the ``AsyncEngine`` (or engines: the primary's and its replicas')
+        the core owns and disposes of in :meth:`aclose`.
         """
         if executor is not None and max_hash_workers is not None:
             raise TypeError("pass executor= or max_hash_workers=, not both")
@@ -110,7 +113,15 @@ class AsyncCustomerCore(Generic[OrdersT]):
             raise ValueError("max_hash_workers must be a positive integer")
         self._storage = storage
         self._orders = orders
-        self._engine = engine
+        self._engines: tuple[AsyncEngine, ...] = (
+            ()
+            if engine is None
+            else (engine,)
+            if not isinstance(engine, Sequence)
+            else tuple(engine)
+        )
+        self._reset_token_ttl = reset_token_ttl
+        self._actor_id = actor_id
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
@@ -172,6 +183,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
         lock_timeout: float | None = 10.0,
+        replicas: Sequence[str] = (),
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         **engine_options: Any,
@@ -187,11 +199,14 @@ class AsyncCustomerCore(Generic[OrdersT]):
         from customer_core.adapters.sqlalchemy._engine import engine_settings
         from customer_core.adapters.sqlalchemy._errors import translating
 
-        parsed, options = engine_settings(url, **engine_options)
-        with translating():
-            engine = create_async_engine(parsed, **options)
+        engines = []
+        for each in (url, *_urls(replicas)):
+            parsed, options = engine_settings(each, **engine_options)
+            with translating():
+                engines.append(create_async_engine(parsed, **options))
         return cls._on_engine(
-            engine,
+            engines[0],
+            replicas=engines[1:],
             owned=True,
             orders=orders,
             metadata=metadata,
@@ -216,12 +231,18 @@ class AsyncCustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
         lock_timeout: float | None = 10.0,
+        replicas: Sequence[AsyncEngine] = (),
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
     ) -> AsyncCustomerCore[OrdersTable | None]:
-        """A core on the host's ``AsyncEngine`` (shared pool); :meth:`aclose` leaves it open."""
+        """A core on the host's ``AsyncEngine`` (shared pool); :meth:`aclose` leaves it open.
+
+        ``replicas``: the host's ``AsyncEngine`` objects on read replicas (as for
+        ``CustomerCore.from_engine``).
+        """
         return cls._on_engine(
             engine,
+            replicas=replicas,
             owned=False,
             orders=orders,
             metadata=metadata,
@@ -239,6 +260,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         cls,
         engine: AsyncEngine,
         *,
+        replicas: Sequence[AsyncEngine],
         owned: bool,
         orders: OrdersTable | None,
         metadata: MetaData | None,
@@ -247,16 +269,40 @@ class AsyncCustomerCore(Generic[OrdersT]):
         **options: Any,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
+        from customer_core.errors import ValidationError
 
+        if isinstance(replicas, str | bytes) or not isinstance(replicas, Sequence):
+            raise ValidationError.single("replicas", "must be a list of engines")
         storage = SQLAlchemyStorage(
             engine.sync_engine,
             orders=orders,
             metadata=metadata,
             users_table=users_table,
             lock_timeout=lock_timeout,
+            # The sync side of each replica's AsyncEngine: the routing is the storage's.
+            replicas=[_sync_engine(replica) for replica in replicas],
         )
+        owned_engines = (engine, *replicas) if owned else None
+        return AsyncCustomerCore(storage, orders=orders, engine=owned_engines, **options)
+
+    def on_primary(self) -> AsyncCustomerCore[OrdersT]:
+        """The same core with every read on the primary: read-your-writes after a write.
+
+        It shares this core's hashing pool and engines (it closes neither).
+        """
+        from customer_core._core import _OnPrimary
+
+        if isinstance(self._storage, _OnPrimary):
+            return self
         return AsyncCustomerCore(
-            storage, orders=orders, engine=engine if owned else None, **options
+            _OnPrimary(self._storage),
+            orders=self._orders,
+            password_hasher=self._hasher,
+            clock=self._clock,
+            default_region=self._default_region,
+            executor=self._executor,
+            reset_token_ttl=self._reset_token_ttl,
+            actor_id=self._actor_id,
         )
 
     @property
@@ -326,8 +372,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
 
         A host's engine (``from_engine``) and executor are left to the host.
         """
-        if self._engine is not None:
-            await self._engine.dispose()
+        for engine in self._engines:
+            await engine.dispose()
         if self._owned_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
@@ -344,3 +390,20 @@ class AsyncCustomerCore(Generic[OrdersT]):
 
     def __repr__(self) -> str:
         return f"AsyncCustomerCore({self._storage!r}, hasher={self._hasher!r})"
+
+
+def _urls(replicas: object) -> list[str]:
+    """The replicas' URLs, checked: a list of strings (one bare string is a mistake)."""
+    from customer_core.errors import ValidationError
+
+    if isinstance(replicas, str | bytes) or not isinstance(replicas, Sequence):
+        raise ValidationError.single("replicas", "must be a list of URLs")
+    if not all(isinstance(url, str) for url in replicas):
+        raise ValidationError.single("replicas", "must be a list of URLs")
+    return list(replicas)
+
+
+def _sync_engine(engine: object) -> Any:
+    """The sync engine under an ``AsyncEngine``; anything else as it is (the storage then
+    refuses it with a ``ValidationError`` on ``replicas``)."""
+    return getattr(engine, "sync_engine", engine)
