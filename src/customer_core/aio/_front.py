@@ -285,6 +285,36 @@ class AsyncCustomerCore(Generic[OrdersT]):
         owned_engines = (engine, *replicas) if owned else None
         return AsyncCustomerCore(storage, orders=orders, engine=owned_engines, **options)
 
+    def using(self, connection: object) -> AsyncCustomerCore[OrdersT]:
+        """The same core, every call inside the host's open transaction on ``connection``.
+
+        ``connection`` is the host's SQLAlchemy ``AsyncConnection`` or ``AsyncSession``
+        (its ``sync_connection`` / ``sync_session`` is what the calls run on, in the
+        bridge). Each call runs in a SAVEPOINT, as ``CustomerCore.using`` says: the
+        library never commits, rolls back or closes what it was given, and a
+        ``StorageConflict`` is raised at once. TypeError on a core that is not on SQL.
+        """
+        from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+        from customer_core._core import _OnPrimary
+        from customer_core.adapters.sqlalchemy._joined import JoinedStorage
+
+        if isinstance(connection, AsyncConnection):
+            host: object = connection.sync_connection
+            if host is None:
+                raise TypeError("the AsyncConnection is not started (use it inside `async with`)")
+        elif isinstance(connection, AsyncSession):
+            host = connection.sync_session
+        else:
+            raise TypeError(
+                "connection must be a SQLAlchemy AsyncConnection or AsyncSession, "
+                f"not {type(connection).__name__}"
+            )
+        storage = self._storage
+        if isinstance(storage, _OnPrimary):  # the host's connection is the primary's
+            storage = storage.storage
+        return self._derived(JoinedStorage.of(storage, host))
+
     def on_primary(self) -> AsyncCustomerCore[OrdersT]:
         """The same core with every read on the primary: read-your-writes after a write.
 
@@ -292,10 +322,16 @@ class AsyncCustomerCore(Generic[OrdersT]):
         """
         from customer_core._core import _OnPrimary
 
-        if isinstance(self._storage, _OnPrimary):
-            return self
+        joined = getattr(self._storage, "joins_host_transaction", False)
+        if joined or isinstance(self._storage, _OnPrimary):
+            return self  # already on the primary (a host's connection is one)
+        return self._derived(_OnPrimary(self._storage))
+
+    def _derived(self, storage: Storage) -> AsyncCustomerCore[OrdersT]:
+        """The same core on another storage, sharing the hashing pool and engines (it
+        closes neither: :meth:`aclose` of this core does)."""
         return AsyncCustomerCore(
-            _OnPrimary(self._storage),
+            storage,
             orders=self._orders,
             password_hasher=self._hasher,
             clock=self._clock,
