@@ -15,6 +15,8 @@ from django_minimal import DJANGO_PACKAGE, django_ready
 # Modules that import an optional dependency, and which one.
 OPTIONAL = {
     "customer_core.adapters.sqlalchemy": "sqlalchemy",
+    # The asyncio front runs on SQLAlchemy's greenlet bridge.
+    "customer_core.aio": "sqlalchemy",
     "customer_core.testing.sql": "sqlalchemy",
     "customer_core.testing.contract": "hypothesis",
     "customer_core.testing.strategies": "hypothesis",
