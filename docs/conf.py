@@ -46,3 +46,7 @@ autodoc_mock_imports = [
 
 html_theme = "furo"
 html_title = "customer_core"
+
+# A field named ``type`` (CustomerEvent.type, NewEvent.type) makes Sphinx's Python domain
+# find two targets for the builtin ``type`` in annotations; the builtin is what is meant.
+suppress_warnings = ["ref.python"]
