@@ -8,14 +8,14 @@ installs and imports without SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVar
 
 from customer_core import rules
+from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.clock import SystemClock
 from customer_core.errors import ValidationError
@@ -23,7 +23,7 @@ from customer_core.event_handler import handle_event, handle_events
 from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
-from customer_core.ports import Clock, Storage, Transaction
+from customer_core.ports import Clock, Storage
 from customer_core.rules import Fields
 from customer_core.services import (
     AddressBook,
@@ -175,10 +175,7 @@ class CustomerCore(Generic[OrdersT]):
                 f"using(connection) needs a core on SQL storage, not on "
                 f"{type(self._storage).__name__}"
             ) from None
-        storage = self._storage
-        if isinstance(storage, _OnPrimary):  # the host's connection is the primary's
-            storage = storage.storage
-        return self._with_storage(JoinedStorage.of(storage, connection))
+        return self._with_storage(JoinedStorage.of(self._storage, connection))
 
     def on_primary(self) -> CustomerCore[OrdersT]:
         """The same core with every read on the primary: read-your-writes after a write.
@@ -192,10 +189,8 @@ class CustomerCore(Generic[OrdersT]):
         >>> core.on_primary().customers.get(ada.id).name
         'Ada'
         """
-        joined = getattr(self._storage, "joins_host_transaction", False)
-        if joined or isinstance(self._storage, _OnPrimary):
-            return self  # already on the primary (a host's connection is one)
-        return self._with_storage(_OnPrimary(self._storage))
+        view = on_primary(self._storage)
+        return self if view is None else self._with_storage(view)
 
     @property
     def customers(self) -> CustomerRegistry:
@@ -387,28 +382,6 @@ class CustomerCore(Generic[OrdersT]):
 
     def __repr__(self) -> str:
         return f"CustomerCore({self.storage!r}, hasher={self.password_hasher!r})"
-
-
-class _OnPrimary:
-    """A storage whose every transaction runs on the primary (``may_lag`` is dropped)."""
-
-    __slots__ = ("storage",)
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-
-    @contextmanager
-    def transaction(
-        self, *, read_only: bool = False, may_lag: bool = False
-    ) -> Iterator[Transaction]:
-        with self.storage.transaction(read_only=read_only) as tx:
-            yield tx
-
-    def create_schema(self) -> None:
-        self.storage.create_schema()
-
-    def __repr__(self) -> str:
-        return f"{self.storage!r}.on_primary()"
 
 
 def _actor(value: int | None) -> int | None:

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, cast
 
 from customer_core._core import OrdersT, _region
+from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
 from customer_core.aio._services import (
@@ -296,7 +297,6 @@ class AsyncCustomerCore(Generic[OrdersT]):
         """
         from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-        from customer_core._core import _OnPrimary
         from customer_core.adapters.sqlalchemy._joined import JoinedStorage
 
         if isinstance(connection, AsyncConnection):
@@ -310,22 +310,15 @@ class AsyncCustomerCore(Generic[OrdersT]):
                 "connection must be a SQLAlchemy AsyncConnection or AsyncSession, "
                 f"not {type(connection).__name__}"
             )
-        storage = self._storage
-        if isinstance(storage, _OnPrimary):  # the host's connection is the primary's
-            storage = storage.storage
-        return self._derived(JoinedStorage.of(storage, host))
+        return self._derived(JoinedStorage.of(self._storage, host))
 
     def on_primary(self) -> AsyncCustomerCore[OrdersT]:
         """The same core with every read on the primary: read-your-writes after a write.
 
         It shares this core's hashing pool and engines (it closes neither).
         """
-        from customer_core._core import _OnPrimary
-
-        joined = getattr(self._storage, "joins_host_transaction", False)
-        if joined or isinstance(self._storage, _OnPrimary):
-            return self  # already on the primary (a host's connection is one)
-        return self._derived(_OnPrimary(self._storage))
+        view = on_primary(self._storage)
+        return self if view is None else self._derived(view)
 
     def _derived(self, storage: Storage) -> AsyncCustomerCore[OrdersT]:
         """The same core on another storage, sharing the hashing pool and engines (it

@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from customer_core._on_primary import primary_of
 from customer_core.adapters.sqlalchemy._engine import _SET_UP
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION
 from customer_core.adapters.sqlalchemy._storage import SQLAlchemyStorage, SQLAlchemyTransaction
@@ -68,6 +69,7 @@ class JoinedStorage:
     @classmethod
     def of(cls, storage: object, connection: object) -> JoinedStorage:
         """The joined storage for a core's ``storage``; TypeError when it is not on SQL."""
+        storage = primary_of(storage)  # the host's connection is the primary's
         parent = storage._storage if isinstance(storage, JoinedStorage) else storage
         if not isinstance(parent, SQLAlchemyStorage):
             raise TypeError(
