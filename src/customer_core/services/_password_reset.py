@@ -125,12 +125,16 @@ def _stored_token(tx: Transaction, email: str) -> tuple[Customer, ResetToken] | 
 
 
 def _recent(token: ResetToken | None, now: datetime) -> bool:
-    """True when ``token`` was issued less than :data:`THROTTLE` before ``now``."""
-    return token is not None and token.created_at is not None and now - token.created_at < THROTTLE
+    """True when ``token`` was issued less than :data:`THROTTLE` before ``now`` (one stamped
+    in the future, by a writer on another clock, throttles nothing)."""
+    if token is None or token.created_at is None or token.created_at > now:
+        return False
+    return now - token.created_at < THROTTLE
 
 
 def _expired(context: Context, token: ResetToken) -> bool:
-    """True when the token is older than the TTL (or its age is unknown)."""
-    if token.created_at is None:
+    """True when the token is older than the TTL (or its age is unknown or negative)."""
+    now = context.now()
+    if token.created_at is None or token.created_at > now:  # unknown or future age: expired
         return True
-    return context.now() - token.created_at > context.reset_token_ttl
+    return now - token.created_at > context.reset_token_ttl

@@ -251,6 +251,8 @@ class CustomerRegistry:
 
         def work(tx: Transaction) -> None:
             customer = locked_customer(tx, number)
+            # A new password ends every reset in flight (a forwarded or leaked mail).
+            tx.reset_tokens.delete(customer.email)
             tx.customers.set_password_hash(customer.id, password_hash, self._context.now())
             self._context.record(tx, customer.id, EventType.PASSWORD_CHANGED)
 
@@ -390,7 +392,9 @@ class CustomerRegistry:
             old = getattr(customer, field)
             if old == value:
                 return customer
-            if field == "email":  # a token mailed to the old address must not outlive it
+            # A token mailed to the old address must not outlive it, nor one issued before a
+            # block survive into the unblock.
+            if field == "email" or (field == "is_blocked" and value):
                 tx.reset_tokens.delete(customer.email)
             updated = tx.customers.update(
                 customer.id, {field: value, "updated_at": self._context.now()}

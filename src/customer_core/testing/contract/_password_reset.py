@@ -141,6 +141,23 @@ class PasswordResetContract:
         with pytest.raises(InvalidCredentials):
             harness.core.customers.authenticate("ada@example.com", PASSWORD)
 
+    def test_a_password_change_or_a_block_ends_the_token(self, harness: Harness) -> None:
+        """A token requested before ``change_password`` or before a block (and its unblock)
+        no longer redeems: a forwarded or leaked mail must not outlive either."""
+        ada = customer(harness)
+        token = harness.core.customers.request_password_reset("ada@example.com")
+        assert token is not None
+        harness.core.customers.change_password(ada.id, "changed by the owner")
+        with pytest.raises(InvalidResetToken):
+            harness.core.customers.reset_password("ada@example.com", token, NEW_PASSWORD)
+        harness.clock.advance(61)
+        token = harness.core.customers.request_password_reset("ada@example.com")
+        assert token is not None
+        harness.core.customers.block(ada.id)
+        harness.core.customers.unblock(ada.id)
+        with pytest.raises(InvalidResetToken):
+            harness.core.customers.reset_password("ada@example.com", token, NEW_PASSWORD)
+
     def test_only_a_hash_made_by_the_configured_hasher_is_stored(self, harness: Harness) -> None:
         """The stored row holds a hash the configured hasher verifies, never the token."""
         customer(harness)
