@@ -11,7 +11,9 @@ Routes (the spec's ``CustomerController``):
 The customer routes are admin routes (``Authorization: Bearer <admin token>``); the
 order-event endpoint takes only events signed by the host (``X-Signature: sha256=<hex>``
 of the raw body). Both checks are in ``host_auth.py``; authorization is the host's job,
-and a host puts its own dependency where :func:`require_admin` is.
+and a host puts its own dependency where :func:`require_admin` is. The admin routes
+change customers through ``core.acting_as(admin_id)`` (:func:`admin_core`): the
+timeline attributes a block to the admin user the token belongs to.
 
 The app is asyncio from end to end: ``async def`` endpoints await an
 :class:`~customer_core.aio.AsyncCustomerCore` (no worker thread per request; password
@@ -56,11 +58,19 @@ PARAMETERS = {"text": "search"}
 CoreFactory = Callable[[], AsyncCustomerCore[Any]]
 
 
-def create_app(open_core: CoreFactory, *, admin_token: str, event_secret: str) -> FastAPI:
+def create_app(
+    open_core: CoreFactory,
+    *,
+    admin_token: str,
+    event_secret: str,
+    admin_id: int = host_auth.DEFAULT_ADMIN_ID,
+) -> FastAPI:
     """The API on the core ``open_core()`` makes at start-up and that is closed on shutdown.
 
     ``admin_token`` opens customer routes, ``event_secret`` signs events: both are
     secrets of at least 16 characters (``ValueError`` at once otherwise).
+    ``admin_id`` is the host user the admin token belongs to: the timeline
+    attributes the admin routes' changes to it.
     """
 
     @asynccontextmanager
@@ -74,6 +84,7 @@ def create_app(open_core: CoreFactory, *, admin_token: str, event_secret: str) -
     app = FastAPI(title="customer_core example: Laravel V1 customer API", lifespan=lifespan)
     app.state.admin_token = host_auth.checked_secret(admin_token, "admin_token")
     app.state.event_secret = host_auth.checked_secret(event_secret, "event_secret")
+    app.state.admin_id = host_auth.checked_user_id(admin_id, "admin_id")
     app.add_exception_handler(ValidationError, _unprocessable)
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(HTTPException, _refused)
@@ -93,6 +104,7 @@ def app_from_env() -> FastAPI:
         lambda: AsyncCustomerCore.from_url(url, orders=OrdersTable("orders")),
         admin_token=admin_token,
         event_secret=event_secret,
+        admin_id=host_auth.admin_id_from_env(),
     )
 
 
@@ -105,13 +117,28 @@ def get_core(request: Request) -> AsyncCustomerCore[Any]:
 Core = Annotated[AsyncCustomerCore[Any], Depends(get_core)]
 
 
-def require_admin(request: Request) -> None:
-    """The host's authorization stands here: this example wants the admin bearer token."""
+def require_admin(request: Request) -> int:
+    """The host's authorization stands here: this example wants the admin bearer token.
+
+    Returns the id of the admin user the token belongs to.
+    """
     refusal = host_auth.bearer_refusal(
         request.headers.get("Authorization"), request.app.state.admin_token
     )
     if refusal is not None:
         raise HTTPException(refusal, _REFUSED[refusal], headers={"WWW-Authenticate": "Bearer"})
+    admin_id: int = request.app.state.admin_id
+    return admin_id
+
+
+def admin_core(
+    core: Core, admin_id: Annotated[int, Depends(require_admin)]
+) -> AsyncCustomerCore[Any]:
+    """The app's core acting as the admin: its changes carry the admin's id in the timeline."""
+    return core.acting_as(admin_id)
+
+
+AdminCore = Annotated[AsyncCustomerCore[Any], Depends(admin_core)]
 
 
 async def signed_event(request: Request) -> dict[str, Any]:
@@ -152,8 +179,8 @@ async def index(
 
 
 @router.post("/{customer_id}/block")
-async def block(customer_id: str, core: Core) -> dict[str, str]:
-    """Block a customer (idempotent)."""
+async def block(customer_id: str, core: AdminCore) -> dict[str, str]:
+    """Block a customer (idempotent), attributed to the admin in the timeline."""
     await core.customers.block(_customer_id(customer_id))
     return {"message": "Customer blocked"}
 

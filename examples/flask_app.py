@@ -10,7 +10,9 @@ The same routes as ``fastapi_app.py``, with the same JSON and the same doors:
 The customer routes want ``Authorization: Bearer <admin token>`` (:func:`admin_only`);
 the order-event endpoint wants ``X-Signature: sha256=<hex>`` of the raw body
 (:func:`signed_only`). Authorization is the host's job: a host puts its own decorator
-(Flask-Login's ``login_required``, a role check) where these are.
+(Flask-Login's ``login_required``, a role check) where these are. The admin routes
+change customers through ``core.acting_as(admin_id)`` (:func:`admin_core`): the
+timeline attributes a block to the admin user the token belongs to.
 
 ``create_app(core, admin_token=..., event_secret=...)`` is the application factory;
 nothing connects at import time::
@@ -49,10 +51,18 @@ R = TypeVar("R")
 api = Blueprint("customers", __name__, url_prefix="/api/v1")
 
 
-def create_app(core: CustomerCore, *, admin_token: str, event_secret: str) -> Flask:
+def create_app(
+    core: CustomerCore,
+    *,
+    admin_token: str,
+    event_secret: str,
+    admin_id: int = host_auth.DEFAULT_ADMIN_ID,
+) -> Flask:
     """The API on ``core``; ``admin_token`` opens customer routes, ``event_secret`` signs events.
 
-    Both are secrets of at least 16 characters (``ValueError`` otherwise).
+    Both are secrets of at least 16 characters (``ValueError`` otherwise). ``admin_id``
+    is the host user the admin token belongs to: the timeline attributes the admin
+    routes' changes to it.
     """
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep Laravel's key order
@@ -62,6 +72,7 @@ def create_app(core: CustomerCore, *, admin_token: str, event_secret: str) -> Fl
         "admin_token": host_auth.checked_secret(admin_token, "admin_token"),
         "event_secret": host_auth.checked_secret(event_secret, "event_secret"),
     }
+    app.extensions["admin_id"] = host_auth.checked_user_id(admin_id, "admin_id")
     app.register_blueprint(api)
     app.register_error_handler(ValidationError, _unprocessable)
     app.register_error_handler(NotFound, _not_found)
@@ -78,13 +89,24 @@ def app_from_env() -> Flask:
     event_secret = host_auth.secret_from_env(host_auth.EVENT_SECRET_VARIABLE)
     url = os.environ.get("CUSTOMER_CORE_DATABASE_URL", "sqlite:///shop.db")
     core = CustomerCore.from_url(url, orders=OrdersTable("orders"))
-    return create_app(core, admin_token=admin_token, event_secret=event_secret)
+    return create_app(
+        core,
+        admin_token=admin_token,
+        event_secret=event_secret,
+        admin_id=host_auth.admin_id_from_env(),
+    )
 
 
 def core() -> CustomerCore:
     """The current app's core."""
     found: CustomerCore = current_app.extensions["customer_core"]
     return found
+
+
+def admin_core() -> CustomerCore:
+    """The current app's core acting as the admin (inside an :func:`admin_only` view):
+    its changes carry the admin's id in the timeline."""
+    return core().acting_as(current_app.extensions["admin_id"])
 
 
 def admin_only(view: Callable[P, R]) -> Callable[P, R]:
@@ -132,8 +154,8 @@ def index() -> Response:
 @api.post("/customers/<customer_id>/block")
 @admin_only
 def block(customer_id: str) -> Response:
-    """Block a customer (idempotent)."""
-    core().customers.block(_customer_id(customer_id))
+    """Block a customer (idempotent), attributed to the admin in the timeline."""
+    admin_core().customers.block(_customer_id(customer_id))
     return jsonify(message="Customer blocked")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import SQLAlchemyStorage, engine_from_url
+from customer_core.adapters.sqlalchemy._schema import DEFAULT_RESET_TABLE
 from customer_core.aio import AsyncCustomerCore
 from customer_core.events import OrderEvent
 from customer_core.model import Customer
@@ -116,6 +118,17 @@ class SyncFront:
     def storage(self) -> Storage:
         return self._storage
 
+    def acting_as(self, actor_id: int) -> SyncFront:
+        return SyncFront(self.aio.acting_as(actor_id), self._runner, self._storage)
+
+    @property
+    def actor_id(self) -> int | None:
+        return self.aio.actor_id
+
+    @property
+    def reset_token_ttl(self) -> timedelta:
+        return self.aio.reset_token_ttl
+
     @property
     def orders(self) -> Any:
         return self.aio.orders
@@ -158,7 +171,14 @@ class AioDatabase:
 
     def empty(self) -> None:
         """Delete every row a previous test left (children first), keeping the users."""
-        tables = ("customer_notes", "addresses", "customers", self.host.orders.name)
+        tables = (
+            "customer_notes",
+            "addresses",
+            "customers",
+            self.host.orders.name,
+            "customer_events",
+            DEFAULT_RESET_TABLE,
+        )
         with self.engine.begin() as connection:
             for name in tables:
                 connection.execute(sa.text(f"delete from {name}"))

@@ -148,6 +148,7 @@ class CustomerCore(Generic[OrdersT]):
             password_hasher=self._password_hasher,
             clock=self._clock,
             default_region=self._default_region,
+            reset_token_ttl=self._reset_token_ttl,
             actor_id=actor,
         )
 

@@ -87,3 +87,15 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+class TestTimeline(contract.TimelineContract):
+    pass
+
+
+class TestOutbox(contract.OutboxContract):
+    pass
+
+
+class TestPasswordReset(contract.PasswordResetContract):
+    pass

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 AUTHOR_ID = 1
 UNKNOWN_AUTHOR_ID = 424_242
-TABLES = ("customer_notes", "addresses", "customers", "orders")
+TABLES = (
+    "customer_notes",
+    "addresses",
+    "customers",
+    "orders",
+    "customer_events",
+    "customer_password_reset_tokens",
+)
 
 
 def migrate(alias: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django_support import empty_tables
+from django_support import AUTHOR_ID, empty_tables
 
 from customer_core import Argon2Hasher
 from customer_core.contrib.django import get_core
@@ -54,6 +54,19 @@ def test_block_action_goes_through_the_service_and_the_filter_shows_it(client: C
     assert not get_core().customers.get(ada).is_blocked
 
 
+def test_actions_are_attributed_to_the_staff_user(client: Client) -> None:
+    """Block and unblock act as the signed-in admin (user 1): the timeline names it."""
+    ada = register("Ada", "ada@example.com")
+    client.post(URL, {"action": "block", "_selected_action": [str(ada)]})
+    client.post(URL, {"action": "unblock", "_selected_action": [str(ada)]})
+    events = get_core().timeline.list(ada).items
+    assert [(str(e.type), e.actor_id) for e in events] == [
+        ("unblocked", AUTHOR_ID),
+        ("blocked", AUTHOR_ID),
+        ("registered", None),
+    ]
+
+
 def test_change_page_shows_ltv_read_only_and_the_inlines(client: Client) -> None:
     ada = register("Ada", "ada@example.com")
     get_core().addresses.add(
@@ -72,3 +85,6 @@ def test_change_page_shows_ltv_read_only_and_the_inlines(client: Client) -> None
     assert "London" in page
     assert "Prefers e-mail" in page
     assert 'name="lifetime_value"' not in page  # read-only: no input
+    assert "address_added by the customer or the system" in page  # the timeline
+    assert "note_added by the customer or the system" in page
+    assert "3 event(s) in all" in page

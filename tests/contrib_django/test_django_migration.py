@@ -29,6 +29,22 @@ def columns(path: Path, table: str) -> list[str]:
         return [row[1] for row in connection.execute(f'pragma table_info("{table}")')]
 
 
+def migrate_to(path: Path, *targets: str) -> None:
+    """Run the library's migrations on the SQLite file ``path`` up or down to each target."""
+    entry = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+    settings.DATABASES["laravel"] = entry
+    configured = connections.configure_settings({"default": {}, "laravel": entry})
+    connections.settings["laravel"] = configured["laravel"]
+    try:
+        for target in targets:
+            call_command("migrate", "customer_core", target, database="laravel", verbosity=0)
+    finally:
+        connections["laravel"].close()
+        # The handler keeps the wrapper (and its settings) per thread: forget it, so the
+        # next call opens its own file.
+        del connections["laravel"]
+
+
 def test_an_existing_table_is_left_alone_and_the_missing_ones_created(tmp_path: Path) -> None:
     path = tmp_path / "laravel.sqlite3"
     with sqlite3.connect(path) as connection:
@@ -37,17 +53,39 @@ def test_an_existing_table_is_left_alone_and_the_missing_ones_created(tmp_path: 
             "insert into customers (name, email, password, loyalty_tier)"
             " values ('Ada', 'ada@x.io', 'h', 'gold')"
         )
-    entry = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
-    settings.DATABASES["laravel"] = entry
-    configured = connections.configure_settings({"default": {}, "laravel": entry})
-    connections.settings["laravel"] = configured["laravel"]
-    try:
-        call_command("migrate", "customer_core", database="laravel", verbosity=0)
-        call_command("migrate", "customer_core", "zero", database="laravel", verbosity=0)
-    finally:
-        connections["laravel"].close()
+    migrate_to(path, "0002", "zero")
     assert "loyalty_tier" in columns(path, "customers")  # not altered, nor dropped on reverse
     assert "zip_code" in columns(path, "addresses")
     assert "note" in columns(path, "customer_notes")
     with sqlite3.connect(path) as connection:
         assert connection.execute("select loyalty_tier from customers").fetchall() == [("gold",)]
+
+
+def test_the_second_migration_adds_the_timeline_and_token_tables(tmp_path: Path) -> None:
+    """A project migrated before 0.2 gets ``customer_events`` and the reset tokens' table
+    from 0002; a token table already there (the SQLAlchemy adapter's) keeps its rows."""
+    path = tmp_path / "upgraded.sqlite3"
+    migrate_to(path, "0001")
+    assert columns(path, "customer_events") == []
+    with sqlite3.connect(path) as connection:
+        connection.execute(
+            "create table customer_password_reset_tokens"
+            " (email varchar(255) not null, token varchar(255) not null, created_at datetime)"
+        )
+        connection.execute(
+            "insert into customer_password_reset_tokens values ('a@x.io', 'hash', null)"
+        )
+    migrate_to(path, "0002", "0001")
+    assert columns(path, "customer_events") == [
+        "id",
+        "customer_id",
+        "type",
+        "actor_id",
+        "data",
+        "occurred_at",
+        "leased_until",
+        "published_at",
+    ]
+    with sqlite3.connect(path) as connection:
+        kept = connection.execute("select email from customer_password_reset_tokens").fetchall()
+    assert kept == [("a@x.io",)]

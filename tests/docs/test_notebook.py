@@ -50,6 +50,8 @@ def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         for output in cell.get("outputs", [])
     )
     assert "repeat rate:" in outputs
+    assert "blocked                  by 7" in outputs  # the timeline section
+    assert "acked: 3" in outputs  # the outbox
     assert (tmp_path / "ltv_distribution.png").stat().st_size > 10_000
 
 

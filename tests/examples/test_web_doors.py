@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from web_client import (
@@ -191,4 +191,47 @@ def test_apps_from_the_environment_need_both_secrets(
     else:
         from flask_app import app_from_env  # type: ignore[assignment]
     with pytest.raises(ValueError, match=f"{variable} must be set"):
+        app_from_env()
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("shop", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("admin_id", [0, -1, "7", True, None])
+def test_apps_refuse_an_admin_id_that_is_no_user_id(
+    shop: Shop, framework: str, admin_id: Any
+) -> None:
+    """The admin user the token belongs to is a positive integer, checked at start-up."""
+    pytest.importorskip(framework)
+    if framework == "fastapi":
+        from fastapi_app import create_app
+    else:
+        from flask_app import create_app  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="admin_id must be a positive integer"):
+        create_app(
+            core_for(framework, shop),
+            admin_token=ADMIN_TOKEN,
+            event_secret=EVENT_SECRET,
+            admin_id=admin_id,
+        )
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("shop", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("raw", ["abc", "0", "-3", "１"])
+def test_apps_from_the_environment_refuse_a_bad_admin_id(
+    shop: Shop, framework: str, raw: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``$CUSTOMER_CORE_ADMIN_ID`` that is not a user id stops the app, naming the variable."""
+    pytest.importorskip(framework)
+    monkeypatch.setenv("CUSTOMER_CORE_DATABASE_URL", shop.url)
+    monkeypatch.setenv("CUSTOMER_CORE_ADMIN_TOKEN", ADMIN_TOKEN)
+    monkeypatch.setenv("CUSTOMER_CORE_EVENT_SECRET", EVENT_SECRET)
+    monkeypatch.setenv("CUSTOMER_CORE_ADMIN_ID", raw)
+    if framework == "fastapi":
+        from fastapi_app import app_from_env
+    else:
+        from flask_app import app_from_env  # type: ignore[assignment]
+    with pytest.raises(ValueError, match="CUSTOMER_CORE_ADMIN_ID must be a positive integer"):
         app_from_env()

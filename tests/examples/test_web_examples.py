@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
-from web_client import EVENT_SECRET, FRAMEWORKS, Client, async_url, client_for
+from web_client import ADMIN_ID, EVENT_SECRET, FRAMEWORKS, Client, async_url, client_for
+
+from customer_core import EventType
 
 if TYPE_CHECKING:
     from example_shop import Shop
@@ -154,6 +156,16 @@ def test_block(client: Client, shop: Shop) -> None:
     assert client.get("/api/v1/customers").body["data"][0]["is_blocked"] is True
 
 
+def test_a_block_is_attributed_to_the_admin(client: Client, shop: Shop) -> None:
+    """The admin route blocks through ``core.acting_as(admin_id)``: the timeline names the
+    admin user the token belongs to; the customer's own registration names nobody."""
+    grace = shop.customer("Grace Hopper")
+    client.post(f"/api/v1/customers/{grace}/block", None)
+    events = shop.core.timeline.list(grace).items
+    assert [(event.type, event.actor_id) for event in events[:1]] == [(EventType.BLOCKED, ADMIN_ID)]
+    assert all(event.actor_id is None for event in events[1:])
+
+
 @pytest.mark.parametrize(
     ("raw_id", "message"),
     [
@@ -235,17 +247,23 @@ def test_apps_from_the_environment(
     monkeypatch.setenv("CUSTOMER_CORE_DATABASE_URL", url)
     monkeypatch.setenv("CUSTOMER_CORE_ADMIN_TOKEN", "admin-token-from-the-environment")
     monkeypatch.setenv("CUSTOMER_CORE_EVENT_SECRET", EVENT_SECRET)
+    monkeypatch.setenv("CUSTOMER_CORE_ADMIN_ID", "9")
     admin = {"Authorization": "Bearer admin-token-from-the-environment"}
     ada = shop.customer("Ada Lovelace", orders=(("delivered", "1.00"), ("pending", "2.00")))
+    block = f"/api/v1/customers/{ada}/block"
     if framework == "fastapi":
         from fastapi.testclient import TestClient
         from fastapi_app import app_from_env
 
         with TestClient(app_from_env()) as fastapi_client:  # runs the lifespan: the core
             body = fastapi_client.get("/api/v1/customers", headers=admin).json()
+            fastapi_client.post(block, headers=admin)
     else:
         from flask_app import app_from_env as flask_app_from_env
 
         client = flask_app_from_env().test_client()
         body = client.get("/api/v1/customers", headers=admin).get_json()
+        client.post(block, headers=admin)
     assert [(item["id"], item["orders_count"]) for item in body["data"]] == [(ada, 2)]
+    blocked = shop.core.timeline.list(ada).items[0]
+    assert (blocked.type, blocked.actor_id) == (EventType.BLOCKED, 9)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 ADMIN_TOKEN = "admin-token-for-the-example-tests"
 EVENT_SECRET = "event-secret-for-the-example-tests"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+#: The host user the admin token belongs to (the apps attribute admin changes to it).
+ADMIN_ID = 7
 FRAMEWORKS = ["fastapi", "flask"]
 
 #: ``send(method, url, body, headers)``: the raw request, as a host or an attacker sends it.
@@ -95,7 +97,11 @@ def client_for(
     is given its exit (the core is closed on shutdown).
     """
     pytest.importorskip(framework)
-    secrets = {"admin_token": ADMIN_TOKEN, "event_secret": EVENT_SECRET}
+    secrets: dict[str, Any] = {
+        "admin_token": ADMIN_TOKEN,
+        "event_secret": EVENT_SECRET,
+        "admin_id": ADMIN_ID,
+    }
     if framework == "fastapi":
         pytest.importorskip("httpx")
         pytest.importorskip("greenlet")

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, cast
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, cast
 
-from customer_core._core import OrdersT, _region
+from customer_core import rules
+from customer_core._core import DEFAULT_RESET_TOKEN_TTL, OrdersT, _actor, _region, _ttl
 from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
@@ -32,6 +33,7 @@ from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage
+from customer_core.rules import Fields
 from customer_core.services import (
     AddressBook,
     CustomerNotes,
@@ -95,7 +97,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         engine: AsyncEngine | Sequence[AsyncEngine] | None = None,
-        reset_token_ttl: timedelta = timedelta(minutes=60),
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
         actor_id: int | None = None,
     ) -> None:
         """Build the services over ``storage``; prefer the factories.
@@ -121,8 +123,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
             if not isinstance(engine, Sequence)
             else tuple(engine)
         )
-        self._reset_token_ttl = reset_token_ttl
-        self._actor_id = actor_id
+        self._reset_token_ttl = _ttl(reset_token_ttl)
+        self._actor_id = _actor(actor_id)
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
@@ -138,8 +140,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
             self._default_region,
             # A retry's pause must not block the loop.
             RetryPolicy(sleep=loop_friendly_sleep),
-            reset_token_ttl=reset_token_ttl,
-            actor_id=actor_id,
+            reset_token_ttl=self._reset_token_ttl,
+            actor_id=self._actor_id,
         )
         self._services = (
             CustomerRegistry(context),
@@ -158,6 +160,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         default_region: str | None = None,
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
     ) -> AsyncCustomerCore[InMemoryOrderLedger]:
         """An embedded core with no I/O (hashing still off the loop); ``orders`` is the ledger."""
         clock = clock if clock is not None else SystemClock()
@@ -170,6 +173,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             default_region=default_region,
             executor=executor,
             max_hash_workers=max_hash_workers,
+            reset_token_ttl=reset_token_ttl,
         )
 
     @classmethod
@@ -187,6 +191,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         replicas: Sequence[str] = (),
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
         **engine_options: Any,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         """A core on an async driver's URL (``sqlite+aiosqlite``, ``postgresql+asyncpg``,
@@ -218,6 +223,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             lock_timeout=lock_timeout,
             executor=executor,
             max_hash_workers=max_hash_workers,
+            reset_token_ttl=reset_token_ttl,
         )
 
     @classmethod
@@ -235,6 +241,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         replicas: Sequence[AsyncEngine] = (),
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
+        reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         """A core on the host's ``AsyncEngine`` (shared pool); :meth:`aclose` leaves it open.
 
@@ -254,6 +261,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             lock_timeout=lock_timeout,
             executor=executor,
             max_hash_workers=max_hash_workers,
+            reset_token_ttl=reset_token_ttl,
         )
 
     @classmethod
@@ -320,9 +328,33 @@ class AsyncCustomerCore(Generic[OrdersT]):
         view = on_primary(self._storage)
         return self if view is None else self._derived(view)
 
-    def _derived(self, storage: Storage) -> AsyncCustomerCore[OrdersT]:
-        """The same core on another storage, sharing the hashing pool and engines (it
-        closes neither: :meth:`aclose` of this core does)."""
+    def acting_as(self, actor_id: int) -> AsyncCustomerCore[OrdersT]:
+        """The same core whose every change is attributed to ``actor_id`` (the host's
+        admin user id) in the timeline; see ``CustomerCore.acting_as``.
+
+        It shares this core's storage, hashing pool and engines (it closes neither).
+        ``ValidationError`` on ``actor_id`` when it is not a positive integer.
+        """
+        fields = Fields()
+        actor = fields.check("actor_id", rules.author_id, actor_id)
+        fields.done()
+        return self._derived(self._storage, actor)
+
+    @property
+    def actor_id(self) -> int | None:
+        """Who this core's changes are attributed to (:meth:`acting_as`); None: nobody."""
+        return self._actor_id
+
+    @property
+    def reset_token_ttl(self) -> timedelta:
+        """How long a password-reset token stays valid."""
+        return self._reset_token_ttl
+
+    def _derived(
+        self, storage: Storage, actor_id: int | Literal["same"] | None = "same"
+    ) -> AsyncCustomerCore[OrdersT]:
+        """The same core on another storage (or for another actor), sharing the hashing
+        pool and engines (it closes neither: :meth:`aclose` of this core does)."""
         return AsyncCustomerCore(
             storage,
             orders=self._orders,
@@ -331,7 +363,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             default_region=self._default_region,
             executor=self._executor,
             reset_token_ttl=self._reset_token_ttl,
-            actor_id=self._actor_id,
+            actor_id=self._actor_id if actor_id == "same" else actor_id,
         )
 
     @property

@@ -4,8 +4,9 @@
   calls join the current ``transaction.atomic()`` block (each call in a savepoint);
 - :class:`DjangoOrders`: where the host keeps its orders (a model or a table);
 - models on the Laravel-compatible tables ``customers``, ``addresses`` and
-  ``customer_notes`` (:mod:`customer_core.contrib.django.models`), a migration that
-  creates them only where missing, and the admin for customers.
+  ``customer_notes`` and on the library's ``customer_events`` (timeline and outbox)
+  and ``customer_password_reset_tokens`` (:mod:`customer_core.contrib.django.models`),
+  migrations that create them only where missing, and the admin for customers.
 
 Importing this package needs neither configured settings nor the app registry;
 :func:`get_core` and :class:`DjangoStorage` need both (``django.setup()``).

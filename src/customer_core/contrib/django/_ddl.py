@@ -4,6 +4,11 @@ The same DDL as ``docs/reference`` laravel-schema (and the SQLAlchemy adapter's
 metadata): one deliberate difference with Laravel's, no foreign key from
 ``customer_notes.user_id`` to the host's users (the storage checks authors
 instead), and ``mediumtext`` notes on MySQL (``text`` holds 65 535 bytes).
+
+The library's own two tables follow the SQLAlchemy adapter's metadata, so both
+adapters share them: ``customer_events`` (the timeline and outbox; no foreign
+key, events outlive their customer) and ``customer_password_reset_tokens``
+(Laravel's password-reset layout: no primary key, ``email`` indexed).
 """
 
 from __future__ import annotations
@@ -11,9 +16,38 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["TABLES", "create_missing_tables"]
+__all__ = [
+    "LARAVEL_TABLES",
+    "LIFECYCLE_TABLES",
+    "RESET_TABLE",
+    "TABLES",
+    "create_missing_tables",
+]
 
-TABLES = ("customers", "addresses", "customer_notes")
+#: The SQLAlchemy adapter's default reset-token table (``DEFAULT_RESET_TABLE``), written
+#: out here: this package must not import SQLAlchemy.
+RESET_TABLE = "customer_password_reset_tokens"
+#: The tables of the first migration (Laravel's three).
+LARAVEL_TABLES = ("customers", "addresses", "customer_notes")
+#: The tables of the second migration: the timeline/outbox and the reset tokens.
+LIFECYCLE_TABLES = ("customer_events", RESET_TABLE)
+TABLES = (*LARAVEL_TABLES, *LIFECYCLE_TABLES)
+
+
+def _event_indexes(q: str) -> list[str]:
+    """The two indexes of ``customer_events`` (timeline pages; the outbox's claim)."""
+    return [
+        f"create index {q}customer_events_customer_id_occurred_at_index{q}"
+        f" on {q}customer_events{q} ({q}customer_id{q}, {q}occurred_at{q}, {q}id{q})",
+        f"create index {q}customer_events_published_at_index{q}"
+        f" on {q}customer_events{q} ({q}published_at{q}, {q}id{q})",
+    ]
+
+
+def _reset_index(q: str) -> str:
+    """The e-mail index of the reset tokens (Laravel's ``…_email_index``)."""
+    return f"create index {q}{RESET_TABLE}_email_index{q} on {q}{RESET_TABLE}{q} ({q}email{q})"
+
 
 _SQLITE = {
     "customers": [
@@ -42,9 +76,22 @@ _SQLITE = {
         ' "created_at" datetime, "updated_at" datetime,'
         ' foreign key("customer_id") references "customers"("id") on delete cascade)',
     ],
+    "customer_events": [
+        'create table "customer_events" ("id" integer primary key autoincrement not null,'
+        ' "customer_id" integer not null, "type" varchar(64) not null, "actor_id" integer,'
+        ' "data" json not null, "occurred_at" datetime not null, "leased_until" datetime,'
+        ' "published_at" datetime)',
+        *_event_indexes('"'),
+    ],
+    RESET_TABLE: [
+        f'create table "{RESET_TABLE}" ("email" varchar(255) not null,'
+        ' "token" varchar(255) not null, "created_at" datetime)',
+        _reset_index('"'),
+    ],
 }
 
 _TS = "timestamp(0) without time zone null"
+_TS_REQUIRED = "timestamp(0) without time zone not null"
 _POSTGRESQL = {
     "customers": [
         'create table "customers" ("id" bigserial not null primary key,'
@@ -74,6 +121,18 @@ _POSTGRESQL = {
         f' "created_at" {_TS}, "updated_at" {_TS})',
         'alter table "customer_notes" add constraint "customer_notes_customer_id_foreign"'
         ' foreign key ("customer_id") references "customers" ("id") on delete cascade',
+    ],
+    "customer_events": [
+        'create table "customer_events" ("id" bigserial not null primary key,'
+        ' "customer_id" bigint not null, "type" varchar(64) not null, "actor_id" bigint null,'
+        f' "data" json not null, "occurred_at" {_TS_REQUIRED},'
+        f' "leased_until" {_TS}, "published_at" {_TS})',
+        *_event_indexes('"'),
+    ],
+    RESET_TABLE: [
+        f'create table "{RESET_TABLE}" ("email" varchar(255) not null,'
+        f' "token" varchar(255) not null, "created_at" {_TS})',
+        _reset_index('"'),
     ],
 }
 
@@ -109,13 +168,27 @@ _MYSQL = {
         "alter table `customer_notes` add constraint `customer_notes_customer_id_foreign`"
         " foreign key (`customer_id`) references `customers` (`id`) on delete cascade",
     ],
+    "customer_events": [
+        "create table `customer_events` (`id` bigint unsigned not null auto_increment"
+        " primary key, `customer_id` bigint unsigned not null, `type` varchar(64) not null,"
+        " `actor_id` bigint unsigned null, `data` json not null,"
+        " `occurred_at` timestamp not null, `leased_until` timestamp null,"
+        " `published_at` timestamp null)" + _MYSQL_OPTIONS,
+        *_event_indexes("`"),
+    ],
+    RESET_TABLE: [
+        f"create table `{RESET_TABLE}` (`email` varchar(255) not null,"
+        " `token` varchar(255) not null, `created_at` timestamp null)" + _MYSQL_OPTIONS,
+        _reset_index("`"),
+    ],
 }
 
 _BY_VENDOR = {"sqlite": _SQLITE, "postgresql": _POSTGRESQL, "mysql": _MYSQL}
 
 
-def create_missing_tables(connection: Any) -> list[str]:
-    """Create those of :data:`TABLES` that ``connection``'s database lacks; returns their names.
+def create_missing_tables(connection: Any, names: Iterable[str] = TABLES) -> list[str]:
+    """Create those of ``names`` (default :data:`TABLES`) that ``connection``'s database
+    lacks; returns their names.
 
     An existing table is never altered, whatever its columns (a Laravel database).
     """
@@ -124,7 +197,7 @@ def create_missing_tables(connection: Any) -> list[str]:
         raise NotImplementedError(f"customer_core has no DDL for {connection.vendor}")
     with connection.cursor() as cursor:
         existing = set(connection.introspection.table_names(cursor))
-        created = [name for name in TABLES if name not in existing]
+        created = [name for name in names if name not in existing]
         for statement in _statements(ddl, created):
             cursor.execute(statement)
     return created

@@ -15,6 +15,7 @@ from django.db import connections, transaction
 
 from customer_core.contrib.django._ddl import create_missing_tables
 from customer_core.contrib.django._errors import raise_translated, translate, translating
+from customer_core.contrib.django._events import DjangoEventLog
 from customer_core.contrib.django._orders import DjangoOrderLedger, NoOrderLedger, OrderSQL
 from customer_core.contrib.django._orders_spec import DjangoOrders
 from customer_core.contrib.django._repositories import (
@@ -22,9 +23,10 @@ from customer_core.contrib.django._repositories import (
     DjangoCustomerRepository,
     DjangoNoteRepository,
 )
+from customer_core.contrib.django._reset_tokens import DjangoResetTokens
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
-from customer_core.port_defaults import LedgerTotals, NoEventLog, NoResetTokens, OneByOneImports
+from customer_core.port_defaults import LedgerTotals, OneByOneImports
 from customer_core.ports import OrderLedger, Transaction
 
 __all__ = ["DjangoStorage", "DjangoTransaction"]
@@ -42,10 +44,8 @@ class DjangoTransaction:
         )
         self.totals = LedgerTotals(self.customers, self.orders)
         self.imports = OneByOneImports(self.customers)
-        # Password-reset tokens need a table this storage's migrations do not create yet.
-        self.reset_tokens = NoResetTokens()
-        # The Django storage has no customer_events model yet: no timeline there.
-        self.events = NoEventLog()
+        self.reset_tokens = DjangoResetTokens(alias)
+        self.events = DjangoEventLog(alias)
 
 
 class DjangoStorage:

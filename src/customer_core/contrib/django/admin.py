@@ -1,18 +1,21 @@
 """The Django admin for customers: the library's search and filters, block/unblock through
-the services, addresses and notes inline, lifetime value read-only.
+the services, addresses and notes inline, lifetime value read-only, the timeline.
 
 Every write goes through :func:`~customer_core.contrib.django.get_core`'s services, so
-the rules apply; the admin's forms themselves change nothing (every field is
-read-only, the inlines too).
+the rules apply, acting as the signed-in staff user (``core.acting_as(user.pk)``: the
+timeline says who blocked a customer); the admin's forms themselves change nothing
+(every field is read-only, the inlines too).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
 from customer_core.contrib.django import get_core
 from customer_core.contrib.django._repositories import search_filter
@@ -21,6 +24,9 @@ from customer_core.errors import CustomerCoreError
 from customer_core.ports import CustomerQuery
 
 __all__ = ["AddressInline", "BlockedFilter", "CustomerAdmin", "NoteInline", "RepeatFilter"]
+
+#: Events the change page shows (the newest); the outbox and ``core.timeline`` have all.
+TIMELINE_EVENTS = 20
 
 
 def _query(
@@ -110,6 +116,7 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "last_order_at",
         "created_at",
         "updated_at",
+        "timeline",
     )
     readonly_fields = fields
     inlines = (AddressInline, NoteInline)
@@ -128,6 +135,29 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return queryset, False
         return queryset.filter(search_filter(_query(text=text))), False
 
+    @admin.display(description="Timeline (newest first)")
+    def timeline(self, obj: Customer) -> str:
+        """The customer's latest events through the library: when, what, by whom, the data."""
+        if obj.pk is None:
+            return "-"
+        page = get_core(using=obj._state.db or "default").timeline.list(
+            int(obj.pk), per_page=TIMELINE_EVENTS
+        )
+        rows = format_html_join(
+            "",
+            "<li>{} {} by {}: {}</li>",
+            (
+                (
+                    f"{event.occurred_at:%Y-%m-%d %H:%M:%S}",
+                    str(event.type),
+                    "the customer or the system" if event.actor_id is None else event.actor_id,
+                    json.dumps(event.data, ensure_ascii=False),
+                )
+                for event in page.items
+            ),
+        )
+        return format_html("<ul>{}</ul><p>{} event(s) in all</p>", rows, page.total)
+
     @admin.action(description="Block the selected customers")
     def block(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """``core.customers.block`` for each selected customer."""
@@ -139,7 +169,13 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         self._each(request, queryset, "unblock", "unblocked")
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Any], verb: str, done: str) -> None:
-        services = get_core(using=queryset.db).customers
+        core = get_core(using=queryset.db)
+        # Attributed to the signed-in staff user in the customer's timeline (a user model
+        # whose key is no integer, a UUID, cannot be an actor: then unattributed).
+        staff = request.user.pk
+        if isinstance(staff, int) and not isinstance(staff, bool):
+            core = core.acting_as(staff)
+        services = core.customers
         changed = 0
         for customer_id in queryset.values_list("id", flat=True):
             try:

@@ -1,5 +1,5 @@
-"""The library's three tables as Django models (``managed = False``: the migration creates
-them with Laravel's DDL, only where missing, and never alters them).
+"""The library's tables as Django models (``managed = False``: the migrations create them
+with Laravel's DDL and the SQLAlchemy adapter's, only where missing, and never alter them).
 
 The services own every write: these models serve the admin's lists and forms and
 the storage's queries. The password hash column is never exposed by the admin.
@@ -11,7 +11,10 @@ from typing import Any
 
 from django.db import models
 
-__all__ = ["Address", "Customer", "CustomerNote"]
+from customer_core.contrib.django._ddl import RESET_TABLE
+from customer_core.contrib.django._fields import EventData
+
+__all__ = ["Address", "Customer", "CustomerEvent", "CustomerNote", "PasswordResetToken"]
 
 
 class Customer(models.Model):
@@ -96,3 +99,54 @@ class CustomerNote(models.Model):
 
     def __str__(self) -> str:
         return str(self.note)[:60]
+
+
+class CustomerEvent(models.Model):
+    """A row of ``customer_events``: the timeline and the outbox (the services write them).
+
+    ``customer_id`` is no foreign key: the events of a deleted customer stay until
+    the outbox has published them.
+    """
+
+    id: models.BigAutoField[Any, Any] = models.BigAutoField(primary_key=True)
+    customer_id: models.BigIntegerField[Any, Any] = models.BigIntegerField()
+    type: models.CharField[Any, Any] = models.CharField(max_length=64)
+    actor_id: models.BigIntegerField[Any, Any] = models.BigIntegerField(null=True, blank=True)
+    data: EventData = EventData()
+    occurred_at: models.DateTimeField[Any, Any] = models.DateTimeField()
+    leased_until: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+    published_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "customer_events"
+        app_label = "customer_core"
+        ordering = ("-occurred_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.type} of customer {self.customer_id}"
+
+
+class PasswordResetToken(models.Model):
+    """A row of the reset tokens' table (Laravel's layout, only a hash in ``token``).
+
+    The table has no primary key; Django needs one, and ``email`` serves: the
+    storage keeps one row per e-mail (it deletes before it inserts, as Laravel does)
+    and writes through querysets only, never ``save()`` on a loaded row.
+    """
+
+    email: models.CharField[Any, Any] = models.CharField(max_length=255, primary_key=True)
+    token: models.CharField[Any, Any] = models.CharField(max_length=255)
+    created_at: models.DateTimeField[Any, Any] = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = RESET_TABLE
+        app_label = "customer_core"
+
+    def __repr__(self) -> str:
+        # The hash stays out of reprs (Django's default shows only the pk; said here).
+        return f"<PasswordResetToken: {self.email}>"
+
+    def __str__(self) -> str:
+        return str(self.email)

@@ -94,7 +94,8 @@ def snapshot(harness: Harness) -> Snapshot:
 
 def timeline(harness: Harness, customer_id: int) -> list[CustomerEvent]:
     """The customer's whole timeline, newest first (every page); empty where the storage
-    keeps none (the Django storage, for now: its ``NoEventLog`` refuses to be read)."""
+    keeps none (an adapter on ``port_defaults.NoEventLog``, which refuses to be read:
+    the other contracts still run on it, the timeline's fail)."""
     found: list[CustomerEvent] = []
     page = 1
     while True:

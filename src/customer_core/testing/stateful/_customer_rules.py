@@ -72,6 +72,8 @@ class CustomerRules(InvariantState):
             return
         changed = core.customers.change_email(customer_id, email)
         assert changed.email == email.lower()
+        if changed.email != self.emails[customer_id]:
+            self.drop_token(customer_id)  # mailed to the old address
         self.emails[customer_id] = changed.email
 
     @rule(customer_id=CUSTOMERS, blocked=st.booleans())
@@ -83,6 +85,8 @@ class CustomerRules(InvariantState):
             self.expect_failure(CustomerNotFound, lambda: call(customer_id))
             return
         assert call(customer_id).is_blocked is blocked
+        if blocked:
+            self.drop_token(customer_id)  # none survives a block into the unblock
 
     @rule(customer_id=CUSTOMERS)
     def delete(self, customer_id: int) -> None:
@@ -93,6 +97,7 @@ class CustomerRules(InvariantState):
             return
         core.customers.delete(customer_id)
         del self.emails[customer_id]
+        self.drop_token(customer_id)
         for address_id in [
             a for a, row in self.address_model.items() if row.customer_id == customer_id
         ]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import datetime
 from typing import ClassVar
 
 import attrs
@@ -45,8 +46,13 @@ class InvariantState(RuleBasedStateMachine):
         self.next_order_id = 1
         #: Each customer's state as the last timeline check saw it (see ``changed_customers``).
         self.seen_states: dict[int, object] = {}
-        #: Events of changes a rule undid within its step (the state shows neither).
+        #: Events a step owes beyond the changes the state shows: changes a rule undid
+        #: within its step, and changes of no visible state (reset tokens, the hash).
         self.undone_events: Counter[int] = Counter()
+        #: Each customer's current reset token and when it was issued (``ResetRules``).
+        self.tokens: dict[int, tuple[str, datetime]] = {}
+        #: Tokens used up, replaced or dropped: none redeems any more.
+        self.used_tokens: list[str] = []
 
     def teardown(self) -> None:
         """Close what the factory opened."""
@@ -95,6 +101,16 @@ class InvariantState(RuleBasedStateMachine):
         }
         self.seen_states = current
         return changed
+
+    def drop_token(self, customer_id: int) -> None:
+        """The customer's reset token is gone (e-mail changed, blocked, deleted, used)."""
+        dropped = self.tokens.pop(customer_id, None)
+        if dropped is not None:
+            self.used_tokens.append(dropped[0])
+
+    def snapshot_now(self) -> object:
+        """Everything a call could change (customers, addresses, notes, events)."""
+        return snapshot(self.harness)
 
     def owner_of(self, email: str) -> int | None:
         """The id of the customer the model says has ``email`` (any case), or None."""

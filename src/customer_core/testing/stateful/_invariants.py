@@ -12,12 +12,14 @@ from customer_core.testing.stateful._address_order_rules import AddressAndOrderR
 from customer_core.testing.stateful._common import DEFAULT_SETTINGS, HarnessFactory, expected_totals
 from customer_core.testing.stateful._customer_rules import CustomerRules
 from customer_core.testing.stateful._invariant_base import ADDRESSES, CUSTOMERS, ORDERS
+from customer_core.testing.stateful._reset_rules import ResetRules
 
 __all__ = ["CustomerCoreInvariants", "make_invariant_machine"]
 
 
-class CustomerCoreInvariants(CustomerRules, AddressAndOrderRules):
-    """Random registrations, e-mail changes, addresses, orders, blocks, deletions, bad calls."""
+class CustomerCoreInvariants(CustomerRules, AddressAndOrderRules, ResetRules):
+    """Random registrations, e-mail changes, addresses, orders, blocks, deletions, password
+    resets, bad calls."""
 
     customers = CUSTOMERS
     addresses = ADDRESSES

@@ -11,13 +11,13 @@ from typing import Any, ClassVar
 
 from django.db import migrations, models
 
-from customer_core.contrib.django._ddl import create_missing_tables
+from customer_core.contrib.django._ddl import LARAVEL_TABLES, create_missing_tables
 
 __all__ = ["Migration"]
 
 
 def _create(apps: Any, schema_editor: Any) -> None:
-    create_missing_tables(schema_editor.connection)
+    create_missing_tables(schema_editor.connection, LARAVEL_TABLES)
 
 
 def _timestamps() -> list[tuple[str, Any]]:
