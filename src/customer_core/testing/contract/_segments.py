@@ -40,7 +40,7 @@ _SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-_NAMES = ("a%b", "A%B", "a_b", "ab\\", "é É", "É", "ß", "İa", "aa", "AA", "b.a", "x@y")
+_NAMES = ("a%b", "A%B", "a_b", "ab\\", "é É", "É", "ß", "Ña", "aa", "AA", "b.a", "x@y")
 _LOCALS = ("ada", "a%b", "a_b", "Zed", "x.y", "a_%")
 _DOMAINS = ("example.com", "mail.example.com", "ab.de", "Ex.com")
 _AMOUNTS = ("10.00", "25.50", "100.00", "0.10")
