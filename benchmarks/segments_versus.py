@@ -30,7 +30,7 @@ from benchmarks.databases import NOW, Backend, Database
 from benchmarks.timing import fastest
 from customer_core.segments import C
 
-ROUNDS = 7
+ROUNDS = 11
 TARGET = 1.3
 SEGMENT = (
     (C.lifetime_value >= 100)
