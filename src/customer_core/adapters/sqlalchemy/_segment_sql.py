@@ -56,10 +56,13 @@ from customer_core.adapters.sqlalchemy._dialects import (
     folded,
 )
 from sqlalchemy import (
+    NUMERIC,
     ColumnElement,
     FromClause,
     Table,
     and_,
+    bindparam,
+    cast,
     exists,
     func,
     not_,
@@ -68,9 +71,12 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
 __all__ = ["segment_condition"]
 
+#: SQLite's ``NUMERIC`` affinity, the lifetime value column's.
+_SQLITE_NUMERIC: TypeEngine[Any] = NUMERIC()
 _TEXT_FIELDS = frozenset({"name", "email", "email_domain"})
 _NULLABLE = frozenset({"last_order_at", "created_at"})
 
@@ -120,16 +126,29 @@ class _Compiler:
         if isinstance(segment, IsNull):
             return column.is_(None)
         condition: ColumnElement[bool]
+        bound = self._bound(column)
         if isinstance(segment, Compare):
-            condition = _OPERATORS[segment.op](column, segment.value)
+            condition = _OPERATORS[segment.op](column, bound(segment.value))
         elif isinstance(segment, Between):
-            condition = column.between(segment.low, segment.high)
+            condition = column.between(bound(segment.low), bound(segment.high))
         elif isinstance(segment, In):
-            condition = column.in_(segment.values)
+            condition = column.in_([bound(value) for value in segment.values])
         else:
             raise TypeError(f"not a condition: {segment!r}")
         # A comparison with NULL is unknown in SQL, false in the oracle: say false.
         return and_(column.is_not(None), condition) if field in _NULLABLE else condition
+
+    def _bound(self, column: ColumnElement[Any]) -> Callable[[Any], ColumnElement[Any]]:
+        """How a value is bound for ``column``: with the column's type, so it is stored alike.
+
+        SQLite: an amount is bound as text (as :class:`.Money` writes it) inside
+        ``CAST(… AS NUMERIC)``, the column's own affinity, so the conversion is the
+        one the stored values went through, made once per statement instead of once
+        per row (measured: the plain text parameter costs about 10 % of a scan).
+        """
+        if self.dialect.name == "sqlite" and column.name == "lifetime_value":
+            return lambda value: cast(bindparam(None, value, type_=column.type), _SQLITE_NUMERIC)
+        return lambda value: bindparam(None, value, type_=column.type)
 
     def _text(self, field: str, segment: Segment) -> ColumnElement[bool]:
         if field == "email_domain":
