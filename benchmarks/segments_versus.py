@@ -53,15 +53,17 @@ HAND_PAGE = f"""
 def _addresses(database: Database) -> None:
     """One address for every third customer: DE, FR, GB in turn (so DE is one in nine)."""
     countries = "case (id / 3) % 3 when 0 then 'DE' when 1 then 'FR' else 'GB' end"
-    if database.backend == "sqlite":
-        countries = countries.replace("(id / 3) % 3", "((id / 3) % 3)")
     created = "'2023-01-01 00:00:00'"
     with database.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "insert into addresses (customer_id, type, is_default, full_name, phone,"
-            " address_line1, city, state, zip_code, country, created_at, updated_at)"
-            f" select id, 'shipping', true, name, '+442079460958', '1 Street', 'City', 'State',"
-            f" '12345', {countries}, {created}, {created} from customers where id % 3 = 0"
+        # text(): SQLAlchemy doubles the % for psycopg's placeholders.
+        connection.execute(
+            sa.text(
+                "insert into addresses (customer_id, type, is_default, full_name, phone,"
+                " address_line1, city, state, zip_code, country, created_at, updated_at)"
+                " select id, 'shipping', true, name, '+442079460958', '1 Street', 'City',"
+                f" 'State', '12345', {countries}, {created}, {created}"
+                " from customers where id % 3 = 0"
+            )
         )
         connection.exec_driver_sql(
             "create index if not exists addresses_customer_id_index on addresses (customer_id)"
