@@ -113,6 +113,7 @@ def test_the_legacy_cases_by_hand(core: CustomerCore) -> None:
     assert ids(C.name.contains("%")) == [1]
     assert ids(C.name.contains("\\")) == [4]
     assert ids(C.last_order_at.within(days=400)) == [1, 4]
+    assert ids(C.id.in_(range(2, 1002))) == [2, 3, 4]  # the most values an in_ takes
     assert ids(C.last_order_at.older_than(days=365)) == [1, 4]
 
 
