@@ -283,7 +283,7 @@ class CustomerSegments(Protocol):
     Every segment handed in is resolved (no relative times). Without the port, the
     services use :class:`customer_core.port_defaults.ScanningSegments`, built on
     the required repositories and the in-memory evaluation (correct everywhere,
-    but it reads every customer); the SQL and in-memory adapters run them natively.
+    but it reads every customer); the SQL, in-memory and Django storages run them natively.
     """
 
     def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:

@@ -22,6 +22,7 @@ from customer_core.contrib.django._repositories import (
     DjangoCustomerRepository,
     DjangoNoteRepository,
 )
+from customer_core.contrib.django._segments import DjangoSegments
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
 from customer_core.port_defaults import LedgerTotals, NoEventLog, NoResetTokens, OneByOneImports
@@ -35,6 +36,7 @@ class DjangoTransaction:
 
     def __init__(self, alias: str, orders: OrderSQL | None) -> None:
         self.customers = DjangoCustomerRepository(alias, orders)
+        self.segments = DjangoSegments(alias, self.customers)
         self.addresses = DjangoAddressRepository(alias)
         self.notes = DjangoNoteRepository(alias)
         self.orders: OrderLedger = (
