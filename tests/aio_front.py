@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -89,9 +89,20 @@ class _SyncService:
         method = getattr(self._service, name)
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            return self._runner.run(method(*args, **kwargs))
+            result = method(*args, **kwargs)
+            if hasattr(result, "__anext__"):  # ``stream``: an async iterator
+                return self._iterate(result)
+            return self._runner.run(result)
 
         return call
+
+    def _iterate(self, iterator: Any) -> Iterator[Any]:
+        """The async iterator's items, each ``__anext__`` run on the runner's loop."""
+        while True:
+            try:
+                yield self._runner.run(iterator.__anext__())
+            except StopAsyncIteration:
+                return
 
 
 class SyncFront:

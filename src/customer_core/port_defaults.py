@@ -14,13 +14,33 @@ import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
+import attrs
+
+from customer_core._segment import Segment, matches, needs_countries
 from customer_core.clock import stored_time
 from customer_core.errors import StorageError
-from customer_core.model import Customer, OrderTotals
-from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger, ResetToken
+from customer_core.model import Customer, ListedCustomer, OrderTotals
+from customer_core.ports import (
+    AddressRepository,
+    CustomerQuery,
+    CustomerRepository,
+    CustomerSegments,
+    NewCustomer,
+    OrderLedger,
+    ResetToken,
+    Transaction,
+)
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
-__all__ = ["LedgerTotals", "NoEventLog", "NoResetTokens", "OneByOneImports", "totals_of"]
+__all__ = [
+    "LedgerTotals",
+    "NoEventLog",
+    "NoResetTokens",
+    "OneByOneImports",
+    "ScanningSegments",
+    "segments_of",
+    "totals_of",
+]
 
 
 def totals_of(customer: Customer) -> OrderTotals:
@@ -150,3 +170,70 @@ class NoEventLog:
 
 
 _NO_TIMELINE = "this storage keeps no timeline (customer_events) yet"
+
+
+class ScanningSegments:
+    """A :class:`~customer_core.ports.CustomerSegments` on the required repositories.
+
+    Reads every customer in id batches and keeps those :func:`customer_core._segment.matches`
+    accepts (with their addresses' countries when the segment asks about them). A search
+    asks the repository for all of its text and flag matches in order, then keeps the
+    segment's and slices the page: the result of a native search, at the cost of a scan.
+    """
+
+    #: Customers read per batch.
+    batch_size = 500
+
+    def __init__(self, customers: CustomerRepository, addresses: AddressRepository) -> None:
+        self.customers = customers
+        self.addresses = addresses
+
+    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
+        """The repository's search without the segment, filtered, then one page."""
+        segment = query.segment
+        if segment is None:
+            return self.customers.search(query)
+        everyone = max(1, self.customers.count())
+        unpaged = attrs.evolve(query, segment=None, offset=0, limit=everyone)
+        listed, _ = self.customers.search(unpaged)
+        kept = [item for item in listed if self._holds(segment, item.customer)]
+        return kept[query.offset : query.offset + query.limit], len(kept)
+
+    def count(self, segment: Segment) -> int:
+        """Every customer, evaluated."""
+        found = 0
+        after_id = 0
+        while batch := self.after(segment, after_id, self.batch_size):
+            found += len(batch)
+            after_id = batch[-1].id
+        return found
+
+    def after(self, segment: Segment, after_id: int, limit: int) -> builtins.list[Customer]:
+        """Scan ids above ``after_id`` until ``limit`` customers of the segment are found."""
+        found: builtins.list[Customer] = []
+        while len(found) < limit:
+            ids = self.customers.ids_after(after_id, self.batch_size)
+            if not ids:
+                break
+            for customer_id in ids:
+                customer = self.customers.find(customer_id)
+                if customer is not None and self._holds(segment, customer):
+                    found.append(customer)
+                    if len(found) == limit:
+                        break
+            after_id = ids[-1]
+        return found
+
+    def _holds(self, segment: Segment, customer: Customer) -> bool:
+        countries = (
+            {address.country for address in self.addresses.list(customer.id)}
+            if needs_countries(segment)
+            else ()
+        )
+        return matches(segment, customer, countries)
+
+
+def segments_of(tx: Transaction) -> CustomerSegments:
+    """The transaction's ``segments`` port, or :class:`ScanningSegments` on its repositories."""
+    native: CustomerSegments | None = getattr(tx, "segments", None)
+    return native if native is not None else ScanningSegments(tx.customers, tx.addresses)

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 import attrs
 
+from customer_core._segment._nodes import Segment
 from customer_core.model import (
     Address,
     AddressType,
@@ -36,6 +37,7 @@ __all__ = [
     "CustomerImports",
     "CustomerQuery",
     "CustomerRepository",
+    "CustomerSegments",
     "EventLog",
     "NewAddress",
     "NewCustomer",
@@ -143,6 +145,9 @@ class CustomerQuery:
     descending: bool
     offset: int
     limit: int
+    #: Only customers in this segment, already resolved against the clock (no
+    #: ``within``/``older_than`` left); None: no segment.
+    segment: Segment | None = None
 
 
 class CustomerRepository(Protocol):
@@ -269,6 +274,28 @@ class CustomerImports(Protocol):
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """Those of ``emails`` (lower-cased) that some stored customer uses, ignoring case."""
+        ...
+
+
+class CustomerSegments(Protocol):
+    """Segments run by the storage: an optional port, as ``segments`` on a transaction.
+
+    Every segment handed in is resolved (no relative times). Without the port, the
+    services use :class:`customer_core.port_defaults.ScanningSegments`, built on
+    the required repositories and the in-memory evaluation (correct everywhere,
+    but it reads every customer); the SQL, in-memory and Django storages run them natively.
+    """
+
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+        """Like ``CustomerRepository.search``, honouring ``query.segment``."""
+        ...
+
+    def count(self, segment: Segment) -> int:
+        """How many customers are in ``segment``."""
+        ...
+
+    def after(self, segment: Segment, after_id: int, limit: int) -> list[Customer]:
+        """The next ``limit`` customers of ``segment`` with an id above ``after_id``, by id."""
         ...
 
 

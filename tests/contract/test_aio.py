@@ -99,3 +99,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestPasswordReset(contract.PasswordResetContract):
     pass
+
+
+class TestSegments(contract.SegmentsContract):
+    pass

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import pytest
 
 from customer_core import Argon2Hasher, CustomerCore
+from customer_core.adapters.memory import InMemoryStorage
 from customer_core.testing import FrozenClock, Harness, contract
 
 pytestmark = pytest.mark.memory
@@ -71,3 +76,50 @@ class TestTimeline(contract.TimelineContract):
 
 class TestOutbox(contract.OutboxContract):
     pass
+
+
+class TestSegments(contract.SegmentsContract):
+    pass
+
+
+class _WithoutSegmentsPort:
+    """An in-memory storage whose transactions lack the optional ``segments`` port."""
+
+    def __init__(self, storage: InMemoryStorage) -> None:
+        self._storage = storage
+
+    @contextmanager
+    def transaction(self, *, read_only: bool = False, may_lag: bool = False) -> Iterator[Any]:
+        with self._storage.transaction(read_only=read_only, may_lag=may_lag) as tx:
+            yield _NoSegments(tx)
+
+    def create_schema(self) -> None:
+        self._storage.create_schema()
+
+
+class _NoSegments:
+    """Every attribute of the transaction but ``segments``."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "segments":
+            raise AttributeError(name)
+        return getattr(self._tx, name)
+
+
+class TestSegmentsThroughThePortDefault(contract.SegmentsContract):
+    """A storage without the ``segments`` port: ``ScanningSegments`` serves the contract."""
+
+    @pytest.fixture
+    def harness(self) -> Harness:
+        clock = FrozenClock()
+        storage = InMemoryStorage()
+        core = CustomerCore(
+            _WithoutSegmentsPort(storage),
+            orders=storage.orders,
+            clock=clock,
+            password_hasher=CHEAP_HASHER,
+        )
+        return Harness(core=core, orders=storage.orders, clock=clock)

@@ -122,3 +122,7 @@ class TestOutbox(contract.OutboxContract):
 
 class TestPasswordReset(contract.PasswordResetContract):
     pass
+
+
+class TestSegments(contract.SegmentsContract):
+    pass

@@ -113,6 +113,7 @@ def test_type_checks_happen_at_build_time() -> None:
         lambda: C.id == True,  # noqa: E712
         lambda: C.total_orders.contains("1"),
         lambda: C.id.in_([]),
+        lambda: C.id.in_(range(1001)),
         lambda: C.name.in_("ab"),
         lambda: C.last_order_at.within(days=-1),
         lambda: C.lifetime_value.is_null(),

@@ -43,6 +43,8 @@ __all__ = [
 ]
 
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+#: The most values one ``in_`` takes: each is a bound parameter, and databases cap those.
+MAX_IN_VALUES = 1000
 
 
 class Segment:
@@ -274,10 +276,14 @@ def in_(field: str, values: Iterable[object]) -> In:
     kind_of(field, "in")
     if isinstance(values, str | bytes):
         raise refuse(f"{field}: in_ takes a list of values, not one text")
-    checked = tuple(checked_value(field, value) for value in values)
+    checked: list[Value] = []
+    for value in values:
+        if len(checked) == MAX_IN_VALUES:
+            raise refuse(f"{field}: in_ takes at most {MAX_IN_VALUES} values")
+        checked.append(checked_value(field, value))
     if not checked:
         raise refuse(f"{field}: in_ needs at least one value")
-    return In(field, checked)
+    return In(field, tuple(checked))
 
 
 def contains(field: str, text: object) -> Contains:

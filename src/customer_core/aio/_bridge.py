@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from functools import partial
 from typing import Any, TypeVar
@@ -20,7 +20,14 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from customer_core.passwords import PasswordHasher
 
-__all__ = ["AsyncService", "OffLoopHasher", "loop_friendly_sleep", "run_sync"]
+__all__ = [
+    "ITERATOR_METHODS",
+    "AsyncService",
+    "OffLoopHasher",
+    "iterate_sync",
+    "loop_friendly_sleep",
+    "run_sync",
+]
 
 T = TypeVar("T")
 
@@ -35,6 +42,23 @@ async def run_sync(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> 
     return await greenlet_spawn(function, *args, **kwargs)
 
 
+#: Service methods that return an iterator: on the asyncio front they return an async
+#: iterator instead of a coroutine. Such a method must check its arguments and return
+#: a lazy iterator without any I/O (it is called on the loop, so a bad argument
+#: raises at the call); each ``next()`` then runs in a greenlet like any other call.
+ITERATOR_METHODS = frozenset({"stream"})
+
+
+async def iterate_sync(iterator: Iterator[T]) -> AsyncIterator[T]:
+    """``iterator``'s items, each ``next()`` run in a greenlet (its I/O awaited on the loop)."""
+    end = object()
+    while True:
+        item = await run_sync(next, iterator, end)
+        if item is end:
+            return
+        yield item
+
+
 class AsyncService:
     """Any service's public methods as coroutines that run the sync method in a greenlet.
 
@@ -47,12 +71,20 @@ class AsyncService:
     def __init__(self, service: object) -> None:
         self._service = service
 
-    def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
         method = getattr(self._service, name)
         if not callable(method):
             raise AttributeError(name)
+        if name in ITERATOR_METHODS:
+
+            def iterate(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                return iterate_sync(method(*args, **kwargs))
+
+            iterate.__name__ = name
+            iterate.__doc__ = method.__doc__
+            return iterate
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             return await run_sync(method, *args, **kwargs)

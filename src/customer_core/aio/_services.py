@@ -10,9 +10,10 @@ call; ``tests/unit/test_aio_faces.py`` keeps them in step with the services.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Protocol
 
+from customer_core._segment import Segment
 from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
 from customer_core.services._lifetime_value import Progress
 from customer_core.services._registry import UNSET, Unset
@@ -108,8 +109,20 @@ class AsyncCustomerRegistry(Protocol):
         blocked: bool | None = None,
         repeat: bool | None = None,
         sort: str = "id",
+        segment: Segment | str | None = None,
     ) -> Page[ListedCustomer]:
         """See :meth:`CustomerRegistry.search`."""
+        ...
+
+    async def count(self, segment: Segment | str | None = None) -> int:
+        """See :meth:`CustomerRegistry.count`."""
+        ...
+
+    def stream(
+        self, segment: Segment | str | None = None, *, batch_size: int = 1000
+    ) -> AsyncIterator[Customer]:
+        """See :meth:`CustomerRegistry.stream`: an async iterator (``async for``), each
+        batch read in a greenlet; a bad argument raises at the call."""
         ...
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Final, get_args
 
 from customer_core import passwords, rules
+from customer_core._segment import Segment
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
@@ -16,11 +17,13 @@ from customer_core.errors import (
     StorageError,
 )
 from customer_core.model import Customer, ListedCustomer, Page
+from customer_core.port_defaults import segments_of
 from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey, Transaction
 from customer_core.rules import Fields, Invalid
 from customer_core.services._context import Context, customer_id_of, found, locked_customer
 from customer_core.services._importer import import_customers
 from customer_core.services._password_reset import request_reset, reset_password
+from customer_core.services._segments import count_segment, resolved, stream_segment
 from customer_core.timeline import EventType
 
 __all__ = ["UNSET", "CustomerRegistry", "Unset"]
@@ -436,8 +439,13 @@ class CustomerRegistry:
         blocked: bool | None = None,
         repeat: bool | None = None,
         sort: str = "id",
+        segment: Segment | str | None = None,
     ) -> Page[ListedCustomer]:
-        """A page of customers whose name or e-mail contains ``text`` (literally, any case)."""
+        """A page of customers whose name or e-mail contains ``text`` (literally, any case).
+
+        ``segment`` (a :class:`~customer_core.segments.Segment` or its text form)
+        keeps only the customers in it.
+        """
         fields = Fields()
         needle = fields.check("text", _search_text, text)
         page_number = fields.check("page", rules.positive(MAX_PAGE), page)
@@ -446,6 +454,7 @@ class CustomerRegistry:
         only_repeat = fields.check("repeat", _optional_flag, repeat)
         order = fields.check("sort", _sort, sort)
         fields.done()
+        wanted = resolved(self._context, segment)
         key, descending = order
         query = CustomerQuery(
             text=needle,
@@ -455,6 +464,29 @@ class CustomerRegistry:
             descending=descending,
             offset=(page_number - 1) * size,
             limit=size,
+            segment=wanted,
         )
-        items, total = self._context.read(lambda tx: tx.customers.search(query))
+        if wanted is None:
+            items, total = self._context.read(lambda tx: tx.customers.search(query))
+        else:
+            items, total = self._context.read(lambda tx: segments_of(tx).search(query))
         return Page(items=items, total=total, page=page_number, per_page=size)
+
+    def count(self, segment: Segment | str | None = None) -> int:
+        """How many customers are in ``segment`` (a Segment or its text); all of them for None.
+
+        Relative times (``within``/``older_than``) count from the core's clock.
+        """
+        return count_segment(self._context, segment)
+
+    def stream(
+        self, segment: Segment | str | None = None, *, batch_size: int = 1000
+    ) -> Iterator[Customer]:
+        """Every customer of ``segment`` (all for None) in id order, at any size.
+
+        Reads ``batch_size`` customers at a time (at most 10 000), each batch its own
+        short read that starts after the last id seen, so memory stays bounded and no
+        transaction stays open between batches: a customer added or changed while
+        the stream runs is seen if its batch is read after the change.
+        """
+        return stream_segment(self._context, segment, batch_size)

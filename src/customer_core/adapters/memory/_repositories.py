@@ -11,6 +11,7 @@ import attrs
 
 from customer_core.adapters.memory._journal import Journal, Tables
 from customer_core.adapters.memory._ledger import InMemoryOrderLedger
+from customer_core.adapters.memory._segments import segment_filter
 from customer_core.errors import DuplicateEmail
 from customer_core.model import (
     Address,
@@ -110,7 +111,8 @@ class InMemoryCustomerRepository:
 
     def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
         """Filter references, sort the matches, slice one page."""
-        matches = [c for c in self._t.customers.values() if _matches(c, query)]
+        in_segment = segment_filter(self._t, query.segment)
+        matches = [c for c in self._t.customers.values() if _matches(c, query) and in_segment(c)]
         ordered = _ordered(matches, query.sort, query.descending)
         page = ordered[query.offset : query.offset + query.limit]
         items = [ListedCustomer(customer=c, orders_count=self._orders.count(c.id)) for c in page]

@@ -15,6 +15,7 @@ from customer_core.adapters.memory._repositories import (
     InMemoryNoteRepository,
 )
 from customer_core.adapters.memory._reset_tokens import InMemoryResetTokens
+from customer_core.adapters.memory._segments import InMemorySegments
 from customer_core.port_defaults import LedgerTotals, OneByOneImports
 from customer_core.ports import Transaction
 
@@ -33,6 +34,7 @@ class InMemoryTransaction:
         self.imports = OneByOneImports(self.customers)
         self.reset_tokens = InMemoryResetTokens(tables, journal)
         self.events = InMemoryEventLog(tables, journal)
+        self.segments = InMemorySegments(tables, self.customers)
 
 
 class InMemoryStorage:

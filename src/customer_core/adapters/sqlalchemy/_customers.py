@@ -180,7 +180,7 @@ class SQLAlchemyCustomerRepository:
 
     def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
         """One page of matches with their orders counts and the count of all, in one query."""
-        return search_customers(self._conn, self._c, self._orders, query)
+        return search_customers(self._conn, self._c, self._orders, query, self._t.addresses)
 
     def count(self) -> int:
         """How many customers are stored."""

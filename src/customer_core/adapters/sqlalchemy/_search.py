@@ -7,6 +7,7 @@ from typing import Any
 from customer_core.adapters.sqlalchemy._dialects import folded, matches_text
 from customer_core.adapters.sqlalchemy._orders import OrderColumns
 from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
+from customer_core.adapters.sqlalchemy._segment_sql import segment_condition
 from customer_core.model import ListedCustomer
 from customer_core.ports import CustomerQuery
 from sqlalchemy import (
@@ -28,7 +29,11 @@ NULLABLE_SORTS = frozenset({"created_at", "last_order_at"})
 
 
 def search_customers(
-    connection: Connection, customers: Table, orders: OrderColumns | None, query: CustomerQuery
+    connection: Connection,
+    customers: Table,
+    orders: OrderColumns | None,
+    query: CustomerQuery,
+    addresses: Table | None = None,
 ) -> tuple[list[ListedCustomer], int]:
     """One page of customers matching ``query`` and the number of all matches.
 
@@ -37,13 +42,18 @@ def search_customers(
     (one row, an aggregate evaluated once) LEFT JOINed to the page's rows (an inner
     query that picks them), with each page row's orders count (a correlated
     subquery, evaluated for the page's rows only, whatever the sort). A page
-    past the end is the one row of the count with NULL customer columns. Not
+    past the end is the one row of the count with NULL customer columns.
+    ``addresses`` is needed for a ``query.segment`` (its ``country`` conditions). Not
     ``count(*) over ()``: PostgreSQL then still plans the page as an
     early-stopping scan of the primary key and reads every row through it
     (measured: 160 ms instead of 20 ms for a broad text over 100 000 customers
     with the trigram indexes).
     """
     filters = _filters(connection, customers, query)
+    if query.segment is not None:
+        if addresses is None:
+            raise TypeError("a segment search needs the addresses table")
+        filters.append(segment_condition(connection.dialect, customers, addresses, query.segment))
     total = (
         select(func.count().label("matches"))
         .select_from(customers)

@@ -66,6 +66,7 @@ from customer_core.adapters.sqlalchemy._schema import (
     create_tables,
     define_tables,
 )
+from customer_core.adapters.sqlalchemy._segments import SQLAlchemySegments
 from customer_core.errors import CustomerCoreError, ValidationError
 from customer_core.ports import OrderLedger
 from sqlalchemy import Connection, Engine, MetaData, RootTransaction, exc, inspect
@@ -106,6 +107,7 @@ class SQLAlchemyTransaction:
             connection, tables.reset_tokens, reset_table_exists
         )
         self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
+        self.segments = SQLAlchemySegments(connection, tables, self.customers)
 
 
 class SQLAlchemyStorage:

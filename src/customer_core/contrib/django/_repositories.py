@@ -223,6 +223,10 @@ def search_filter(query: CustomerQuery) -> Q:
         condition &= Q(is_blocked=query.blocked)
     if query.repeat is not None:
         condition &= Q(total_orders__gt=1) if query.repeat else Q(total_orders__lte=1)
+    if query.segment is not None:
+        from customer_core.contrib.django._segments import segment_q  # it imports Folded
+
+        condition &= segment_q(query.segment)
     return condition
 
 

@@ -24,6 +24,7 @@ from customer_core.contrib.django._repositories import (
     DjangoNoteRepository,
 )
 from customer_core.contrib.django._reset_tokens import DjangoResetTokens
+from customer_core.contrib.django._segments import DjangoSegments
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
 from customer_core.port_defaults import LedgerTotals, OneByOneImports
@@ -37,6 +38,7 @@ class DjangoTransaction:
 
     def __init__(self, alias: str, orders: OrderSQL | None) -> None:
         self.customers = DjangoCustomerRepository(alias, orders)
+        self.segments = DjangoSegments(alias, self.customers)
         self.addresses = DjangoAddressRepository(alias)
         self.notes = DjangoNoteRepository(alias)
         self.orders: OrderLedger = (

@@ -35,6 +35,7 @@ from customer_core.testing.contract._notes import NotesContract
 from customer_core.testing.contract._password_reset import PasswordResetContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
 from customer_core.testing.contract._search import SearchContract
+from customer_core.testing.contract._segments import SegmentsContract
 from customer_core.testing.contract._timeline import OutboxContract, TimelineContract
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "RegistryContract",
     "RegistryValidationContract",
     "SearchContract",
+    "SegmentsContract",
     "TimelineContract",
 ]
 
@@ -68,4 +70,5 @@ ALL_CONTRACTS: tuple[type, ...] = (
     FailureAtomicityContract,
     TimelineContract,
     OutboxContract,
+    SegmentsContract,
 )
