@@ -15,7 +15,7 @@ from customer_core.adapters.memory._repositories import (
     InMemoryNoteRepository,
 )
 from customer_core.adapters.memory._reset_tokens import InMemoryResetTokens
-from customer_core.port_defaults import LedgerTotals, OneByOneImports
+from customer_core.port_defaults import LedgerTotals, OneByOneAnonymizer, OneByOneImports
 from customer_core.ports import Transaction
 
 __all__ = ["InMemoryStorage", "InMemoryTransaction"]
@@ -33,6 +33,7 @@ class InMemoryTransaction:
         self.imports = OneByOneImports(self.customers)
         self.reset_tokens = InMemoryResetTokens(tables, journal)
         self.events = InMemoryEventLog(tables, journal)
+        self.privacy = OneByOneAnonymizer(self)
 
 
 class InMemoryStorage:

@@ -52,6 +52,7 @@ from customer_core.adapters.sqlalchemy._errors import (
 from customer_core.adapters.sqlalchemy._events import SQLAlchemyEventLog
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy._notes import SQLAlchemyNoteRepository
+from customer_core.adapters.sqlalchemy._privacy import SQLAlchemyAnonymizer
 from customer_core.adapters.sqlalchemy._orders import (
     NoOrderLedger,
     OrderColumns,
@@ -106,6 +107,7 @@ class SQLAlchemyTransaction:
             connection, tables.reset_tokens, reset_table_exists
         )
         self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
+        self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
 
 
 class SQLAlchemyStorage:
