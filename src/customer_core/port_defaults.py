@@ -14,9 +14,6 @@ import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
-from customer_core.clock import stored_time
-from customer_core.errors import StorageError
-from customer_core.model import Customer, OrderTotals
 from customer_core.anonymization import (
     ANONYMIZED_NOTE,
     KEPT_EVENT_DATA,
@@ -25,6 +22,9 @@ from customer_core.anonymization import (
     anonymized_fields,
     is_unusable_password,
 )
+from customer_core.clock import stored_time
+from customer_core.errors import StorageError
+from customer_core.model import Customer, OrderTotals
 from customer_core.ports import (
     CustomerRepository,
     NewCustomer,

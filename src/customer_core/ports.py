@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 import attrs
 
+from customer_core.anonymization import Anonymization
 from customer_core.model import (
     Address,
     AddressType,
@@ -27,7 +28,6 @@ from customer_core.model import (
     Note,
     OrderTotals,
 )
-from customer_core.anonymization import Anonymization
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [

@@ -9,4 +9,11 @@ from customer_core.services._privacy import Privacy
 from customer_core.services._registry import CustomerRegistry
 from customer_core.services._timeline import Timeline
 
-__all__ = ["AddressBook", "CustomerNotes", "CustomerRegistry", "LifetimeValue", "Privacy", "Timeline"]
+__all__ = [
+    "AddressBook",
+    "CustomerNotes",
+    "CustomerRegistry",
+    "LifetimeValue",
+    "Privacy",
+    "Timeline",
+]

@@ -177,7 +177,7 @@ def _all_events(tx: Transaction, customer_id: int) -> builtins.list[CustomerEven
 def _progress(value: object) -> Progress | None:
     if value is not None and not callable(value):
         raise rules.Invalid("must be a callable or None")
-    return value  # type: ignore[return-value]
+    return value
 
 
 class _AllCustomers:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from customer_core.adapters.sqlalchemy._customers import _unique_email as unique_email
 from customer_core.adapters.sqlalchemy._schema import CustomerTables
 from customer_core.anonymization import (
     ANONYMIZED_EMAIL_DOMAIN,
@@ -114,9 +115,14 @@ class SQLAlchemyAnonymizer:
             .where(notes.c.customer_id.in_(batch), notes.c.note != ANONYMIZED_NOTE)
             .values(note=ANONYMIZED_NOTE, updated_at=values.updated_at)
         )
-        self._conn.execute(
-            update(self._t.customers).where(c.id.in_(batch)).values(_customer_values(values, c.id))
-        )
+        # A row another writer gave an anonymized e-mail: DuplicateEmail, as in memory.
+        taken = anonymized_email(batch[0]) if len(batch) == 1 else "(an anonymized e-mail)"
+        with unique_email(taken):
+            self._conn.execute(
+                update(self._t.customers)
+                .where(c.id.in_(batch))
+                .values(_customer_values(values, c.id))
+            )
         self._events.scrub(batch, KEPT_EVENT_DATA)
 
 

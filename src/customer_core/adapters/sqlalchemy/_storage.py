@@ -52,13 +52,13 @@ from customer_core.adapters.sqlalchemy._errors import (
 from customer_core.adapters.sqlalchemy._events import SQLAlchemyEventLog
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy._notes import SQLAlchemyNoteRepository
-from customer_core.adapters.sqlalchemy._privacy import SQLAlchemyAnonymizer
 from customer_core.adapters.sqlalchemy._orders import (
     NoOrderLedger,
     OrderColumns,
     OrdersTable,
     SQLAlchemyOrderLedger,
 )
+from customer_core.adapters.sqlalchemy._privacy import SQLAlchemyAnonymizer
 from customer_core.adapters.sqlalchemy._replicas import Replicas
 from customer_core.adapters.sqlalchemy._reset_tokens import SQLAlchemyResetTokens
 from customer_core.adapters.sqlalchemy._schema import (

@@ -168,9 +168,7 @@ class PrivacyContract:
         after = snapshot(harness)
         mine = [x for x in before.customers if x.customer.id == ada.id]
         assert mine == [x for x in after.customers if x.customer.id == ada.id]
-        assert [a for a in before.addresses if a.customer_id == ada.id] == list(
-            after.addresses
-        )
+        assert [a for a in before.addresses if a.customer_id == ada.id] == list(after.addresses)
         assert [n for n in after.notes if n.customer_id == ada.id] == [
             n for n in before.notes if n.customer_id == ada.id
         ]
