@@ -111,6 +111,7 @@ class SyncFront:
         self.notes = _SyncService(core.notes, runner)
         self.ltv = _SyncService(core.ltv, runner)
         self.timeline = _SyncService(core.timeline, runner)
+        self.privacy = _SyncService(core.privacy, runner)
 
     @property
     def storage(self) -> Storage:

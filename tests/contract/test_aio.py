@@ -87,3 +87,7 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+class TestPrivacy(contract.PrivacyContract):
+    pass
