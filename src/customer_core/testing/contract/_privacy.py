@@ -243,6 +243,33 @@ class PrivacyContract:
         assert harness.core.addresses.list(grace.id) == []
         assert [n.text for n in harness.core.notes.list(grace.id)] == [ANONYMIZED_NOTE]
 
+    def test_anonymize_many_does_only_the_segment(self, harness: Harness) -> None:
+        """A segment (or its text form) narrows the run; everyone else is left alone."""
+        from customer_core.segments import C
+
+        people = [customer(harness, f"p{i}") for i in range(6)]
+        for person in people[:3]:
+            harness.orders.record(
+                order_id=person.id, customer_id=person.id, total_amount="5", status="delivered"
+            )
+            harness.core.ltv.recalculate(person.id)
+        untouched = snapshot(harness)
+        assert harness.core.privacy.anonymize_many("total_orders == 0", batch_size=2) == 3
+        assert harness.core.privacy.anonymize_many(C.total_orders == 0) == 0
+        for person in people:
+            found = harness.core.customers.get(person.id)
+            assert (found.name == ANONYMIZED_NAME) == (person in people[3:])
+        kept = [x for x in untouched.customers if x.customer.id <= people[2].id]
+        assert kept == [x for x in snapshot(harness).customers if x.customer.id <= people[2].id]
+
+    @pytest.mark.parametrize("bad", ["total_orders ==", "nonsense > 1", 42, b"id > 0"])
+    def test_anonymize_many_refuses_bad_segments(self, harness: Harness, bad: Any) -> None:
+        ada = customer(harness)
+        with pytest.raises(ValidationError) as raised:
+            harness.core.privacy.anonymize_many(bad)
+        assert "segment" in raised.value.errors
+        assert harness.core.customers.get(ada.id) == ada
+
     @pytest.mark.parametrize("size", [0, -1, "10", 1.5, 10**6])
     def test_anonymize_many_refuses_bad_batch_sizes(self, harness: Harness, size: Any) -> None:
         ada = customer(harness)
