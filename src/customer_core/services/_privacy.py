@@ -203,6 +203,9 @@ class _Selection:
     def count(self, tx: Transaction) -> int:
         if self.segment is None:
             return tx.customers.count()
+        port = _segments_port(tx)
+        if port is not None:
+            return int(port.count(self.segment))
         return len(_segment_members(tx, self.segment, 0, None))
 
     def ids_after(self, tx: Transaction, *, after: int, limit: int) -> builtins.list[int]:
@@ -229,14 +232,12 @@ def _segment_members(
     batches and evaluates the segment in Python (:func:`customer_core._segment.matches`),
     correct on every storage, but a statement per customer on SQL.
     """
-    from customer_core import port_defaults
-
-    segments_of = getattr(port_defaults, "segments_of", None)
+    port = _segments_port(tx)
     found: builtins.list[int] = []
     while limit is None or len(found) < limit:
         wanted = _SCAN if limit is None else min(_SCAN, limit - len(found))
-        if segments_of is not None:
-            batch = [c.id for c in segments_of(tx).after(segment, after, wanted)]
+        if port is not None:
+            batch = [c.id for c in port.after(segment, after, wanted)]
             found.extend(batch)
             if len(batch) < wanted:
                 return found
@@ -253,6 +254,14 @@ def _segment_members(
                     return found
         after = ids[-1]
     return found
+
+
+def _segments_port(tx: Transaction) -> Any:
+    """S's segments port of ``tx`` (``port_defaults.segments_of``) once merged, else None."""
+    from customer_core import port_defaults
+
+    segments_of = getattr(port_defaults, "segments_of", None)
+    return None if segments_of is None else segments_of(tx)
 
 
 def _holds(tx: Transaction, segment: Segment, customer: Customer) -> bool:
