@@ -262,6 +262,15 @@ class PrivacyContract:
         kept = [x for x in untouched.customers if x.customer.id <= people[2].id]
         assert kept == [x for x in snapshot(harness).customers if x.customer.id <= people[2].id]
 
+    def test_anonymize_many_of_a_segment_with_some_done_before(self, harness: Harness) -> None:
+        """Customers anonymized earlier, between the others of a batch, take nobody's place."""
+        people = [customer(harness, f"p{i}") for i in range(6)]
+        for person in people[1::2]:
+            harness.core.privacy.anonymize(person.id)
+        assert harness.core.privacy.anonymize_many("id > 0", batch_size=6) == 3
+        for person in people:
+            assert harness.core.customers.get(person.id).name == ANONYMIZED_NAME
+
     @pytest.mark.parametrize("bad", ["total_orders ==", "nonsense > 1", 42, b"id > 0"])
     def test_anonymize_many_refuses_bad_segments(self, harness: Harness, bad: Any) -> None:
         ada = customer(harness)
