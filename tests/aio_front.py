@@ -12,6 +12,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -27,7 +28,7 @@ from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage
 from customer_core.testing import FrozenClock, Harness
-from customer_core.testing.sql import HostTables, SQLOrderRecorder
+from customer_core.testing.sql import HostTables, SQLOrderRecorder, database_text
 from servers import Server
 
 T = TypeVar("T")
@@ -159,7 +160,14 @@ class AioDatabase:
 
     def empty(self) -> None:
         """Delete every row a previous test left (children first), keeping the users."""
-        tables = ("customer_notes", "addresses", "customers", self.host.orders.name)
+        tables = (
+            "customer_events",
+            "customer_password_reset_tokens",
+            "customer_notes",
+            "addresses",
+            "customers",
+            self.host.orders.name,
+        )
         with self.engine.begin() as connection:
             for name in tables:
                 connection.execute(sa.text(f"delete from {name}"))
@@ -196,7 +204,11 @@ def memory_harness(runner: LoopRunner, **options: Any) -> Harness:
     options.setdefault("password_hasher", CHEAP_HASHER)
     core = AsyncCustomerCore.in_memory(clock=clock, executor=HASH_POOL, **options)
     front = cast(CustomerCore, SyncFront(core, runner))
-    return Harness(core=front, orders=core.orders, clock=clock)
+    # Every table of the in-memory storage, for the privacy contract's search.
+    tables = core.storage._tables  # type: ignore[attr-defined]
+    return Harness(
+        core=front, orders=core.orders, clock=clock, stored_text=lambda: repr(tables).lower()
+    )
 
 
 def sql_harness(database: AioDatabase, runner: LoopRunner, engine: Any, **options: Any) -> Harness:
@@ -214,4 +226,5 @@ def sql_harness(database: AioDatabase, runner: LoopRunner, engine: Any, **option
         clock=clock,
         author_id=AUTHOR_ID,
         unknown_author_id=UNKNOWN_AUTHOR_ID,
+        stored_text=partial(database_text, database.engine),
     )
