@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -29,7 +30,7 @@ from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage
 from customer_core.testing import FrozenClock, Harness
-from customer_core.testing.sql import HostTables, SQLOrderRecorder
+from customer_core.testing.sql import HostTables, SQLOrderRecorder, database_text
 from servers import Server
 
 T = TypeVar("T")
@@ -124,6 +125,7 @@ class SyncFront:
         self.notes = _SyncService(core.notes, runner)
         self.ltv = _SyncService(core.ltv, runner)
         self.timeline = _SyncService(core.timeline, runner)
+        self.privacy = _SyncService(core.privacy, runner)
 
     @property
     def storage(self) -> Storage:
@@ -226,7 +228,11 @@ def memory_harness(runner: LoopRunner, **options: Any) -> Harness:
     options.setdefault("password_hasher", CHEAP_HASHER)
     core = AsyncCustomerCore.in_memory(clock=clock, executor=HASH_POOL, **options)
     front = cast(CustomerCore, SyncFront(core, runner))
-    return Harness(core=front, orders=core.orders, clock=clock)
+    # Every table of the in-memory storage, for the privacy contract's search.
+    tables = core.storage._tables  # type: ignore[attr-defined]
+    return Harness(
+        core=front, orders=core.orders, clock=clock, stored_text=lambda: repr(tables).lower()
+    )
 
 
 def sql_harness(database: AioDatabase, runner: LoopRunner, engine: Any, **options: Any) -> Harness:
@@ -244,4 +250,5 @@ def sql_harness(database: AioDatabase, runner: LoopRunner, engine: Any, **option
         clock=clock,
         author_id=AUTHOR_ID,
         unknown_author_id=UNKNOWN_AUTHOR_ID,
+        stored_text=partial(database_text, database.engine),
     )

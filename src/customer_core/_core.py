@@ -30,6 +30,7 @@ from customer_core.services import (
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
+    Privacy,
     Timeline,
 )
 from customer_core.services._context import Context
@@ -68,6 +69,7 @@ class CustomerCore(Generic[OrdersT]):
         "_notes",
         "_orders",
         "_password_hasher",
+        "_privacy",
         "_reset_token_ttl",
         "_storage",
         "_timeline",
@@ -110,6 +112,7 @@ class CustomerCore(Generic[OrdersT]):
         self._notes = CustomerNotes(context)
         self._ltv = LifetimeValue(context)
         self._timeline = Timeline(context)
+        self._privacy = Privacy(context)
 
     def _with_storage(self, storage: Storage) -> CustomerCore[OrdersT]:
         """The same core (orders, hasher, clock, region) on another storage.
@@ -217,6 +220,11 @@ class CustomerCore(Generic[OrdersT]):
     def timeline(self) -> Timeline:
         """The customer timeline and the outbox of its events."""
         return self._timeline
+
+    @property
+    def privacy(self) -> Privacy:
+        """Export, anonymize and erase a person's data (access and erasure requests)."""
+        return self._privacy
 
     @property
     def storage(self) -> Storage:

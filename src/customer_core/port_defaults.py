@@ -17,6 +17,14 @@ from datetime import datetime
 import attrs
 
 from customer_core._segment import Segment, matches, needs_countries
+from customer_core.anonymization import (
+    ANONYMIZED_NOTE,
+    KEPT_EVENT_DATA,
+    Anonymization,
+    anonymized_email,
+    anonymized_fields,
+    is_unusable_password,
+)
 from customer_core.clock import stored_time
 from customer_core.errors import StorageError
 from customer_core.model import Customer, ListedCustomer, OrderTotals
@@ -36,6 +44,7 @@ __all__ = [
     "LedgerTotals",
     "NoEventLog",
     "NoResetTokens",
+    "OneByOneAnonymizer",
     "OneByOneImports",
     "ScanningSegments",
     "segments_of",
@@ -168,6 +177,12 @@ class NoEventLog:
         """Refused: this storage keeps no outbox."""
         raise TypeError(_NO_TIMELINE)
 
+    def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
+        """Nothing kept, nothing to scrub."""
+
+    def purge(self, customer_id: int) -> None:
+        """Nothing kept, nothing to delete."""
+
 
 _NO_TIMELINE = "this storage keeps no timeline (customer_events) yet"
 
@@ -237,3 +252,51 @@ def segments_of(tx: Transaction) -> CustomerSegments:
     """The transaction's ``segments`` port, or :class:`ScanningSegments` on its repositories."""
     native: CustomerSegments | None = getattr(tx, "segments", None)
     return native if native is not None else ScanningSegments(tx.customers, tx.addresses)
+
+
+class OneByOneAnonymizer:
+    """An :class:`~customer_core.ports.Anonymizer` on a transaction's other repositories:
+    per customer a lock, a look at its addresses, notes and hash, and a write of each."""
+
+    def __init__(self, tx: Transaction) -> None:
+        self.tx = tx
+
+    def pending(self, ids: Sequence[int]) -> builtins.list[int]:
+        """Lock each (ascending) and keep those with something left to anonymize."""
+        found: builtins.list[int] = []
+        for customer_id in sorted(set(ids)):
+            customer = self.tx.customers.lock(customer_id)
+            if customer is not None and self._left(customer):
+                found.append(customer_id)
+        return found
+
+    def _left(self, customer: Customer) -> bool:
+        """True when ``customer`` holds something an anonymization would change."""
+        fields = anonymized_fields(customer.id)
+        if any(getattr(customer, name) != value for name, value in fields.items()):
+            return True
+        if self.tx.addresses.list(customer.id):
+            return True
+        if any(note.text != ANONYMIZED_NOTE for note in self.tx.notes.list(customer.id)):
+            return True
+        credentials = self.tx.customers.find_credentials(customer.email.lower())
+        return credentials is not None and not is_unusable_password(credentials.password_hash)
+
+    def anonymize(self, ids: Sequence[int], values: Anonymization) -> None:
+        """Each customer's reset tokens, addresses, notes, fields and hash, then the events."""
+        tx = self.tx
+        for customer_id in ids:
+            customer = tx.customers.find(customer_id)
+            if customer is None:
+                continue
+            # The tokens are keyed by the e-mail as stored: dropped before it changes.
+            tx.reset_tokens.delete(customer.email)
+            tx.reset_tokens.delete(anonymized_email(customer_id))
+            for address in tx.addresses.list(customer_id):
+                tx.addresses.remove(address.id)
+            for note in tx.notes.list(customer_id):
+                if note.text != ANONYMIZED_NOTE:
+                    tx.notes.update(note.id, ANONYMIZED_NOTE, values.updated_at)
+            tx.customers.update(customer_id, values.customer_changes(customer_id))
+            tx.customers.set_password_hash(customer_id, values.password_hash, values.updated_at)
+        tx.events.scrub(ids, KEPT_EVENT_DATA)

@@ -20,6 +20,7 @@ from typing import Literal, Protocol
 import attrs
 
 from customer_core._segment._nodes import Segment
+from customer_core.anonymization import Anonymization
 from customer_core.model import (
     Address,
     AddressType,
@@ -32,6 +33,7 @@ from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
     "AddressRepository",
+    "Anonymizer",
     "Clock",
     "Credentials",
     "CustomerImports",
@@ -446,6 +448,42 @@ class EventLog(Protocol):
         """Mark these events published; returns how many were not published before."""
         ...
 
+    def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
+        """Clear the ``data`` (to ``{}``) of these customers' events, published or not,
+        except events of the types in ``keep``; ids, types, actors and times stay."""
+        ...
+
+    def purge(self, customer_id: int) -> None:
+        """Delete every event of the customer, published or not."""
+        ...
+
+
+class Anonymizer(Protocol):
+    """The privacy service's writes: customers anonymized a batch at a time.
+
+    Optional fast path: :class:`customer_core.port_defaults.OneByOneAnonymizer`
+    implements it on the other repositories of a transaction (a lock and a few
+    writes per customer); the SQL adapter overrides it with a constant number of
+    set-based statements per batch, whatever its size.
+    """
+
+    def pending(self, ids: Sequence[int]) -> builtins.list[int]:
+        """Lock the customers among ``ids`` (in id order, where the storage has row locks)
+        and return, ascending, those that still hold something :meth:`anonymize` would
+        change: a name, e-mail, phone, avatar or password hash not yet the anonymized
+        one, a block not set, an address, or a note text not yet replaced.
+
+        ``ids`` are valid ids; they may repeat, and ids of no customer are skipped.
+        """
+        ...
+
+    def anonymize(self, ids: Sequence[int], values: Anonymization) -> None:
+        """Anonymize the locked customers ``ids`` (ascending, all stored): write
+        :meth:`Anonymization.customer_changes` and the password hash, delete their
+        addresses and reset tokens, replace their notes' text, and scrub their events
+        (:meth:`EventLog.scrub`). Their order figures and ``created_at`` stay."""
+        ...
+
 
 class Transaction(Protocol):
     """One unit of work: the repositories, all on the same connection."""
@@ -488,6 +526,11 @@ class Transaction(Protocol):
     @property
     def events(self) -> EventLog:
         """The customer timeline and outbox, written in this transaction."""
+        ...
+
+    @property
+    def privacy(self) -> Anonymizer:
+        """Anonymization's writes (default: ``OneByOneAnonymizer`` on this transaction)."""
         ...
 
 

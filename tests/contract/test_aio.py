@@ -103,3 +103,7 @@ class TestPasswordReset(contract.PasswordResetContract):
 
 class TestSegments(contract.SegmentsContract):
     pass
+
+
+class TestPrivacy(contract.PrivacyContract):
+    pass

@@ -23,7 +23,11 @@ def harness() -> Harness:
     """A fresh, empty in-memory core with a frozen clock."""
     clock = FrozenClock()
     core = CustomerCore.in_memory(clock=clock, password_hasher=CHEAP_HASHER)
-    return Harness(core=core, orders=core.orders, clock=clock)
+    # Every table of the in-memory storage, for the privacy contract's search.
+    tables = core.storage._tables  # type: ignore[attr-defined]
+    return Harness(
+        core=core, orders=core.orders, clock=clock, stored_text=lambda: repr(tables).lower()
+    )
 
 
 class TestRegistry(contract.RegistryContract):
@@ -123,3 +127,7 @@ class TestSegmentsThroughThePortDefault(contract.SegmentsContract):
             password_hasher=CHEAP_HASHER,
         )
         return Harness(core=core, orders=storage.orders, clock=clock)
+
+
+class TestPrivacy(contract.PrivacyContract):
+    pass

@@ -20,7 +20,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
 from customer_core.testing import FrozenClock, Harness, contract
-from customer_core.testing.sql import HostTables, SQLOrderRecorder
+from customer_core.testing.sql import HostTables, SQLOrderRecorder, database_text
 from customer_core.testing.stateful import (
     DEFAULT_SETTINGS,
     make_agreement_machine,
@@ -83,6 +83,7 @@ def sql_harness(engine: sa.Engine, host: HostTables, *, restart_ids: bool = Fals
         clock=clock,
         author_id=AUTHOR_ID,
         unknown_author_id=UNKNOWN_AUTHOR_ID,
+        stored_text=partial(database_text, engine),
     )
 
 
@@ -98,7 +99,12 @@ def joined_harness(engine: sa.Engine, host: HostTables) -> Iterator[Harness]:
         recorder = SQLOrderRecorder(
             cast(sa.Engine, _InTransaction(connection)), host, clock=own.clock
         )
-        yield attrs.evolve(own, core=own.core.using(connection), orders=recorder)
+        yield attrs.evolve(
+            own,
+            core=own.core.using(connection),
+            orders=recorder,
+            stored_text=partial(database_text, connection),
+        )
 
 
 class _InTransaction:
@@ -175,6 +181,10 @@ class TestTimeline(contract.TimelineContract):
 
 
 class TestOutbox(contract.OutboxContract):
+    pass
+
+
+class TestPrivacy(contract.PrivacyContract):
     pass
 
 

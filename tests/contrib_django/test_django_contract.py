@@ -126,3 +126,7 @@ class TestPasswordReset(contract.PasswordResetContract):
 
 class TestSegments(contract.SegmentsContract):
     pass
+
+
+class TestPrivacy(contract.PrivacyContract):
+    pass

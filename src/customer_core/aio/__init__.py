@@ -14,6 +14,7 @@ from customer_core.aio._services import (
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
+    AsyncPrivacy,
     AsyncTimeline,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "AsyncCustomerNotes",
     "AsyncCustomerRegistry",
     "AsyncLifetimeValue",
+    "AsyncPrivacy",
     "AsyncTimeline",
 ]

@@ -25,6 +25,7 @@ from customer_core.aio._services import (
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
+    AsyncPrivacy,
     AsyncTimeline,
 )
 from customer_core.clock import SystemClock
@@ -39,6 +40,7 @@ from customer_core.services import (
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
+    Privacy,
     Timeline,
 )
 from customer_core.services._context import Context, RetryPolicy
@@ -149,6 +151,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             CustomerNotes(context),
             LifetimeValue(context),
             Timeline(context),
+            Privacy(context),
         )
 
     @classmethod
@@ -390,6 +393,11 @@ class AsyncCustomerCore(Generic[OrdersT]):
     def timeline(self) -> AsyncTimeline:
         """The customer timeline and the outbox."""
         return cast(AsyncTimeline, AsyncService(self._services[4]))
+
+    @property
+    def privacy(self) -> AsyncPrivacy:
+        """Export, anonymize and erase a person's data."""
+        return cast(AsyncPrivacy, AsyncService(self._services[5]))
 
     @property
     def storage(self) -> Storage:

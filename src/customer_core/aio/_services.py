@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from customer_core._segment import Segment
 from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
@@ -24,6 +24,7 @@ __all__ = [
     "AsyncCustomerNotes",
     "AsyncCustomerRegistry",
     "AsyncLifetimeValue",
+    "AsyncPrivacy",
     "AsyncTimeline",
 ]
 
@@ -239,4 +240,26 @@ class AsyncTimeline(Protocol):
 
     async def ack(self, event_ids: Iterable[int]) -> int:
         """See :meth:`Timeline.ack`."""
+        ...
+
+
+class AsyncPrivacy(Protocol):
+    """:class:`~customer_core.services.Privacy`, every method a coroutine."""
+
+    async def export(self, customer_id: int) -> dict[str, Any]:
+        """See :meth:`Privacy.export`."""
+        ...
+
+    async def anonymize(self, customer_id: int) -> Customer:
+        """See :meth:`Privacy.anonymize`."""
+        ...
+
+    async def anonymize_many(
+        self, segment: object, *, batch_size: int = 1000, progress: Progress | None = None
+    ) -> int:
+        """See :meth:`Privacy.anonymize_many` (``progress`` runs on the loop's thread)."""
+        ...
+
+    async def erase(self, customer_id: int) -> None:
+        """See :meth:`Privacy.erase`."""
         ...

@@ -34,6 +34,8 @@ class ExitCode(enum.IntEnum):
     """The database refused an operation for another reason (the message says which)."""
     MISSING_DEPENDENCY = 9
     """SQLAlchemy or the database driver the URL needs is not installed."""
+    ABORTED = 10
+    """The operator did not confirm an irreversible command; nothing was changed."""
     INTERRUPTED = 130
     """Interrupted (Ctrl-C or SIGTERM); finished batches are kept and the run can resume."""
 

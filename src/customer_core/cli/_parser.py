@@ -10,6 +10,7 @@ from customer_core import __version__
 from customer_core.cli._csv_import import import_csv
 from customer_core.cli._demo import demo
 from customer_core.cli._masking import masked
+from customer_core.cli._privacy import anonymize, export_customer
 from customer_core.cli._recalculate import recalculate_ltv
 from customer_core.cli._schema import init_db
 from customer_core.cli._stats import stats
@@ -32,6 +33,7 @@ exit codes:
   7    invalid records (nothing was imported)
   8    other database error
   9    SQLAlchemy or the database driver is not installed
+  10   not confirmed (an irreversible command changed nothing)
   130  interrupted (finished batches are kept; see the message to resume)
 
 URLs are SQLAlchemy URLs: sqlite:///shop.db, postgresql+psycopg://user:pw@host/db,
@@ -101,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     _import(commands)
     _timeline(commands)
     _outbox(commands)
+    _export(commands)
+    _anonymize(commands)
     return parser
 
 
@@ -297,3 +301,46 @@ def _outbox(commands: Commands) -> None:
         "--lease-seconds", type=batch_size, default=60, metavar="S", help="default: 60"
     )
     command.set_defaults(run=outbox)
+
+
+def _export(commands: Commands) -> None:
+    command = _command(
+        commands,
+        "export",
+        "print everything kept about one customer as JSON (an access request)",
+        "Print the customer, its addresses, notes and timeline as one JSON document on "
+        "standard output. Never a password hash or reset token.",
+    )
+    _url(command)
+    command.add_argument("customer_id", type=customer_id, metavar="CUSTOMER_ID")
+    command.set_defaults(run=export_customer)
+
+
+def _anonymize(commands: Commands) -> None:
+    command = _command(
+        commands,
+        "anonymize",
+        "anonymize every customer of a segment, keeping the sales figures (irreversible)",
+        "Replace name, e-mail, phone and avatar of every customer the segment matches, "
+        "delete their addresses and reset tokens, clear their notes and timeline data and "
+        "make log-in impossible; lifetime value, orders and dates stay. Prints how many "
+        "customers match and asks to type that number back unless --yes; --dry-run only "
+        "counts. Batches commit one by one: an interrupted run can simply be run again.",
+    )
+    _url(command)
+    command.add_argument(
+        "--segment",
+        required=True,
+        metavar="TEXT",
+        help="which customers, e.g. 'last_order_at older_than 1095d' (see the segments reference)",
+    )
+    command.add_argument("--dry-run", action="store_true", help="only count; change nothing")
+    command.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    command.add_argument(
+        "--batch-size",
+        type=batch_size,
+        default=1000,
+        metavar="N",
+        help="customers per committed batch, at most 10000 (default: 1000)",
+    )
+    command.set_defaults(run=anonymize)

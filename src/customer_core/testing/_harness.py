@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
@@ -59,6 +60,11 @@ class Harness:
 
     ``author_id`` is a host user allowed to write notes; ``unknown_author_id``
     is one the storage rejects, or None when the storage knows no users table.
+    ``stored_text``, when given, returns every text the storage holds (for SQL:
+    each text and JSON column of each table of the database, as
+    :func:`customer_core.testing.sql.database_text` reads them): the privacy
+    contract searches it for a person's data after an anonymization; without
+    it, only what the public API shows is searched.
     """
 
     core: CustomerCore
@@ -66,3 +72,4 @@ class Harness:
     clock: FrozenClock
     author_id: int = 1
     unknown_author_id: int | None = None
+    stored_text: Callable[[], str] | None = None

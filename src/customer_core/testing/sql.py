@@ -15,11 +15,25 @@ the contract suite writes orders through.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime
 from decimal import Decimal
 
 import attrs
-from sqlalchemy import Column, Engine, MetaData, String, Table, insert, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    cast,
+    insert,
+    select,
+    update,
+)
 
 from customer_core.adapters.sqlalchemy import OrdersTable
 from customer_core.adapters.sqlalchemy._schema import TABLE_OPTIONS
@@ -28,7 +42,7 @@ from customer_core.clock import SystemClock
 from customer_core.model import money
 from customer_core.ports import Clock
 
-__all__ = ["HostTables", "SQLOrderRecorder"]
+__all__ = ["HostTables", "SQLOrderRecorder", "database_text"]
 
 
 @attrs.frozen
@@ -128,3 +142,35 @@ class SQLOrderRecorder:
         )
         with self._engine.begin() as connection:
             connection.execute(statement)
+
+
+def database_text(bind: Engine | Connection) -> str:
+    """Every value of every text-like column (strings, text, JSON) of every table in
+    the database ``bind`` is on, one per line, lower-cased: what a test searches for
+    data that must be gone (the privacy contract's proof after an anonymization).
+
+    The tables are reflected, not taken from the library's MetaData, so that a
+    table or column the library writes unknowingly is searched too. ``bind`` may be
+    a connection inside an open transaction (it then sees that transaction's rows).
+    """
+    metadata = MetaData()
+    metadata.reflect(bind)
+    lines: list[str] = []
+    for table in metadata.sorted_tables:
+        columns = [c for c in table.columns if _holds_text(c.type)]
+        if not columns:
+            continue
+        query = select(*(cast(c, Text) for c in columns))
+        connection = bind.connect() if isinstance(bind, Engine) else nullcontext(bind)
+        with connection as conn:
+            for row in conn.execute(query):
+                lines.extend(str(value).lower() for value in row if value is not None)
+    return "\n".join(lines)
+
+
+def _holds_text(column_type: object) -> bool:
+    """True for a column a person's data could be written to (strings, text, JSON)."""
+    return isinstance(column_type, String | JSON) or type(column_type).__name__.upper() in {
+        "JSON",
+        "JSONB",
+    }

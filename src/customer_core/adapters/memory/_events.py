@@ -6,6 +6,8 @@ import builtins
 from collections.abc import Sequence
 from datetime import datetime
 
+import attrs
+
 from customer_core.adapters.memory._journal import Journal, Tables
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
@@ -86,3 +88,18 @@ class InMemoryEventLog:
                 self._journal.set(self._tables.events, event_id, [row[EVENT], None, now])
                 done += 1
         return done
+
+    def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
+        """Replace the customers' events whose type is not in ``keep`` by copies with no data."""
+        wanted, kept = frozenset(customer_ids), frozenset(keep)
+        for event_id, row in builtins.list(self._tables.events.items()):
+            event = row[EVENT]
+            if event.customer_id in wanted and event.type not in kept and event.data:
+                scrubbed = attrs.evolve(event, data={})
+                self._journal.set(self._tables.events, event_id, [scrubbed, *row[1:]])
+
+    def purge(self, customer_id: int) -> None:
+        """Delete the customer's events."""
+        for event_id, row in builtins.list(self._tables.events.items()):
+            if row[EVENT].customer_id == customer_id:
+                self._journal.delete(self._tables.events, event_id)

@@ -16,7 +16,7 @@ from customer_core.adapters.memory._repositories import (
 )
 from customer_core.adapters.memory._reset_tokens import InMemoryResetTokens
 from customer_core.adapters.memory._segments import InMemorySegments
-from customer_core.port_defaults import LedgerTotals, OneByOneImports
+from customer_core.port_defaults import LedgerTotals, OneByOneAnonymizer, OneByOneImports
 from customer_core.ports import Transaction
 
 __all__ = ["InMemoryStorage", "InMemoryTransaction"]
@@ -35,6 +35,7 @@ class InMemoryTransaction:
         self.reset_tokens = InMemoryResetTokens(tables, journal)
         self.events = InMemoryEventLog(tables, journal)
         self.segments = InMemorySegments(tables, self.customers)
+        self.privacy = OneByOneAnonymizer(self)
 
 
 class InMemoryStorage:

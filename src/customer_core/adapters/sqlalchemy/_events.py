@@ -107,6 +107,21 @@ class SQLAlchemyEventLog:
             done += result.rowcount
         return done
 
+    def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
+        """One UPDATE per thousand customers: ``data`` becomes ``{}`` but for ``keep``'s types."""
+        t = self._t.c
+        kept = [kind.value for kind in keep]
+        for start in range(0, len(customer_ids), CHUNK):
+            chunk = list(customer_ids[start : start + CHUNK])
+            where = [t.customer_id.in_(chunk)]
+            if kept:
+                where.append(t.type.not_in(kept))
+            self._conn.execute(self._t.update().where(*where).values(data={}))
+
+    def purge(self, customer_id: int) -> None:
+        """One DELETE of the customer's events."""
+        self._conn.execute(self._t.delete().where(self._t.c.customer_id == customer_id))
+
     def _columns(self) -> builtins.list[Any]:
         t = self._t.c
         return [t.id, t.customer_id, t.type, t.actor_id, t.data, t.occurred_at]

@@ -58,6 +58,7 @@ from customer_core.adapters.sqlalchemy._orders import (
     OrdersTable,
     SQLAlchemyOrderLedger,
 )
+from customer_core.adapters.sqlalchemy._privacy import SQLAlchemyAnonymizer
 from customer_core.adapters.sqlalchemy._replicas import Replicas
 from customer_core.adapters.sqlalchemy._reset_tokens import SQLAlchemyResetTokens
 from customer_core.adapters.sqlalchemy._schema import (
@@ -108,6 +109,7 @@ class SQLAlchemyTransaction:
         )
         self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
+        self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
 
 
 class SQLAlchemyStorage:

@@ -107,6 +107,17 @@ class DjangoEventLog:
             )
         return done
 
+    def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
+        """One UPDATE per thousand customers: ``data`` becomes ``{}`` but for ``keep``'s types."""
+        kept = [kind.value for kind in keep]
+        for start in range(0, len(customer_ids), CHUNK):
+            chunk = list(customer_ids[start : start + CHUNK])
+            self._rows.filter(customer_id__in=chunk).exclude(type__in=kept).update(data={})
+
+    def purge(self, customer_id: int) -> None:
+        """One DELETE of the customer's events."""
+        self._rows.filter(customer_id=customer_id).delete()
+
 
 def _row(event: NewEvent) -> dict[str, Any]:
     return {

@@ -27,7 +27,7 @@ from customer_core.contrib.django._reset_tokens import DjangoResetTokens
 from customer_core.contrib.django._segments import DjangoSegments
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
-from customer_core.port_defaults import LedgerTotals, OneByOneImports
+from customer_core.port_defaults import LedgerTotals, OneByOneAnonymizer, OneByOneImports
 from customer_core.ports import OrderLedger, Transaction
 
 __all__ = ["DjangoStorage", "DjangoTransaction"]
@@ -48,6 +48,7 @@ class DjangoTransaction:
         self.imports = OneByOneImports(self.customers)
         self.reset_tokens = DjangoResetTokens(alias)
         self.events = DjangoEventLog(alias)
+        self.privacy = OneByOneAnonymizer(self)
 
 
 class DjangoStorage:

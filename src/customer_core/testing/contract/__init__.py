@@ -33,6 +33,7 @@ from customer_core.testing.contract._importer import ImportContract
 from customer_core.testing.contract._lifetime_value import EventsContract, LifetimeValueContract
 from customer_core.testing.contract._notes import NotesContract
 from customer_core.testing.contract._password_reset import PasswordResetContract
+from customer_core.testing.contract._privacy import PrivacyContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
 from customer_core.testing.contract._search import SearchContract
 from customer_core.testing.contract._segments import SegmentsContract
@@ -49,6 +50,7 @@ __all__ = [
     "NotesContract",
     "OutboxContract",
     "PasswordResetContract",
+    "PrivacyContract",
     "RegistryContract",
     "RegistryValidationContract",
     "SearchContract",
@@ -71,4 +73,5 @@ ALL_CONTRACTS: tuple[type, ...] = (
     TimelineContract,
     OutboxContract,
     SegmentsContract,
+    PrivacyContract,
 )
