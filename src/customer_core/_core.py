@@ -27,6 +27,7 @@ from customer_core.ports import Clock, Storage
 from customer_core.rules import Fields
 from customer_core.services import (
     AddressBook,
+    CustomerAnalytics,
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
@@ -61,6 +62,7 @@ class CustomerCore(Generic[OrdersT]):
         "__weakref__",
         "_actor_id",
         "_addresses",
+        "_analytics",
         "_clock",
         "_customers",
         "_default_region",
@@ -110,6 +112,7 @@ class CustomerCore(Generic[OrdersT]):
         self._notes = CustomerNotes(context)
         self._ltv = LifetimeValue(context)
         self._timeline = Timeline(context)
+        self._analytics = CustomerAnalytics(context)
 
     def _with_storage(self, storage: Storage) -> CustomerCore[OrdersT]:
         """The same core (orders, hasher, clock, region) on another storage.
@@ -216,6 +219,11 @@ class CustomerCore(Generic[OrdersT]):
     def timeline(self) -> Timeline:
         """The customer timeline and the outbox of its events."""
         return self._timeline
+
+    @property
+    def analytics(self) -> CustomerAnalytics:
+        """RFM scores and their summary by label."""
+        return self._analytics
 
     @property
     def storage(self) -> Storage:

@@ -11,16 +11,24 @@ they stand on: every write goes through it, in the caller's transaction.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from customer_core.clock import stored_time
 from customer_core.errors import StorageError
 from customer_core.model import Customer, OrderTotals
 from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger, ResetToken
+from customer_core.rfm import RfmInput, RfmScore, is_scored, score, summarize
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
-__all__ = ["LedgerTotals", "NoEventLog", "NoResetTokens", "OneByOneImports", "totals_of"]
+__all__ = [
+    "LedgerTotals",
+    "NoEventLog",
+    "NoResetTokens",
+    "OneByOneImports",
+    "ScanAnalytics",
+    "totals_of",
+]
 
 
 def totals_of(customer: Customer) -> OrderTotals:
@@ -150,3 +158,37 @@ class NoEventLog:
 
 
 _NO_TIMELINE = "this storage keeps no timeline (customer_events) yet"
+
+
+class ScanAnalytics:
+    """An :class:`~customer_core.ports.Analytics` on any customer repository: every customer
+    read (``ids_after`` in batches, a ``find`` each), then scored in Python.
+
+    Holds one small tuple per scored customer while it scores (NTILE needs them all);
+    a storage with window functions does better (the SQL adapter's ``NTILE``).
+    """
+
+    #: Ids read per ``ids_after`` call.
+    BATCH = 1000
+
+    def __init__(self, customers: CustomerRepository) -> None:
+        self.customers = customers
+
+    def rfm(self) -> Iterator[RfmScore]:
+        """:func:`customer_core.rfm.score` of every scored customer."""
+        return score(self._inputs())
+
+    def rfm_summary(self) -> dict[str, int]:
+        """:func:`customer_core.rfm.summarize` of :meth:`rfm`."""
+        return summarize(self.rfm())
+
+    def _inputs(self) -> Iterator[RfmInput]:
+        after = 0
+        while ids := self.customers.ids_after(after, self.BATCH):
+            for customer_id in ids:
+                found = self.customers.find(customer_id)
+                if found is not None and is_scored(found.total_orders, found.last_order_at):
+                    yield RfmInput(
+                        found.id, found.last_order_at, found.total_orders, found.lifetime_value
+                    )
+            after = ids[-1]

@@ -12,7 +12,7 @@ once, where it knows best: SQL in its ``Storage.transaction``).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Literal, Protocol
@@ -27,10 +27,12 @@ from customer_core.model import (
     Note,
     OrderTotals,
 )
+from customer_core.rfm import RfmScore
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
     "AddressRepository",
+    "Analytics",
     "Clock",
     "Credentials",
     "CustomerImports",
@@ -420,6 +422,27 @@ class EventLog(Protocol):
         ...
 
 
+class Analytics(Protocol):
+    """RFM scores of the stored customers, as :mod:`customer_core.rfm` defines them.
+
+    Optional fast path: :class:`customer_core.port_defaults.ScanAnalytics` implements
+    it on any :class:`CustomerRepository` (reads every customer, scores in Python);
+    the SQL adapter computes the scores with ``NTILE(5)`` window functions.
+    """
+
+    def rfm(self) -> Iterator[RfmScore]:
+        """The scores of every scored customer, by customer id ascending.
+
+        Streams where the storage can (a server-side cursor): memory stays bounded
+        at any number of customers while the caller consumes the iterator.
+        """
+        ...
+
+    def rfm_summary(self) -> dict[str, int]:
+        """How many scored customers carry each label (labels no one carries left out)."""
+        ...
+
+
 class Transaction(Protocol):
     """One unit of work: the repositories, all on the same connection."""
 
@@ -461,6 +484,11 @@ class Transaction(Protocol):
     @property
     def events(self) -> EventLog:
         """The customer timeline and outbox, written in this transaction."""
+        ...
+
+    @property
+    def analytics(self) -> Analytics:
+        """RFM scores (default: ``ScanAnalytics(customers)``)."""
         ...
 
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from threading import Lock
 
+from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
 from customer_core.adapters.sqlalchemy._addresses import SQLAlchemyAddressRepository
 from customer_core.adapters.sqlalchemy._customers import (
     SQLAlchemyCustomerRepository,
@@ -106,6 +107,7 @@ class SQLAlchemyTransaction:
             connection, tables.reset_tokens, reset_table_exists
         )
         self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
+        self.analytics = SQLAlchemyAnalytics(connection, tables.customers)
 
 
 class SQLAlchemyStorage:

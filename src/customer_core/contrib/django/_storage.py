@@ -24,7 +24,13 @@ from customer_core.contrib.django._repositories import (
 )
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
-from customer_core.port_defaults import LedgerTotals, NoEventLog, NoResetTokens, OneByOneImports
+from customer_core.port_defaults import (
+    LedgerTotals,
+    NoEventLog,
+    NoResetTokens,
+    OneByOneImports,
+    ScanAnalytics,
+)
 from customer_core.ports import OrderLedger, Transaction
 
 __all__ = ["DjangoStorage", "DjangoTransaction"]
@@ -46,6 +52,7 @@ class DjangoTransaction:
         self.reset_tokens = NoResetTokens()
         # The Django storage has no customer_events model yet: no timeline there.
         self.events = NoEventLog()
+        self.analytics = ScanAnalytics(self.customers)
 
 
 class DjangoStorage:
