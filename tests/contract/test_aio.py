@@ -87,3 +87,7 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+class TestRfm(contract.RfmContract):
+    pass

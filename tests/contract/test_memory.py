@@ -71,3 +71,7 @@ class TestTimeline(contract.TimelineContract):
 
 class TestOutbox(contract.OutboxContract):
     pass
+
+
+class TestRfm(contract.RfmContract):
+    pass

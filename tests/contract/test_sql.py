@@ -178,6 +178,10 @@ class TestOutbox(contract.OutboxContract):
     pass
 
 
+class TestRfm(contract.RfmContract):
+    pass
+
+
 def memory_harness() -> Harness:
     """The reference of the agreement machine: a fresh in-memory core."""
     clock = FrozenClock()
