@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -92,6 +92,23 @@ class _SyncService:
         return call
 
 
+class _SyncAnalytics:
+    """The async analytics as sync calls: ``rfm()`` consumes the async iterator on the loop."""
+
+    def __init__(self, analytics: Any, runner: LoopRunner) -> None:
+        self._analytics = analytics
+        self._runner = runner
+
+    def rfm(self) -> Iterator[Any]:
+        async def collect() -> list[Any]:
+            return [score async for score in self._analytics.rfm()]
+
+        return iter(self._runner.run(collect()))
+
+    def rfm_summary(self) -> dict[str, int]:
+        return cast(dict[str, int], self._runner.run(self._analytics.rfm_summary()))
+
+
 class SyncFront:
     """Stands in for ``CustomerCore`` in a Harness; every service call goes through ``core``.
 
@@ -111,6 +128,7 @@ class SyncFront:
         self.notes = _SyncService(core.notes, runner)
         self.ltv = _SyncService(core.ltv, runner)
         self.timeline = _SyncService(core.timeline, runner)
+        self.analytics = _SyncAnalytics(core.analytics, runner)
 
     @property
     def storage(self) -> Storage:

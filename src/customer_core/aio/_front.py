@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, cast
 from customer_core._core import OrdersT, _region
 from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
+from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
 from customer_core.aio._services import (
     AsyncAddressBook,
@@ -33,6 +34,7 @@ from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage
 from customer_core.services import (
+    CustomerAnalytics,
     AddressBook,
     CustomerNotes,
     CustomerRegistry,
@@ -147,6 +149,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             CustomerNotes(context),
             LifetimeValue(context),
             Timeline(context),
+            CustomerAnalytics(context),
         )
 
     @classmethod
@@ -358,6 +361,11 @@ class AsyncCustomerCore(Generic[OrdersT]):
     def timeline(self) -> AsyncTimeline:
         """The customer timeline and the outbox."""
         return cast(AsyncTimeline, AsyncService(self._services[4]))
+
+    @property
+    def analytics(self) -> AsyncCustomerAnalytics:
+        """RFM scores (an async iterator) and their summary by label."""
+        return AsyncCustomerAnalytics(cast(CustomerAnalytics, self._services[5]))
 
     @property
     def storage(self) -> Storage:
