@@ -187,7 +187,9 @@ class ScanAnalytics:
         while ids := self.customers.ids_after(after, self.BATCH):
             for customer_id in ids:
                 found = self.customers.find(customer_id)
-                if found is not None and is_scored(found.total_orders, found.last_order_at):
+                if found is None or found.last_order_at is None:
+                    continue
+                if is_scored(found.total_orders, found.last_order_at):
                     yield RfmInput(
                         found.id, found.last_order_at, found.total_orders, found.lifetime_value
                     )

@@ -34,8 +34,8 @@ from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage
 from customer_core.services import (
-    CustomerAnalytics,
     AddressBook,
+    CustomerAnalytics,
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
@@ -365,7 +365,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
     @property
     def analytics(self) -> AsyncCustomerAnalytics:
         """RFM scores (an async iterator) and their summary by label."""
-        return AsyncCustomerAnalytics(cast(CustomerAnalytics, self._services[5]))
+        return AsyncCustomerAnalytics(self._services[5])
 
     @property
     def storage(self) -> Storage:

@@ -32,7 +32,9 @@ class CustomerAnalytics:
         >>> from customer_core import CustomerCore
         >>> core = CustomerCore.in_memory()
         >>> ada = core.customers.register(name="Ada", email="ada@example.com", password="pw-123456")
-        >>> core.orders.record(order_id=1, customer_id=ada.id, total_amount="10", status="delivered")
+        >>> core.orders.record(
+        ...     order_id=1, customer_id=ada.id, total_amount="10", status="delivered"
+        ... )
         >>> _ = core.ltv.recalculate(ada.id)
         >>> [(s.recency, s.frequency, s.monetary, s.label) for s in core.analytics.rfm()]
         [(1, 1, 1, 'Hibernating')]

@@ -42,7 +42,7 @@ def scored_query(customers: Table, *where: ColumnElement[bool]) -> Subquery:
     constant there.
     """
     c = customers.c
-    five = literal_column("5")
+    five: ColumnElement[int] = literal_column("5")
     return (
         select(
             c.id.label("id"),
@@ -55,7 +55,7 @@ def scored_query(customers: Table, *where: ColumnElement[bool]) -> Subquery:
     )
 
 
-def summary_query(scored: Subquery) -> Select[tuple[str, int]]:
+def summary_query(scored: Subquery) -> Select[str, int]:
     """Label → count of ``scored``'s rows, labelled and grouped in the database."""
     label = case(
         *(
@@ -99,4 +99,4 @@ class SQLAlchemyAnalytics:
     def rfm_summary(self) -> dict[str, int]:
         """Label → how many scored customers carry it, in one statement."""
         rows = self._connection.execute(summary_query(scored_query(self._customers)))
-        return ordered_summary({label: count for label, count in rows})
+        return ordered_summary(dict(rows.all()))

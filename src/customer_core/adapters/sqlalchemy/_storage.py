@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from threading import Lock
 
-from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
 from customer_core.adapters.sqlalchemy._addresses import SQLAlchemyAddressRepository
+from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
 from customer_core.adapters.sqlalchemy._customers import (
     SQLAlchemyCustomerRepository,
     SQLAlchemyImports,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 from itertools import count
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
