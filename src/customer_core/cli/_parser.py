@@ -11,6 +11,7 @@ from customer_core.cli._csv_import import import_csv
 from customer_core.cli._demo import demo
 from customer_core.cli._masking import masked
 from customer_core.cli._recalculate import recalculate_ltv
+from customer_core.cli._rfm import rfm
 from customer_core.cli._schema import init_db
 from customer_core.cli._stats import stats
 from customer_core.cli._timeline import DEFAULT_STREAM, outbox, timeline
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     _import(commands)
     _timeline(commands)
     _outbox(commands)
+    _rfm(commands)
     return parser
 
 
@@ -297,3 +299,17 @@ def _outbox(commands: Commands) -> None:
         "--lease-seconds", type=batch_size, default=60, metavar="S", help="default: 60"
     )
     command.set_defaults(run=outbox)
+
+
+def _rfm(commands: Commands) -> None:
+    command = _command(
+        commands,
+        "rfm",
+        "print the RFM summary: how many customers carry each label",
+        "Score the customers with a delivered order by recency, frequency and monetary "
+        "quintiles (NTILE(5) in the database) and print how many carry each label "
+        "(Champions, Loyal, ..., Hibernating; see docs/rfm.md).",
+    )
+    _url(command)
+    command.add_argument("--json", action="store_true", help="print JSON instead of text")
+    command.set_defaults(run=rfm)
