@@ -34,22 +34,28 @@ __all__ = ["SQLAlchemyAnalytics", "scored_query"]
 STREAM_BATCH = 2000
 
 
-def scored_query(customers: Table, *where: ColumnElement[bool]) -> Subquery:
-    """``id, r, f, m`` of every scored customer (among ``where``'s, when given).
+def scored_query(
+    customers: Table, *where: ColumnElement[bool], monetary: bool = True
+) -> Subquery:
+    """``id, r, f`` (and ``m`` with ``monetary``) of every scored customer (among
+    ``where``'s, when given).
 
     Scored: a delivered order and a last order date, as :func:`customer_core.rfm.is_scored`.
     The bucket count is SQL text, not a bound parameter: MySQL and MariaDB want a
-    constant there.
+    constant there. The summary leaves ``m`` out: the label does not read it, and each
+    window is a sort of all the scored rows.
     """
     c = customers.c
     five: ColumnElement[int] = literal_column("5")
+    columns = [
+        c.id.label("id"),
+        func.ntile(five).over(order_by=(c.last_order_at, c.id)).label("r"),
+        func.ntile(five).over(order_by=(c.total_orders, c.id)).label("f"),
+    ]
+    if monetary:
+        columns.append(func.ntile(five).over(order_by=(c.lifetime_value, c.id)).label("m"))
     return (
-        select(
-            c.id.label("id"),
-            func.ntile(five).over(order_by=(c.last_order_at, c.id)).label("r"),
-            func.ntile(five).over(order_by=(c.total_orders, c.id)).label("f"),
-            func.ntile(five).over(order_by=(c.lifetime_value, c.id)).label("m"),
-        )
+        select(*columns)
         .where(c.total_orders > 0, c.last_order_at.is_not(None), *where)
         .subquery("scored")
     )
@@ -98,5 +104,6 @@ class SQLAlchemyAnalytics:
 
     def rfm_summary(self) -> dict[str, int]:
         """Label → how many scored customers carry it, in one statement."""
-        rows = self._connection.execute(summary_query(scored_query(self._customers)))
+        scored = scored_query(self._customers, monetary=False)
+        rows = self._connection.execute(summary_query(scored))
         return ordered_summary(dict(rows.all()))
