@@ -4,9 +4,9 @@ connection back when the caller stops early."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from datetime import UTC, datetime
 from decimal import Decimal
-from contextlib import aclosing
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,7 @@ import sqlalchemy as sa
 pytest.importorskip("aiosqlite")
 
 from customer_core import Argon2Hasher
-from customer_core.aio import AsyncCustomerCore
-from customer_core.aio import _analytics
+from customer_core.aio import AsyncCustomerCore, _analytics
 from customer_core.testing.sql import HostTables
 
 pytestmark = [pytest.mark.sql, pytest.mark.sqlite]

@@ -34,9 +34,7 @@ __all__ = ["SQLAlchemyAnalytics", "scored_query"]
 STREAM_BATCH = 2000
 
 
-def scored_query(
-    customers: Table, *where: ColumnElement[bool], monetary: bool = True
-) -> Subquery:
+def scored_query(customers: Table, *where: ColumnElement[bool], monetary: bool = True) -> Subquery:
     """``id, r, f`` (and ``m`` with ``monetary``) of every scored customer (among
     ``where``'s, when given).
 
