@@ -20,12 +20,15 @@ from __future__ import annotations
 import string
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from hypothesis import strategies as st
 
 from customer_core.model import AddressType
+
+if TYPE_CHECKING:
+    from customer_core.segments import Segment
 
 __all__ = [
     "LIKE_METACHARACTERS",
@@ -45,6 +48,8 @@ __all__ = [
     "phones_e164",
     "phones_national",
     "placed_at",
+    "segment_texts",
+    "segments",
 ]
 
 #: Characters that are wildcards or escapes in SQL ``LIKE`` patterns.
@@ -264,3 +269,91 @@ def hostile_text() -> st.SearchStrategy[str]:
             st.sampled_from(_HOSTILE_LENGTHS),
         ),
     )
+
+
+#: The characters of :func:`segment_texts`: LIKE metacharacters, case pairs, non-ASCII.
+SEGMENT_TEXT_ALPHABET = "aAbé É%_\\@.ßİ"
+#: Countries :func:`segments` asks about (a handful, so they collide with the data).
+SEGMENT_COUNTRIES = ("DE", "FR", "GB", "US")
+_SEGMENT_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def segment_texts() -> st.SearchStrategy[str]:
+    """Short texts from :data:`SEGMENT_TEXT_ALPHABET`: names, e-mail parts and search texts
+    that collide often, with ``%``, ``_``, ``\\``, case pairs and non-ASCII letters."""
+    return st.text(alphabet=SEGMENT_TEXT_ALPHABET, min_size=1, max_size=4).filter(
+        lambda text: text.strip() == text
+    )
+
+
+def segment_times() -> st.SearchStrategy[datetime]:
+    """Whole-second UTC times within a year of 2025-01-01, often on the hour (ties)."""
+    hours = st.integers(-24 * 365, 24 * 365).map(lambda h: _SEGMENT_EPOCH + timedelta(hours=h))
+    return hours | placed_at(_SEGMENT_EPOCH - timedelta(days=365), 730)
+
+
+def segment_amounts() -> st.SearchStrategy[Decimal]:
+    """Amounts with two places, from 0 to 500, often round (ties)."""
+    return st.integers(0, 50).map(lambda n: Decimal(n * 10)) | st.integers(0, 50_000).map(
+        lambda cents: Decimal(cents) / 100
+    )
+
+
+def segments(max_leaves: int = 6) -> st.SearchStrategy[Segment]:
+    """Random segments over every field and operator, with values that collide with data
+    drawn from :func:`segment_texts`, :func:`segment_times`, :func:`segment_amounts`,
+    :data:`SEGMENT_COUNTRIES` and small integers (for ``id`` and ``total_orders``)."""
+    from customer_core.segments import C
+
+    def compared(field: Any, values: st.SearchStrategy[Any], ops: str) -> st.SearchStrategy[Any]:
+        op = st.sampled_from(ops.split())
+        one = st.builds(_compare, st.just(field), op, values)
+        many = st.lists(values, min_size=1, max_size=3).map(field.in_)
+        return one | many
+
+    def ordered(field: Any, values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        low_high = st.tuples(values, values)
+        return compared(field, values, "== != < <= > >=") | low_high.map(
+            lambda pair: field.between(*pair)
+        )
+
+    times = [C.last_order_at, C.created_at]
+    time_leaves = [
+        ordered(field, segment_times())
+        | st.just(field.is_null())
+        | st.builds(field.within, days=st.integers(0, 800))
+        | st.builds(field.older_than, days=st.integers(0, 800))
+        for field in times
+    ]
+    text_leaves = [
+        compared(field, segment_texts(), "== !=") | segment_texts().map(field.contains)
+        for field in (C.name, C.email, C.email_domain)
+    ]
+    leaves = st.one_of(
+        ordered(C.id, st.integers(0, 30)),
+        ordered(C.total_orders, st.integers(0, 4)),
+        ordered(C.lifetime_value, segment_amounts()),
+        *time_leaves,
+        *text_leaves,
+        compared(C.country, st.sampled_from(SEGMENT_COUNTRIES), "== !="),
+        st.just(C.country.is_null()),
+        st.just(C.is_blocked),
+        st.just(C.is_repeat),
+    )
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(inner, inner).map(lambda pair: pair[0] & pair[1]),
+            st.tuples(inner, inner).map(lambda pair: pair[0] | pair[1]),
+            inner.map(lambda segment: ~segment),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+_DUNDERS = {"==": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__"}
+
+
+def _compare(field: Any, op: str, value: object) -> Any:
+    """``field <op> value`` through the field's operator method (``>=``: ``__ge__``)."""
+    return getattr(field, _DUNDERS.get(op, "__ge__"))(value)
