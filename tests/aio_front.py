@@ -99,14 +99,14 @@ class _SyncAnalytics:
         self._analytics = analytics
         self._runner = runner
 
-    def rfm(self) -> Iterator[Any]:
+    def rfm(self, **options: Any) -> Iterator[Any]:
         async def collect() -> list[Any]:
-            return [score async for score in self._analytics.rfm()]
+            return [score async for score in self._analytics.rfm(**options)]
 
         return iter(self._runner.run(collect()))
 
-    def rfm_summary(self) -> dict[str, int]:
-        return cast(dict[str, int], self._runner.run(self._analytics.rfm_summary()))
+    def rfm_summary(self, **options: Any) -> dict[str, int]:
+        return cast(dict[str, int], self._runner.run(self._analytics.rfm_summary(**options)))
 
 
 class SyncFront:

@@ -14,10 +14,17 @@ import builtins
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from customer_core._segment import Segment, matches, needs_countries
 from customer_core.clock import stored_time
 from customer_core.errors import StorageError
 from customer_core.model import Customer, OrderTotals
-from customer_core.ports import CustomerRepository, NewCustomer, OrderLedger, ResetToken
+from customer_core.ports import (
+    AddressRepository,
+    CustomerRepository,
+    NewCustomer,
+    OrderLedger,
+    ResetToken,
+)
 from customer_core.rfm import RfmInput, RfmScore, is_scored, score, summarize
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
@@ -162,7 +169,8 @@ _NO_TIMELINE = "this storage keeps no timeline (customer_events) yet"
 
 class ScanAnalytics:
     """An :class:`~customer_core.ports.Analytics` on any customer repository: every customer
-    read (``ids_after`` in batches, a ``find`` each), then scored in Python.
+    read (``ids_after`` in batches, a ``find`` each), kept if in the segment (evaluated
+    in Python, with ``addresses`` for country conditions), then scored in Python.
 
     Holds one small tuple per scored customer while it scores (NTILE needs them all);
     a storage with window functions does better (the SQL adapter's ``NTILE``).
@@ -171,26 +179,39 @@ class ScanAnalytics:
     #: Ids read per ``ids_after`` call.
     BATCH = 1000
 
-    def __init__(self, customers: CustomerRepository) -> None:
+    def __init__(
+        self, customers: CustomerRepository, addresses: AddressRepository | None = None
+    ) -> None:
         self.customers = customers
+        self.addresses = addresses
 
-    def rfm(self) -> Iterator[RfmScore]:
-        """:func:`customer_core.rfm.score` of every scored customer."""
-        return score(self._inputs())
+    def rfm(self, segment: Segment | None = None) -> Iterator[RfmScore]:
+        """:func:`customer_core.rfm.score` of every scored customer in ``segment``."""
+        return score(self._inputs(segment))
 
-    def rfm_summary(self) -> dict[str, int]:
+    def rfm_summary(self, segment: Segment | None = None) -> dict[str, int]:
         """:func:`customer_core.rfm.summarize` of :meth:`rfm`."""
-        return summarize(self.rfm())
+        return summarize(self.rfm(segment))
 
-    def _inputs(self) -> Iterator[RfmInput]:
+    def _inputs(self, segment: Segment | None) -> Iterator[RfmInput]:
         after = 0
         while ids := self.customers.ids_after(after, self.BATCH):
             for customer_id in ids:
                 found = self.customers.find(customer_id)
                 if found is None or found.last_order_at is None:
                     continue
-                if is_scored(found.total_orders, found.last_order_at):
+                if is_scored(found.total_orders, found.last_order_at) and self._in(segment, found):
                     yield RfmInput(
                         found.id, found.last_order_at, found.total_orders, found.lifetime_value
                     )
             after = ids[-1]
+
+    def _in(self, segment: Segment | None, customer: Customer) -> bool:
+        if segment is None:
+            return True
+        countries: set[str] = set()
+        if needs_countries(segment):
+            if self.addresses is None:
+                raise TypeError("a segment on country needs the storage's addresses")
+            countries = {a.country for a in self.addresses.list(customer.id)}
+        return matches(segment, customer, countries)

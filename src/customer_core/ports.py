@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 
 import attrs
 
+from customer_core._segment import Segment
 from customer_core.model import (
     Address,
     AddressType,
@@ -430,16 +431,19 @@ class Analytics(Protocol):
     the SQL adapter computes the scores with ``NTILE(5)`` window functions.
     """
 
-    def rfm(self) -> Iterator[RfmScore]:
-        """The scores of every scored customer, by customer id ascending.
+    def rfm(self, segment: Segment | None = None) -> Iterator[RfmScore]:
+        """The scores of every scored customer (of ``segment``'s, when given: the quintiles
+        are then over those alone), by customer id ascending.
 
+        ``segment`` is already resolved against the clock (``customer_core._segment.resolve``).
         Streams where the storage can (a server-side cursor): memory stays bounded
         at any number of customers while the caller consumes the iterator.
         """
         ...
 
-    def rfm_summary(self) -> dict[str, int]:
-        """How many scored customers carry each label (labels no one carries left out)."""
+    def rfm_summary(self, segment: Segment | None = None) -> dict[str, int]:
+        """How many scored customers (of ``segment``) carry each label (labels no one
+        carries left out)."""
         ...
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from itertools import islice
 
+from customer_core._segment import Segment
 from customer_core.aio._bridge import run_sync
 from customer_core.rfm import RfmScore
 from customer_core.services import CustomerAnalytics
@@ -29,9 +30,12 @@ class AsyncCustomerAnalytics:
     def __init__(self, service: CustomerAnalytics) -> None:
         self._service = service
 
-    async def rfm(self) -> AsyncIterator[RfmScore]:
-        """See :meth:`CustomerAnalytics.rfm`: every scored customer, by id ascending."""
-        scores = self._service.rfm()
+    async def rfm(self, *, segment: Segment | str | None = None) -> AsyncIterator[RfmScore]:
+        """See :meth:`CustomerAnalytics.rfm`: every scored customer, by id ascending.
+
+        A bad ``segment`` raises when the iteration starts.
+        """
+        scores = self._service.rfm(segment=segment)
         try:
             while batch := await run_sync(_take, scores):
                 for score in batch:
@@ -41,9 +45,9 @@ class AsyncCustomerAnalytics:
             if close is not None:
                 await run_sync(close)
 
-    async def rfm_summary(self) -> dict[str, int]:
+    async def rfm_summary(self, *, segment: Segment | str | None = None) -> dict[str, int]:
         """See :meth:`CustomerAnalytics.rfm_summary`: label → number of customers."""
-        return await run_sync(self._service.rfm_summary)
+        return await run_sync(self._service.rfm_summary, segment=segment)
 
 
 def _take(scores: Iterator[RfmScore]) -> list[RfmScore]:

@@ -311,5 +311,11 @@ def _rfm(commands: Commands) -> None:
         "(Champions, Loyal, ..., Hibernating; see docs/rfm.md).",
     )
     _url(command)
+    command.add_argument(
+        "--segment",
+        metavar="TEXT",
+        help="score only the customers of this segment (e.g. 'total_orders >= 2'), "
+        "among themselves",
+    )
     command.add_argument("--json", action="store_true", help="print JSON instead of text")
     command.set_defaults(run=rfm)

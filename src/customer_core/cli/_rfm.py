@@ -17,7 +17,7 @@ def rfm(args: argparse.Namespace) -> int:
     core = open_core(args.url)
     require_tables(core, args.url, ["customers"])
     with translated(args.url):
-        summary = core.analytics.rfm_summary()
+        summary = core.analytics.rfm_summary(segment=args.segment)
     print(json.dumps(summary, indent=2) if args.json else summary_text(summary))
     return ExitCode.OK
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from customer_core._segment import Segment, as_segment, resolve
 from customer_core.rfm import RfmScore
 from customer_core.services._context import Context
 
@@ -20,10 +21,14 @@ class CustomerAnalytics:
     def __init__(self, context: Context) -> None:
         self._context = context
 
-    def rfm(self) -> Iterator[RfmScore]:
+    def rfm(self, *, segment: Segment | str | None = None) -> Iterator[RfmScore]:
         """Every scored customer's :class:`~customer_core.rfm.RfmScore`, by customer id ascending.
 
-        A customer without a delivered order is not scored. The iterator reads one
+        A customer without a delivered order is not scored. ``segment`` (a
+        :class:`~customer_core.segments.Segment` or its text) scores the customers in it
+        among themselves: the quintiles are over the segment's scored customers, and
+        relative times (``within 90d``) are read against the core's clock once. A bad
+        segment is a ``ValidationError`` on ``segment``, raised by this call. The iterator reads one
         snapshot in one read-only transaction (on a replica, when there is one),
         streamed where the storage can: memory stays bounded at any size. The
         transaction stays open until the iterator is exhausted or closed (``close()``,
@@ -39,16 +44,23 @@ class CustomerAnalytics:
         >>> [(s.recency, s.frequency, s.monetary, s.label) for s in core.analytics.rfm()]
         [(1, 1, 1, 'Hibernating')]
         """
-        return self._stream()
+        return self._stream(self._segment(segment))
 
-    def rfm_summary(self) -> dict[str, int]:
-        """How many scored customers carry each label, in the label table's order.
+    def rfm_summary(self, *, segment: Segment | str | None = None) -> dict[str, int]:
+        """How many scored customers (of ``segment``, as for :meth:`rfm`) carry each label,
+        in the label table's order.
 
         Labels no customer carries are left out. On SQL one statement computes it
         (``NTILE`` windows, ``GROUP BY`` label).
         """
-        return self._context.read(lambda tx: dict(tx.analytics.rfm_summary()))
+        wanted = self._segment(segment)
+        return self._context.read(lambda tx: dict(tx.analytics.rfm_summary(wanted)))
 
-    def _stream(self) -> Iterator[RfmScore]:
+    def _segment(self, segment: object) -> Segment | None:
+        """The caller's segment, checked and resolved against the clock (None: everyone)."""
+        parsed = as_segment(segment)
+        return None if parsed is None else resolve(parsed, self._context.now())
+
+    def _stream(self, segment: Segment | None) -> Iterator[RfmScore]:
         with self._context.storage.transaction(read_only=True, may_lag=True) as tx:
-            yield from tx.analytics.rfm()
+            yield from tx.analytics.rfm(segment)

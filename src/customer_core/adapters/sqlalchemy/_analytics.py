@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from customer_core.rfm import LABEL_RULES, RfmScore, label_of, ordered_summary
+from customer_core._segment import Segment, matches, needs_countries
+from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
+from customer_core.adapters.sqlalchemy._schema import CustomerTables
+from customer_core.rfm import (
+    LABEL_RULES,
+    RfmInput,
+    RfmScore,
+    label_of,
+    ordered_summary,
+    score,
+    summarize,
+)
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -28,7 +39,7 @@ from sqlalchemy import (
     select,
 )
 
-__all__ = ["SQLAlchemyAnalytics", "scored_query"]
+__all__ = ["SQLAlchemyAnalytics", "scored_query", "segment_where", "summary_query"]
 
 #: Rows the server-side cursor hands over at a time while ``rfm()`` is consumed.
 STREAM_BATCH = 2000
@@ -77,17 +88,49 @@ def summary_query(scored: Subquery) -> Select[str, int]:
     return select(labelled.c.label, func.count().label("customers")).group_by(labelled.c.label)
 
 
+def segment_where(segment: Segment, tables: CustomerTables) -> ColumnElement[bool] | None:
+    """SEAM for the segments' SQL compiler: ``segment`` (resolved) as a WHERE clause on
+    ``tables.customers``, or None where there is no compiler yet.
+
+    Segments landed (value type, parser, in-memory meaning) before their SQL compiler
+    did; until it does, a segment's RFM filters the scored customers in Python
+    (:meth:`SQLAlchemyAnalytics._members`, the in-memory predicate, so the numbers are
+    the same) and scores them with :func:`customer_core.rfm.score`. Once the compiler
+    exists, return its clause here: the windows then run over the segment in SQL.
+    """
+    return None
+
+
 class SQLAlchemyAnalytics:
     """An :class:`~customer_core.ports.Analytics` on the customers table, in the transaction's
     connection."""
 
-    def __init__(self, connection: Connection, customers: Table) -> None:
+    def __init__(self, connection: Connection, tables: CustomerTables) -> None:
         self._connection = connection
-        self._customers = customers
+        self._tables = tables
+        self._customers = tables.customers
 
-    def rfm(self) -> Iterator[RfmScore]:
-        """Every scored customer's scores, by id ascending, streamed."""
-        scored = scored_query(self._customers)
+    def rfm(self, segment: Segment | None = None) -> Iterator[RfmScore]:
+        """Every scored customer's scores (among ``segment``'s), by id ascending, streamed."""
+        where = self._where(segment)
+        if segment is not None and where is None:
+            return score(self._members(segment))
+        return self._stream(where)
+
+    def rfm_summary(self, segment: Segment | None = None) -> dict[str, int]:
+        """Label → how many scored customers (of ``segment``) carry it, in one statement."""
+        where = self._where(segment)
+        if segment is not None and where is None:
+            return summarize(score(self._members(segment)))
+        scored = scored_query(self._customers, *_clauses(where), monetary=False)
+        rows = self._connection.execute(summary_query(scored))
+        return ordered_summary(dict(rows.all()))
+
+    def _where(self, segment: Segment | None) -> ColumnElement[bool] | None:
+        return None if segment is None else segment_where(segment, self._tables)
+
+    def _stream(self, where: ColumnElement[bool] | None) -> Iterator[RfmScore]:
+        scored = scored_query(self._customers, *_clauses(where))
         statement = (
             select(scored.c.id, scored.c.r, scored.c.f, scored.c.m)
             .order_by(scored.c.id)
@@ -100,8 +143,41 @@ class SQLAlchemyAnalytics:
         finally:
             result.close()
 
-    def rfm_summary(self) -> dict[str, int]:
-        """Label → how many scored customers carry it, in one statement."""
-        scored = scored_query(self._customers, monetary=False)
-        rows = self._connection.execute(summary_query(scored))
-        return ordered_summary(dict(rows.all()))
+    def _members(self, segment: Segment) -> Iterator[RfmInput]:
+        """The scored customers in ``segment``, filtered in Python (until :func:`segment_where`
+        has a compiler): one streamed SELECT, and the address countries read first when the
+        segment asks about them."""
+        countries = self._countries() if needs_countries(segment) else {}
+        c = self._customers.c
+        statement = (
+            select(*customer_columns(self._customers))
+            .where(c.total_orders > 0, c.last_order_at.is_not(None))
+            .execution_options(yield_per=STREAM_BATCH)
+        )
+        result = self._connection.execute(statement)
+        try:
+            for row in result:
+                customer = customer_from(row)
+                if customer.last_order_at is not None and matches(
+                    segment, customer, countries.get(customer.id, ())
+                ):
+                    yield RfmInput(
+                        customer.id,
+                        customer.last_order_at,
+                        customer.total_orders,
+                        customer.lifetime_value,
+                    )
+        finally:
+            result.close()
+
+    def _countries(self) -> dict[int, set[str]]:
+        addresses = self._tables.addresses.c
+        found: dict[int, set[str]] = {}
+        rows = self._connection.execute(select(addresses.customer_id, addresses.country))
+        for customer_id, country in rows:
+            found.setdefault(customer_id, set()).add(country)
+        return found
+
+
+def _clauses(where: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    return [] if where is None else [where]

@@ -107,7 +107,7 @@ class SQLAlchemyTransaction:
             connection, tables.reset_tokens, reset_table_exists
         )
         self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
-        self.analytics = SQLAlchemyAnalytics(connection, tables.customers)
+        self.analytics = SQLAlchemyAnalytics(connection, tables)
 
 
 class SQLAlchemyStorage:

@@ -52,7 +52,7 @@ class DjangoTransaction:
         self.reset_tokens = NoResetTokens()
         # The Django storage has no customer_events model yet: no timeline there.
         self.events = NoEventLog()
-        self.analytics = ScanAnalytics(self.customers)
+        self.analytics = ScanAnalytics(self.customers, self.addresses)
 
 
 class DjangoStorage:
