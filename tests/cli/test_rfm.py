@@ -57,3 +57,24 @@ def test_rfm_before_init_db_says_what_to_do(run: Run, tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "host.db").close()
     result = run("rfm", f"sqlite:///{tmp_path / 'host.db'}")
     assert_clean_failure(result, ExitCode.NO_SCHEMA, "no customers table", "init-db")
+
+
+def test_segment_scores_its_customers_among_themselves(run: Run, shop: Shop) -> None:
+    """``--segment`` scores the segment's customers alone; bad text is INVALID_DATA, naming
+    the segment."""
+    ids = shop.customers(10)
+    shop.orders(
+        [(customer, "10.00", "delivered") for n, customer in enumerate(ids) for _ in range(n + 1)]
+    )
+    assert run("recalculate-ltv", shop.url, "--orders-table", "orders").code == 0
+    # Customers with 6..10 orders: five of them, one per bucket, r = f.
+    result = run("rfm", "--json", shop.url, "--segment", "total_orders >= 6")
+    assert result.code == 0, result.err
+    assert json.loads(result.out) == {
+        "Champions": 1,
+        "Loyal": 1,
+        "Need attention": 1,
+        "Hibernating": 2,
+    }
+    bad = run("rfm", shop.url, "--segment", "total_orders >>> 6")
+    assert_clean_failure(bad, ExitCode.INVALID_DATA, "segment")
