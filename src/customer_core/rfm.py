@@ -93,7 +93,7 @@ class LabelRule:
 
 
 #: The label table, best first (see the module's docs; total and without overlaps,
-#: as ``tests/unit/test_rfm.py`` checks over all 25 pairs).
+#: as ``tests/unit/test_rfm_rules.py`` checks over all 25 pairs).
 LABEL_RULES: tuple[LabelRule, ...] = (
     LabelRule("Champions", (5, 5), (4, 5)),
     LabelRule("Loyal", (3, 4), (4, 5)),
