@@ -492,7 +492,7 @@ class Transaction(Protocol):
 
     @property
     def analytics(self) -> Analytics:
-        """RFM scores (default: ``ScanAnalytics(customers)``)."""
+        """RFM scores (default: ``ScanAnalytics(customers, addresses)``)."""
         ...
 
 
