@@ -106,6 +106,23 @@ class _SyncService:
                 return
 
 
+class _SyncAnalytics:
+    """The async analytics as sync calls: ``rfm()`` consumes the async iterator on the loop."""
+
+    def __init__(self, analytics: Any, runner: LoopRunner) -> None:
+        self._analytics = analytics
+        self._runner = runner
+
+    def rfm(self, **options: Any) -> Iterator[Any]:
+        async def collect() -> list[Any]:
+            return [score async for score in self._analytics.rfm(**options)]
+
+        return iter(self._runner.run(collect()))
+
+    def rfm_summary(self, **options: Any) -> dict[str, int]:
+        return cast(dict[str, int], self._runner.run(self._analytics.rfm_summary(**options)))
+
+
 class SyncFront:
     """Stands in for ``CustomerCore`` in a Harness; every service call goes through ``core``.
 
@@ -126,6 +143,7 @@ class SyncFront:
         self.ltv = _SyncService(core.ltv, runner)
         self.timeline = _SyncService(core.timeline, runner)
         self.privacy = _SyncService(core.privacy, runner)
+        self.analytics = _SyncAnalytics(core.analytics, runner)
 
     @property
     def storage(self) -> Storage:

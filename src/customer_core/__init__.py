@@ -27,6 +27,7 @@ from customer_core.errors import (
 )
 from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
 from customer_core.passwords import Argon2Hasher, BcryptHasher, PasswordHasher
+from customer_core.rfm import RfmScore
 from customer_core.timeline import CustomerEvent, EventType
 
 _moved.install()  # 0.1's module paths still import, with a DeprecationWarning (until 0.3)
@@ -53,6 +54,7 @@ __all__ = [
     "NoteNotFound",
     "Page",
     "PasswordHasher",
+    "RfmScore",
     "StorageConflict",
     "StorageError",
     "StorageUnavailable",

@@ -27,6 +27,7 @@ from customer_core.ports import Clock, Storage
 from customer_core.rules import Fields
 from customer_core.services import (
     AddressBook,
+    CustomerAnalytics,
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
@@ -62,6 +63,7 @@ class CustomerCore(Generic[OrdersT]):
         "__weakref__",
         "_actor_id",
         "_addresses",
+        "_analytics",
         "_clock",
         "_customers",
         "_default_region",
@@ -113,6 +115,7 @@ class CustomerCore(Generic[OrdersT]):
         self._ltv = LifetimeValue(context)
         self._timeline = Timeline(context)
         self._privacy = Privacy(context)
+        self._analytics = CustomerAnalytics(context)
 
     def _with_storage(self, storage: Storage) -> CustomerCore[OrdersT]:
         """The same core (orders, hasher, clock, region) on another storage.
@@ -225,6 +228,11 @@ class CustomerCore(Generic[OrdersT]):
     def privacy(self) -> Privacy:
         """Export, anonymize and erase a person's data (access and erasure requests)."""
         return self._privacy
+
+    @property
+    def analytics(self) -> CustomerAnalytics:
+        """RFM scores and their summary by label."""
+        return self._analytics
 
     @property
     def storage(self) -> Storage:

@@ -11,7 +11,7 @@ they stand on: every write goes through it, in the caller's transaction.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 import attrs
@@ -38,6 +38,7 @@ from customer_core.ports import (
     ResetToken,
     Transaction,
 )
+from customer_core.rfm import RfmInput, RfmScore, is_scored, score, summarize
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "NoResetTokens",
     "OneByOneAnonymizer",
     "OneByOneImports",
+    "ScanAnalytics",
     "ScanningSegments",
     "segments_of",
     "totals_of",
@@ -300,3 +302,53 @@ class OneByOneAnonymizer:
             tx.customers.update(customer_id, values.customer_changes(customer_id))
             tx.customers.set_password_hash(customer_id, values.password_hash, values.updated_at)
         tx.events.scrub(ids, KEPT_EVENT_DATA)
+
+
+class ScanAnalytics:
+    """An :class:`~customer_core.ports.Analytics` on any customer repository: every customer
+    read (``ids_after`` in batches, a ``find`` each), kept if in the segment (evaluated
+    in Python, with ``addresses`` for country conditions), then scored in Python.
+
+    Holds one small tuple per scored customer while it scores (NTILE needs them all);
+    a storage with window functions does better (the SQL adapter's ``NTILE``).
+    """
+
+    #: Ids read per ``ids_after`` call.
+    BATCH = 1000
+
+    def __init__(
+        self, customers: CustomerRepository, addresses: AddressRepository | None = None
+    ) -> None:
+        self.customers = customers
+        self.addresses = addresses
+
+    def rfm(self, segment: Segment | None = None) -> Iterator[RfmScore]:
+        """:func:`customer_core.rfm.score` of every scored customer in ``segment``."""
+        return score(self._inputs(segment))
+
+    def rfm_summary(self, segment: Segment | None = None) -> dict[str, int]:
+        """:func:`customer_core.rfm.summarize` of :meth:`rfm`."""
+        return summarize(self.rfm(segment))
+
+    def _inputs(self, segment: Segment | None) -> Iterator[RfmInput]:
+        after = 0
+        while ids := self.customers.ids_after(after, self.BATCH):
+            for customer_id in ids:
+                found = self.customers.find(customer_id)
+                if found is None or found.last_order_at is None:
+                    continue
+                if is_scored(found.total_orders, found.last_order_at) and self._in(segment, found):
+                    yield RfmInput(
+                        found.id, found.last_order_at, found.total_orders, found.lifetime_value
+                    )
+            after = ids[-1]
+
+    def _in(self, segment: Segment | None, customer: Customer) -> bool:
+        if segment is None:
+            return True
+        countries: set[str] = set()
+        if needs_countries(segment):
+            if self.addresses is None:
+                raise TypeError("a segment on country needs the storage's addresses")
+            countries = {a.country for a in self.addresses.list(customer.id)}
+        return matches(segment, customer, countries)

@@ -12,7 +12,7 @@ once, where it knows best: SQL in its ``Storage.transaction``).
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Literal, Protocol
@@ -29,10 +29,12 @@ from customer_core.model import (
     Note,
     OrderTotals,
 )
+from customer_core.rfm import RfmScore
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
     "AddressRepository",
+    "Analytics",
     "Anonymizer",
     "Clock",
     "Credentials",
@@ -485,6 +487,30 @@ class Anonymizer(Protocol):
         ...
 
 
+class Analytics(Protocol):
+    """RFM scores of the stored customers, as :mod:`customer_core.rfm` defines them.
+
+    Optional fast path: :class:`customer_core.port_defaults.ScanAnalytics` implements
+    it on any :class:`CustomerRepository` (reads every customer, scores in Python);
+    the SQL adapter computes the scores with ``NTILE(5)`` window functions.
+    """
+
+    def rfm(self, segment: Segment | None = None) -> Iterator[RfmScore]:
+        """The scores of every scored customer (of ``segment``'s, when given: the quintiles
+        are then over those alone), by customer id ascending.
+
+        ``segment`` is already resolved against the clock (``customer_core._segment.resolve``).
+        Streams where the storage can (a server-side cursor): memory stays bounded
+        at any number of customers while the caller consumes the iterator.
+        """
+        ...
+
+    def rfm_summary(self, segment: Segment | None = None) -> dict[str, int]:
+        """How many scored customers (of ``segment``) carry each label (labels no one
+        carries left out)."""
+        ...
+
+
 class Transaction(Protocol):
     """One unit of work: the repositories, all on the same connection."""
 
@@ -531,6 +557,11 @@ class Transaction(Protocol):
     @property
     def privacy(self) -> Anonymizer:
         """Anonymization's writes (default: ``OneByOneAnonymizer`` on this transaction)."""
+        ...
+
+    @property
+    def analytics(self) -> Analytics:
+        """RFM scores (default: ``ScanAnalytics(customers, addresses)``)."""
         ...
 
 

@@ -7,7 +7,7 @@ from cli_support import Run, assert_clean_failure
 
 from customer_core.cli import ExitCode, main
 
-COMMANDS = ["demo", "init-db", "recalculate-ltv", "stats", "import"]
+COMMANDS = ["demo", "init-db", "recalculate-ltv", "stats", "import", "rfm"]
 
 
 def test_help_lists_every_command_and_the_exit_codes(run: Run) -> None:

@@ -131,3 +131,7 @@ class TestSegmentsThroughThePortDefault(contract.SegmentsContract):
 
 class TestPrivacy(contract.PrivacyContract):
     pass
+
+
+class TestRfm(contract.RfmContract):
+    pass

@@ -188,6 +188,10 @@ class TestPrivacy(contract.PrivacyContract):
     pass
 
 
+class TestRfm(contract.RfmContract):
+    pass
+
+
 def memory_harness() -> Harness:
     """The reference of the agreement machine: a fresh in-memory core."""
     clock = FrozenClock()

@@ -130,3 +130,7 @@ class TestSegments(contract.SegmentsContract):
 
 class TestPrivacy(contract.PrivacyContract):
     pass
+
+
+class TestRfm(contract.RfmContract):
+    pass

@@ -25,7 +25,7 @@ def _require_notebook_tools() -> None:
 
 
 def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every cell executes without error and the LTV plot is drawn."""
+    """Every cell executes without error and the LTV and RFM plots are drawn."""
     _require_notebook_tools()
     import nbformat
     from nbclient import NotebookClient
@@ -53,6 +53,8 @@ def test_quickstart_notebook_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "blocked                  by 7" in outputs  # the timeline section
     assert "acked: 3" in outputs  # the outbox
     assert (tmp_path / "ltv_distribution.png").stat().st_size > 10_000
+    assert "Champions" in outputs
+    assert (tmp_path / "rfm_summary.png").stat().st_size > 10_000
 
 
 def test_the_notebook_is_stored_without_outputs() -> None:

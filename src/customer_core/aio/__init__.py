@@ -8,6 +8,7 @@ bounded worker pool. Needs SQLAlchemy with greenlet (the ``async`` extra).
 
 from __future__ import annotations
 
+from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._front import DEFAULT_MAX_HASH_WORKERS, AsyncCustomerCore
 from customer_core.aio._services import (
     AsyncAddressBook,
@@ -21,6 +22,7 @@ from customer_core.aio._services import (
 __all__ = [
     "DEFAULT_MAX_HASH_WORKERS",
     "AsyncAddressBook",
+    "AsyncCustomerAnalytics",
     "AsyncCustomerCore",
     "AsyncCustomerNotes",
     "AsyncCustomerRegistry",

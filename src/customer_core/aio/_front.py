@@ -19,6 +19,7 @@ from customer_core import rules
 from customer_core._core import DEFAULT_RESET_TOKEN_TTL, OrdersT, _actor, _region, _ttl
 from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
+from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
 from customer_core.aio._services import (
     AsyncAddressBook,
@@ -37,6 +38,7 @@ from customer_core.ports import Clock, Storage
 from customer_core.rules import Fields
 from customer_core.services import (
     AddressBook,
+    CustomerAnalytics,
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
@@ -152,6 +154,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             LifetimeValue(context),
             Timeline(context),
             Privacy(context),
+            CustomerAnalytics(context),
         )
 
     @classmethod
@@ -398,6 +401,11 @@ class AsyncCustomerCore(Generic[OrdersT]):
     def privacy(self) -> AsyncPrivacy:
         """Export, anonymize and erase a person's data."""
         return cast(AsyncPrivacy, AsyncService(self._services[5]))
+
+    @property
+    def analytics(self) -> AsyncCustomerAnalytics:
+        """RFM scores (an async iterator) and their summary by label."""
+        return AsyncCustomerAnalytics(self._services[6])
 
     @property
     def storage(self) -> Storage:

@@ -12,6 +12,7 @@ from customer_core.cli._demo import demo
 from customer_core.cli._masking import masked
 from customer_core.cli._privacy import anonymize, export_customer
 from customer_core.cli._recalculate import recalculate_ltv
+from customer_core.cli._rfm import rfm
 from customer_core.cli._schema import init_db
 from customer_core.cli._stats import stats
 from customer_core.cli._timeline import DEFAULT_STREAM, outbox, timeline
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     _outbox(commands)
     _export(commands)
     _anonymize(commands)
+    _rfm(commands)
     return parser
 
 
@@ -344,3 +346,23 @@ def _anonymize(commands: Commands) -> None:
         help="customers per committed batch, at most 10000 (default: 1000)",
     )
     command.set_defaults(run=anonymize)
+
+
+def _rfm(commands: Commands) -> None:
+    command = _command(
+        commands,
+        "rfm",
+        "print the RFM summary: how many customers carry each label",
+        "Score the customers with a delivered order by recency, frequency and monetary "
+        "quintiles (NTILE(5) in the database) and print how many carry each label "
+        "(Champions, Loyal, ..., Hibernating; see docs/rfm.md).",
+    )
+    _url(command)
+    command.add_argument(
+        "--segment",
+        metavar="TEXT",
+        help="score only the customers of this segment (e.g. 'total_orders >= 2'), "
+        "among themselves",
+    )
+    command.add_argument("--json", action="store_true", help="print JSON instead of text")
+    command.set_defaults(run=rfm)

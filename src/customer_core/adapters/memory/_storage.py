@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from customer_core.adapters.memory._analytics import InMemoryAnalytics
 from customer_core.adapters.memory._events import InMemoryEventLog
 from customer_core.adapters.memory._journal import Journal, Tables
 from customer_core.adapters.memory._ledger import InMemoryOrderLedger
@@ -36,6 +37,7 @@ class InMemoryTransaction:
         self.events = InMemoryEventLog(tables, journal)
         self.segments = InMemorySegments(tables, self.customers)
         self.privacy = OneByOneAnonymizer(self)
+        self.analytics = InMemoryAnalytics(tables)
 
 
 class InMemoryStorage:

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from threading import Lock
 
 from customer_core.adapters.sqlalchemy._addresses import SQLAlchemyAddressRepository
+from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
 from customer_core.adapters.sqlalchemy._customers import (
     SQLAlchemyCustomerRepository,
     SQLAlchemyImports,
@@ -110,6 +111,7 @@ class SQLAlchemyTransaction:
         self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
+        self.analytics = SQLAlchemyAnalytics(connection, tables)
 
 
 class SQLAlchemyStorage:

@@ -27,7 +27,12 @@ from customer_core.contrib.django._reset_tokens import DjangoResetTokens
 from customer_core.contrib.django._segments import DjangoSegments
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
-from customer_core.port_defaults import LedgerTotals, OneByOneAnonymizer, OneByOneImports
+from customer_core.port_defaults import (
+    LedgerTotals,
+    OneByOneAnonymizer,
+    OneByOneImports,
+    ScanAnalytics,
+)
 from customer_core.ports import OrderLedger, Transaction
 
 __all__ = ["DjangoStorage", "DjangoTransaction"]
@@ -49,6 +54,7 @@ class DjangoTransaction:
         self.reset_tokens = DjangoResetTokens(alias)
         self.events = DjangoEventLog(alias)
         self.privacy = OneByOneAnonymizer(self)
+        self.analytics = ScanAnalytics(self.customers, self.addresses)
 
 
 class DjangoStorage:

@@ -35,6 +35,7 @@ from customer_core.testing.contract._notes import NotesContract
 from customer_core.testing.contract._password_reset import PasswordResetContract
 from customer_core.testing.contract._privacy import PrivacyContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
+from customer_core.testing.contract._rfm import RfmContract
 from customer_core.testing.contract._search import SearchContract
 from customer_core.testing.contract._segments import SegmentsContract
 from customer_core.testing.contract._timeline import OutboxContract, TimelineContract
@@ -53,6 +54,7 @@ __all__ = [
     "PrivacyContract",
     "RegistryContract",
     "RegistryValidationContract",
+    "RfmContract",
     "SearchContract",
     "SegmentsContract",
     "TimelineContract",
@@ -74,4 +76,5 @@ ALL_CONTRACTS: tuple[type, ...] = (
     OutboxContract,
     SegmentsContract,
     PrivacyContract,
+    RfmContract,
 )
