@@ -16,7 +16,7 @@ from datetime import datetime
 
 import attrs
 
-from customer_core._segment import Segment, matches, needs_countries
+from customer_core._segment import C, Segment, matches, needs_countries
 from customer_core.anonymization import (
     ANONYMIZED_NOTE,
     KEPT_EVENT_DATA,
@@ -38,7 +38,7 @@ from customer_core.ports import (
     ResetToken,
     Transaction,
 )
-from customer_core.rfm import RfmInput, RfmScore, is_scored, score, summarize
+from customer_core.rfm import RfmInput, RfmScore, score, summarize
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
@@ -305,22 +305,18 @@ class OneByOneAnonymizer:
 
 
 class ScanAnalytics:
-    """An :class:`~customer_core.ports.Analytics` on any customer repository: every customer
-    read (``ids_after`` in batches, a ``find`` each), kept if in the segment (evaluated
-    in Python, with ``addresses`` for country conditions), then scored in Python.
+    """An :class:`~customer_core.ports.Analytics` on the required repositories: the scored
+    customers (of the segment) read by :class:`ScanningSegments`, then scored in Python.
 
     Holds one small tuple per scored customer while it scores (NTILE needs them all);
     a storage with window functions does better (the SQL adapter's ``NTILE``).
     """
 
-    #: Ids read per ``ids_after`` call.
+    #: Customers read per batch.
     BATCH = 1000
 
-    def __init__(
-        self, customers: CustomerRepository, addresses: AddressRepository | None = None
-    ) -> None:
-        self.customers = customers
-        self.addresses = addresses
+    def __init__(self, customers: CustomerRepository, addresses: AddressRepository) -> None:
+        self.scan = ScanningSegments(customers, addresses)
 
     def rfm(self, segment: Segment | None = None) -> Iterator[RfmScore]:
         """:func:`customer_core.rfm.score` of every scored customer in ``segment``."""
@@ -331,24 +327,14 @@ class ScanAnalytics:
         return summarize(self.rfm(segment))
 
     def _inputs(self, segment: Segment | None) -> Iterator[RfmInput]:
+        # is_scored as a segment: a delivered order and a last order date.
+        scored = (C.total_orders > 0) & ~C.last_order_at.is_null()
+        wanted = scored if segment is None else segment & scored
         after = 0
-        while ids := self.customers.ids_after(after, self.BATCH):
-            for customer_id in ids:
-                found = self.customers.find(customer_id)
-                if found is None or found.last_order_at is None:
-                    continue
-                if is_scored(found.total_orders, found.last_order_at) and self._in(segment, found):
-                    yield RfmInput(
-                        found.id, found.last_order_at, found.total_orders, found.lifetime_value
-                    )
-            after = ids[-1]
-
-    def _in(self, segment: Segment | None, customer: Customer) -> bool:
-        if segment is None:
-            return True
-        countries: set[str] = set()
-        if needs_countries(segment):
-            if self.addresses is None:
-                raise TypeError("a segment on country needs the storage's addresses")
-            countries = {a.country for a in self.addresses.list(customer.id)}
-        return matches(segment, customer, countries)
+        while batch := self.scan.after(wanted, after, self.BATCH):
+            for found in batch:
+                assert found.last_order_at is not None  # the segment asks for one
+                yield RfmInput(
+                    found.id, found.last_order_at, found.total_orders, found.lifetime_value
+                )
+            after = batch[-1].id
