@@ -133,7 +133,9 @@ class CustomerQuery:
     """A validated search: ``text`` is matched literally (no wildcards), case-insensitively.
 
     ``text`` is already lower-cased (``str.lower``); adapters compare it with the
-    lower-cased name and e-mail.
+    lower-cased name and e-mail. With ``ignore_accents``, ``text`` is already
+    accent-folded too and adapters compare it with the accent-folded name and
+    e-mail (the rule of :mod:`customer_core._accents`).
     """
 
     text: str | None
@@ -143,6 +145,7 @@ class CustomerQuery:
     descending: bool
     offset: int
     limit: int
+    ignore_accents: bool = False
 
 
 class CustomerRepository(Protocol):

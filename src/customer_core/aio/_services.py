@@ -108,6 +108,7 @@ class AsyncCustomerRegistry(Protocol):
         blocked: bool | None = None,
         repeat: bool | None = None,
         sort: str = "id",
+        ignore_accents: bool = False,
     ) -> Page[ListedCustomer]:
         """See :meth:`CustomerRegistry.search`."""
         ...

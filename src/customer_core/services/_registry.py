@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Final, get_args
 
 from customer_core import passwords, rules
+from customer_core._accents import fold_accents
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
@@ -436,8 +437,14 @@ class CustomerRegistry:
         blocked: bool | None = None,
         repeat: bool | None = None,
         sort: str = "id",
+        ignore_accents: bool = False,
     ) -> Page[ListedCustomer]:
-        """A page of customers whose name or e-mail contains ``text`` (literally, any case)."""
+        """A page of customers whose name or e-mail contains ``text`` (literally, any case).
+
+        With ``ignore_accents=True`` both sides are accent-folded first ("jose"
+        finds "José", "strasse" finds "Straße"): one rule on every storage,
+        :func:`customer_core._accents.fold_accents`.
+        """
         fields = Fields()
         needle = fields.check("text", _search_text, text)
         page_number = fields.check("page", rules.positive(MAX_PAGE), page)
@@ -445,7 +452,10 @@ class CustomerRegistry:
         only_blocked = fields.check("blocked", _optional_flag, blocked)
         only_repeat = fields.check("repeat", _optional_flag, repeat)
         order = fields.check("sort", _sort, sort)
+        folding = fields.check("ignore_accents", rules.flag, ignore_accents)
         fields.done()
+        if folding and needle is not None:
+            needle = fold_accents(needle)
         key, descending = order
         query = CustomerQuery(
             text=needle,
@@ -455,6 +465,7 @@ class CustomerRegistry:
             descending=descending,
             offset=(page_number - 1) * size,
             limit=size,
+            ignore_accents=folding,
         )
         items, total = self._context.read(lambda tx: tx.customers.search(query))
         return Page(items=items, total=total, page=page_number, per_page=size)
