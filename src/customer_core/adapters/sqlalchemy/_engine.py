@@ -67,7 +67,7 @@ def unicode_lower(value: Any) -> Any:
 
 
 def accent_fold(value: Any) -> Any:
-    """SQLite's ``cc_fold``: :func:`~customer_core._accents.fold_accents` for text, else unchanged."""
+    """SQLite's ``cc_fold``: :func:`~customer_core._accents.fold_accents` for text, else as is."""
     return fold_accents(value) if isinstance(value, str) else value
 
 
