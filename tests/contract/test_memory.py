@@ -41,6 +41,10 @@ class TestSearch(contract.SearchContract):
     pass
 
 
+class TestAccents(contract.AccentsContract):
+    pass
+
+
 class TestAddressBook(contract.AddressBookContract):
     pass
 

@@ -26,6 +26,7 @@ all. Host orders are always written through ``harness.orders``.
 
 from __future__ import annotations
 
+from customer_core.testing.contract._accents import AccentsContract
 from customer_core.testing.contract._addresses import AddressBookContract
 from customer_core.testing.contract._atomicity import FailureAtomicityContract
 from customer_core.testing.contract._authentication import AuthenticationContract
@@ -39,6 +40,7 @@ from customer_core.testing.contract._timeline import OutboxContract, TimelineCon
 
 __all__ = [
     "ALL_CONTRACTS",
+    "AccentsContract",
     "AddressBookContract",
     "AuthenticationContract",
     "EventsContract",
@@ -68,4 +70,5 @@ ALL_CONTRACTS: tuple[type, ...] = (
     FailureAtomicityContract,
     TimelineContract,
     OutboxContract,
+    AccentsContract,
 )
