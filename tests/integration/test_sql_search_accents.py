@@ -61,7 +61,12 @@ def _is_email(text: str) -> bool:
 
 def people() -> st.SearchStrategy[list[tuple[str, str]]]:
     """1-8 (name, e-mail) pairs of folded letters; the e-mails are distinct."""
-    name = st.text(alphabet=ALPHABET + LIKE_AND_SPACE, min_size=1, max_size=12).filter(str.strip)
+    # Pure-ASCII names too: the ASCII shortcut of SQLite and MariaDB answers those alone.
+    name = st.text(alphabet=ALPHABET + LIKE_AND_SPACE, min_size=1, max_size=12).filter(
+        str.strip
+    ) | st.text(alphabet=string.ascii_letters + LIKE_AND_SPACE, min_size=1, max_size=12).filter(
+        str.strip
+    )
     letters = FOLDED + string.ascii_lowercase
     email = st.builds(
         lambda local, domain: f"{local}@{domain}",
