@@ -8,9 +8,11 @@ Each dialect applies :func:`customer_core._accents.accent_map` exactly:
 
 - PostgreSQL: ``translate(lower(x), from, to)`` maps every one-character
   replacement and deletes the combining marks (``from`` is longer than ``to``);
-  ``replace()`` then expands the letters that become two (``ß`` → ``ss``). All
-  three functions are ``IMMUTABLE``, so the expression can be indexed as it is,
-  without a wrapper function (which would need ``CREATE`` on a schema).
+  ``replace()`` then expands the letters that become two (``ß`` → ``ss``); a
+  value of printable ASCII is only lower-cased (``CASE WHEN x !~ '[^ -~]'``).
+  Every function and operator there is ``IMMUTABLE``, so the expression can be
+  indexed as it is, without a wrapper function (which would need ``CREATE`` on
+  a schema).
 - MySQL/MariaDB: one ``REGEXP_REPLACE`` per target, with a character class of
   its sources (37 calls; one nested ``REPLACE`` per character, 700 deep,
   overruns MariaDB's thread stack), on ``lower(x)`` under ``utf8mb4_bin`` so
@@ -44,6 +46,8 @@ _EXPANSIONS = [
 ]
 _TRANSLATE_FROM = "".join(_SINGLE.values()) + COMBINING_MARKS
 _TRANSLATE_TO = "".join(target * len(sources) for target, sources in _SINGLE.items())
+#: A character that is not printable ASCII (space to tilde).
+_NOT_PRINTABLE_ASCII = "[^ -~]"
 
 
 def sql_literal(text: str) -> str:
@@ -73,7 +77,12 @@ def _postgres_fold(column_sql: str) -> str:
     )
     for source, target in _EXPANSIONS:
         folded = f"replace({folded}, {sql_literal(source)}, {sql_literal(target)})"
-    return folded
+    # translate() compares each character with its whole 700-character map (36 µs for
+    # a 20-character value): a value of printable ASCII only, which folds to its
+    # lower-case form, skips it (a tenth of the cost on mostly-ASCII data). A regular
+    # expression, not octet_length = char_length, so that it holds in any encoding.
+    ascii_only = f"{column_sql} !~ {sql_literal(_NOT_PRINTABLE_ASCII)}"
+    return f"case when {ascii_only} then lower({column_sql}) else {folded} end"
 
 
 def _mysql_fold(column_sql: str) -> str:
