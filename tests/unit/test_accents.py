@@ -21,7 +21,9 @@ SOURCES = "".join(ACCENT_FOLDS.values())
 def test_targets_are_lower_case_ascii_letters() -> None:
     """Every replacement is ASCII lower case, so replacements never feed one another."""
     for target in ACCENT_FOLDS:
-        assert target.isascii() and target.isalpha() and target == target.lower(), target
+        assert target.isascii(), target
+        assert target.isalpha(), target
+        assert target == target.lower(), target
 
 
 def test_each_source_is_listed_once_and_is_not_ascii() -> None:
