@@ -15,6 +15,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -23,11 +24,12 @@ from hypothesis import strategies as st
 
 from customer_core import CustomerCore
 from customer_core._accents import ACCENT_FOLDS, COMBINING_MARKS, fold_accents
-from customer_core.adapters.sqlalchemy import engine_from_url
+from customer_core.adapters.sqlalchemy import create_performance_indexes, engine_from_url
 from customer_core.errors import CustomerCoreError
 from customer_core.rules import Invalid
 from customer_core.rules import email as valid_email
 from customer_core.testing import FrozenClock
+from servers import Server
 
 pytestmark = [pytest.mark.sql]
 
@@ -197,3 +199,50 @@ def test_sqlite_ascii_shortcut_holds_under_case_sensitive_like(
     """The shortcut for ASCII rows relies on LIKE folding ASCII case; the pragma turns it off."""
     with sqlite_case_sensitive_like() as core:
         check_agreement(core, people, data)
+
+
+@pytest.mark.postgres
+def test_postgres_serves_accent_search_from_the_trigram_indexes(postgres_server: Server) -> None:
+    """After create_performance_indexes, the search's own statement uses the accent indexes.
+
+    The statement is the one the adapter sends (captured, then explained with its
+    parameters); sequential scans are priced out so that a tiny table still shows
+    whether the planner can match the query's expression to the index's.
+    """
+    engine = engine_from_url(postgres_server.create_database("accents"))
+    try:
+        core = CustomerCore.from_engine(engine, clock=FrozenClock())
+        core.create_schema()
+        core.customers.register(name="José Álvarez", email="jose@example.com", password="x" * 12)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("create extension if not exists pg_trgm")
+        statements = create_performance_indexes(engine)
+        assert any("customers_accents_name_trgm_index" in s for s in statements)
+        statement, parameters = _sent_by(
+            engine, lambda: core.customers.search("alvarez", ignore_accents=True)
+        )
+        with engine.connect() as connection:
+            connection.exec_driver_sql("set enable_seqscan = off")
+            explained = connection.exec_driver_sql("explain " + statement, parameters)
+            plan = "\n".join(row[0] for row in explained)
+    finally:
+        engine.dispose()
+    assert "customers_accents_name_trgm_index" in plan
+    assert "customers_accents_email_trgm_index" in plan
+
+
+def _sent_by(engine: sa.Engine, action: Callable[[], object]) -> tuple[str, Any]:
+    """The last statement (with its parameters) that ``action`` sent through ``engine``."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(
+        _conn: object, _cursor: object, statement: str, parameters: Any, *_: object
+    ) -> None:
+        sent.append((statement, parameters))
+
+    sa.event.listen(engine, "before_cursor_execute", capture)
+    try:
+        action()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", capture)
+    return sent[-1]
