@@ -29,7 +29,7 @@ from customer_core.errors import CustomerCoreError
 from customer_core.rules import Invalid
 from customer_core.rules import email as valid_email
 from customer_core.testing import FrozenClock
-from servers import Server
+from servers import Server  # type: ignore[import-not-found]
 
 pytestmark = [pytest.mark.sql]
 

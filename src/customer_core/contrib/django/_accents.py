@@ -21,7 +21,15 @@ class AccentFolded(Func):
 
     arity = 1
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
         """The dialect's fold around the compiled column; the column's own parameters."""
         column_sql, params = compiler.compile(self.source_expressions[0])
         return fold_sql(connection.vendor, column_sql), params
