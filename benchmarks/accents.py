@@ -26,6 +26,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from benchmarks.databases import Backend, Database
 
@@ -103,8 +104,8 @@ def measure(database: Database, label: str, rounds: int) -> list[str]:
             raise AssertionError(f"{case}: {sensitive} != {insensitive}")
         samples = _timed(
             {
-                "sensitive": lambda: _search(database, sensitive_text, False),
-                "insensitive": lambda: _search(database, folded_text, True),
+                "sensitive": partial(_search, database, sensitive_text, False),
+                "insensitive": partial(_search, database, folded_text, True),
             },
             rounds,
         )
