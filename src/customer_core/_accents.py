@@ -28,7 +28,6 @@ __all__ = [
     "COMBINING_MARKS",
     "accent_map",
     "fold_accents",
-    "folds_to_itself",
 ]
 
 #: Target (lower-case ASCII) -> the characters folded to it.
@@ -85,14 +84,12 @@ _TABLE = str.maketrans(accent_map())
 
 
 def fold_accents(text: str) -> str:
-    """``text`` lower-cased (``str.lower``), then folded by :data:`ACCENT_FOLDS`.
+    """``text`` lower-cased (``str.lower``), then accent-folded: the rule of
+    ``search(..., ignore_accents=True)`` (the table is in the docs' reference,
+    "Accent folding in search"). A storage adapter applies it to names and e-mails.
 
     >>> fold_accents("José Müßig-Łukasz")
     'jose mussig-lukasz'
     """
     return text.lower().translate(_TABLE)
 
-
-def folds_to_itself(text: str) -> bool:
-    """True when folding changes nothing: ``text`` is already lower-case and accent-free."""
-    return fold_accents(text) == text

@@ -135,7 +135,7 @@ class CustomerQuery:
     ``text`` is already lower-cased (``str.lower``); adapters compare it with the
     lower-cased name and e-mail. With ``ignore_accents``, ``text`` is already
     accent-folded too and adapters compare it with the accent-folded name and
-    e-mail (the rule of :mod:`customer_core._accents`).
+    e-mail (:func:`customer_core.rules.fold_accents`).
     """
 
     text: str | None

@@ -443,7 +443,7 @@ class CustomerRegistry:
 
         With ``ignore_accents=True`` both sides are accent-folded first ("jose"
         finds "José", "strasse" finds "Straße"): one rule on every storage,
-        :func:`customer_core._accents.fold_accents`.
+        :func:`customer_core.rules.fold_accents`.
         """
         fields = Fields()
         needle = fields.check("text", _search_text, text)

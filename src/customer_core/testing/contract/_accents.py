@@ -1,8 +1,8 @@
 """The contract of ``core.customers.search(..., ignore_accents=True)``: one folding rule.
 
 Both the text and each customer's name and e-mail are lower-cased and folded
-by the rule of :mod:`customer_core._accents`; every storage must agree with
-the in-memory core character for character.
+by :func:`customer_core.rules.fold_accents`; every storage must agree with the
+in-memory core character for character.
 """
 
 from __future__ import annotations
