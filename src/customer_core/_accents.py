@@ -92,4 +92,3 @@ def fold_accents(text: str) -> str:
     'jose mussig-lukasz'
     """
     return text.lower().translate(_TABLE)
-
