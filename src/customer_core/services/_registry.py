@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping
 from typing import Final, get_args
 
 from customer_core import passwords, rules
-from customer_core._accents import fold_accents
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
@@ -455,7 +454,7 @@ class CustomerRegistry:
         folding = fields.check("ignore_accents", rules.flag, ignore_accents)
         fields.done()
         if folding and needle is not None:
-            needle = fold_accents(needle)
+            needle = rules.fold_accents(needle)
         key, descending = order
         query = CustomerQuery(
             text=needle,
