@@ -139,7 +139,9 @@ class CustomerQuery:
     """A validated search: ``text`` is matched literally (no wildcards), case-insensitively.
 
     ``text`` is already lower-cased (``str.lower``); adapters compare it with the
-    lower-cased name and e-mail.
+    lower-cased name and e-mail. With ``ignore_accents``, ``text`` is already
+    accent-folded too and adapters compare it with the accent-folded name and
+    e-mail (:func:`customer_core.rules.fold_accents`).
     """
 
     text: str | None
@@ -152,6 +154,7 @@ class CustomerQuery:
     #: Only customers in this segment, already resolved against the clock (no
     #: ``within``/``older_than`` left); None: no segment.
     segment: Segment | None = None
+    ignore_accents: bool = False
 
 
 class CustomerRepository(Protocol):

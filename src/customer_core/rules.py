@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from customer_core import passwords
+from customer_core._accents import fold_accents
 from customer_core._countries import ALPHA_2 as COUNTRY_CODES
 from customer_core.clock import stored_time
 from customer_core.errors import ValidationError
@@ -36,6 +37,7 @@ __all__ = [
     "country",
     "email",
     "flag",
+    "fold_accents",
     "name",
     "note_text",
     "optional_text",

@@ -50,6 +50,10 @@ class TestSearch(contract.SearchContract):
     pass
 
 
+class TestAccents(contract.AccentsContract):
+    pass
+
+
 class TestAddressBook(contract.AddressBookContract):
     pass
 

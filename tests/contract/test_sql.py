@@ -152,6 +152,10 @@ class TestSearch(contract.SearchContract):
     pass
 
 
+class TestAccents(contract.AccentsContract):
+    pass
+
+
 class TestAddressBook(contract.AddressBookContract):
     pass
 

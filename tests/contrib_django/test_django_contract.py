@@ -88,6 +88,10 @@ class TestSearch(contract.SearchContract):
     pass
 
 
+class TestAccents(contract.AccentsContract):
+    pass
+
+
 class TestAddressBook(contract.AddressBookContract):
     pass
 

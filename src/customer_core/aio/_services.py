@@ -111,6 +111,7 @@ class AsyncCustomerRegistry(Protocol):
         repeat: bool | None = None,
         sort: str = "id",
         segment: Segment | str | None = None,
+        ignore_accents: bool = False,
     ) -> Page[ListedCustomer]:
         """See :meth:`CustomerRegistry.search`."""
         ...

@@ -440,11 +440,16 @@ class CustomerRegistry:
         repeat: bool | None = None,
         sort: str = "id",
         segment: Segment | str | None = None,
+        ignore_accents: bool = False,
     ) -> Page[ListedCustomer]:
         """A page of customers whose name or e-mail contains ``text`` (literally, any case).
 
         ``segment`` (a :class:`~customer_core.segments.Segment` or its text form)
         keeps only the customers in it.
+
+        With ``ignore_accents=True`` both sides are accent-folded first ("jose"
+        finds "José", "strasse" finds "Straße"): one rule on every storage,
+        :func:`customer_core.rules.fold_accents`.
         """
         fields = Fields()
         needle = fields.check("text", _search_text, text)
@@ -453,8 +458,11 @@ class CustomerRegistry:
         only_blocked = fields.check("blocked", _optional_flag, blocked)
         only_repeat = fields.check("repeat", _optional_flag, repeat)
         order = fields.check("sort", _sort, sort)
+        folding = fields.check("ignore_accents", rules.flag, ignore_accents)
         fields.done()
         wanted = resolved(self._context, segment)
+        if folding and needle is not None:
+            needle = rules.fold_accents(needle)
         key, descending = order
         query = CustomerQuery(
             text=needle,
@@ -465,6 +473,7 @@ class CustomerRegistry:
             offset=(page_number - 1) * size,
             limit=size,
             segment=wanted,
+            ignore_accents=folding,
         )
         if wanted is None:
             items, total = self._context.read(lambda tx: tx.customers.search(query))

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from customer_core._accents import fold_accents
 from customer_core.adapters.memory._journal import Journal, Tables
 from customer_core.adapters.memory._ledger import InMemoryOrderLedger
 from customer_core.adapters.memory._segments import segment_filter
@@ -137,7 +138,8 @@ def _matches(customer: Customer, query: CustomerQuery) -> bool:
     if query.repeat is not None and customer.is_repeat != query.repeat:
         return False
     text = query.text
-    return text is None or text in customer.name.lower() or text in customer.email.lower()
+    fold = fold_accents if query.ignore_accents else str.lower
+    return text is None or text in fold(customer.name) or text in fold(customer.email)
 
 
 def _ordered(customers: Iterable[Customer], key: str, descending: bool) -> list[Customer]:

@@ -3,7 +3,8 @@
 - SQLite: foreign keys on (``pragma foreign_keys = 1``, as Laravel does), WAL
   for file databases (the storage sets the busy timeout: its ``lock_timeout``),
   a unicode ``cc_lower`` that agrees with
-  Python's ``str.lower`` (SQLite's own ``lower``/``LIKE`` fold ASCII only), and
+  Python's ``str.lower`` (SQLite's own ``lower``/``LIKE`` fold ASCII only), the
+  accent-folding ``cc_fold`` of ``search(..., ignore_accents=True)``, and
   ``BEGIN IMMEDIATE`` for every write transaction so that writers serialize from
   the start: that is what makes ``CustomerRepository.lock`` hold on SQLite. A
   transaction the storage opens ``read_only`` starts with a plain (deferred)
@@ -32,6 +33,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
+from customer_core._accents import fold_accents
 from customer_core.adapters.sqlalchemy._errors import translating
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL, ExceptionContext, make_url
@@ -62,6 +64,11 @@ _SET_UP = "customer_core_set_up"
 def unicode_lower(value: Any) -> Any:
     """SQLite's ``cc_lower``: Python's ``str.lower`` for text, anything else unchanged."""
     return value.lower() if isinstance(value, str) else value
+
+
+def accent_fold(value: Any) -> Any:
+    """SQLite's ``cc_fold``: :func:`~customer_core._accents.fold_accents` for text, else as is."""
+    return fold_accents(value) if isinstance(value, str) else value
 
 
 def engine_from_url(url: str, **engine_options: Any) -> Engine:
@@ -193,6 +200,7 @@ def _setup_sqlite(connection: sqlite3.Connection, record: Any, _proxy: object) -
     # pysqlite would otherwise BEGIN lazily (and DEFERRED); the "begin" event does it instead.
     connection.isolation_level = None
     connection.create_function("cc_lower", 1, unicode_lower, deterministic=True)
+    connection.create_function("cc_fold", 1, accent_fold, deterministic=True)
     cursor = connection.cursor()
     cursor.execute("pragma foreign_keys = 1")
     # A no-op ("memory") for in-memory databases; WAL lets readers run beside the writer.

@@ -33,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from customer_core.adapters.sqlalchemy._accents import PG_ACCENT_INDEXES
 from customer_core.adapters.sqlalchemy._types import Id, Money, Timestamp
 from sqlalchemy import (
     JSON,
@@ -259,7 +260,9 @@ def create_performance_indexes(engine: Engine) -> list[str]:
 
     - PostgreSQL: ``customers_lower_email_index`` on ``lower(email)`` (e-mail
       look-ups) and, when the ``pg_trgm`` extension is installed, trigram GIN
-      indexes on ``lower(name)`` / ``lower(email)`` for substring search.
+      indexes on ``lower(name)`` / ``lower(email)`` for substring search, and
+      on their accent-folded forms for ``search(..., ignore_accents=True)``
+      (:data:`~customer_core.adapters.sqlalchemy._accents.PG_ACCENT_INDEXES`).
     - MySQL/MariaDB: none needed for e-mails (``utf8mb4_unicode_ci`` is already
       case-insensitive) and a B-tree cannot serve ``LIKE '%x%'``.
     - SQLite: none; an index on the library's unicode ``cc_lower`` would break
@@ -275,7 +278,7 @@ def create_performance_indexes(engine: Engine) -> list[str]:
     with engine.begin() as connection:
         trgm = connection.execute(text("select 1 from pg_extension where extname = 'pg_trgm'"))
         if trgm.first() is not None:
-            statements += PG_TRIGRAM_INDEXES
+            statements += PG_TRIGRAM_INDEXES + PG_ACCENT_INDEXES
         for statement in statements:
             connection.execute(text(statement))
     return statements

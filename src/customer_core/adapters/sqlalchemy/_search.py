@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from customer_core.adapters.sqlalchemy._accents import matches_folded_text
 from customer_core.adapters.sqlalchemy._dialects import folded, matches_text
 from customer_core.adapters.sqlalchemy._orders import OrderColumns
 from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
@@ -93,10 +94,11 @@ def _filters(
     filters: list[ColumnElement[bool]] = []
     if query.text:
         dialect = connection.dialect
+        matches = matches_folded_text if query.ignore_accents else matches_text
         filters.append(
             or_(
-                matches_text(dialect, c.name, query.text),
-                matches_text(dialect, c.email, query.text),
+                matches(dialect, c.name, query.text),
+                matches(dialect, c.email, query.text),
             )
         )
     if query.blocked is not None:

@@ -20,6 +20,7 @@ from django.db import connections
 from django.db.models import Case, F, Func, IntegerField, OrderBy, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
+from customer_core.contrib.django._accents import AccentFolded
 from customer_core.contrib.django._errors import unique_email
 from customer_core.contrib.django._orders import OrderSQL
 from customer_core.contrib.django._values import (
@@ -216,9 +217,8 @@ def search_filter(query: CustomerQuery) -> Q:
     """The condition of a search: the text in the folded name or e-mail, the flags."""
     condition = Q()
     if query.text:
-        condition &= Q(_folded_contains("name", query.text)) | Q(
-            _folded_contains("email", query.text)
-        )
+        contains = _accent_folded_contains if query.ignore_accents else _folded_contains
+        condition &= Q(contains("name", query.text)) | Q(contains("email", query.text))
     if query.blocked is not None:
         condition &= Q(is_blocked=query.blocked)
     if query.repeat is not None:
@@ -236,6 +236,13 @@ def _folded_contains(column: str, text: str) -> Any:
     from django.db.models.lookups import Contains
 
     return Contains(Folded(column, output_field=_field(column)), text)
+
+
+def _accent_folded_contains(column: str, text: str) -> Any:
+    """``fold(column) LIKE '%text%'``, the accent-folded twin of :func:`_folded_contains`."""
+    from django.db.models.lookups import Contains
+
+    return Contains(AccentFolded(column, output_field=_field(column)), text)
 
 
 def _field(name: str) -> Any:

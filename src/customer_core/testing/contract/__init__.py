@@ -26,6 +26,7 @@ all. Host orders are always written through ``harness.orders``.
 
 from __future__ import annotations
 
+from customer_core.testing.contract._accents import AccentsContract
 from customer_core.testing.contract._addresses import AddressBookContract
 from customer_core.testing.contract._atomicity import FailureAtomicityContract
 from customer_core.testing.contract._authentication import AuthenticationContract
@@ -42,6 +43,7 @@ from customer_core.testing.contract._timeline import OutboxContract, TimelineCon
 
 __all__ = [
     "ALL_CONTRACTS",
+    "AccentsContract",
     "AddressBookContract",
     "AuthenticationContract",
     "EventsContract",
@@ -77,4 +79,5 @@ ALL_CONTRACTS: tuple[type, ...] = (
     SegmentsContract,
     PrivacyContract,
     RfmContract,
+    AccentsContract,
 )
