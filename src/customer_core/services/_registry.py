@@ -15,11 +15,20 @@ from customer_core.errors import (
     InvalidCredentials,
     StorageError,
 )
-from customer_core.model import Customer, ListedCustomer, Page
-from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey, Transaction
+from customer_core.model import CursorPage, Customer, ListedCustomer, Page
+from customer_core.ports import (
+    Credentials,
+    CustomerQuery,
+    NewCustomer,
+    SortKey,
+    TotalMode,
+    Transaction,
+)
 from customer_core.rules import Fields, Invalid
 from customer_core.services._context import Context, customer_id_of, found, locked_customer
+from customer_core.services._cursor import decode as decode_cursor
 from customer_core.services._importer import import_customers
+from customer_core.services._paging import page_of, scroll_page, total_mode
 from customer_core.services._password_reset import request_reset, reset_password
 from customer_core.timeline import EventType
 
@@ -436,12 +445,59 @@ class CustomerRegistry:
         blocked: bool | None = None,
         repeat: bool | None = None,
         sort: str = "id",
+        total: TotalMode = "exact",
     ) -> Page[ListedCustomer]:
-        """A page of customers whose name or e-mail contains ``text`` (literally, any case)."""
+        """A page of customers whose name or e-mail contains ``text`` (literally, any case).
+
+        ``total`` says how the matches are counted: ``"exact"`` (a count of every
+        match), ``"estimate"`` (PostgreSQL's planner estimate, a count that stops
+        at 10 000 elsewhere; exact when the page shows the end) or None (no count:
+        ``Page.total`` is None and ``Page.has_more`` tells whether a next page exists).
+        """
         fields = Fields()
         needle = fields.check("text", _search_text, text)
         page_number = fields.check("page", rules.positive(MAX_PAGE), page)
         size = fields.check("per_page", rules.positive(MAX_PER_PAGE), per_page)
+        only_blocked = fields.check("blocked", _optional_flag, blocked)
+        only_repeat = fields.check("repeat", _optional_flag, repeat)
+        order = fields.check("sort", _sort, sort)
+        counting = fields.check("total", total_mode, total)
+        fields.done()
+        key, descending = order
+        query = CustomerQuery(
+            text=needle,
+            blocked=only_blocked,
+            repeat=only_repeat,
+            sort=key,
+            descending=descending,
+            offset=(page_number - 1) * size,
+            limit=size,
+            total=counting,
+        )
+        return page_of(self._context, query, page_number)
+
+    def scroll(
+        self,
+        text: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 15,
+        sort: str = "id",
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+    ) -> CursorPage[ListedCustomer]:
+        """A page of the customers ``search`` finds, after the cursor ``after`` (keyset paging).
+
+        The same matches in the same order as ``search`` (ties by id, empty values
+        last), but each page starts where ``after`` (a previous page's ``next``)
+        ended, so it costs the same at any depth and stays stable while rows are
+        inserted or deleted. ``next`` is None on the last page. A cursor made for
+        another sort or other filters, edited or truncated, raises
+        ``ValidationError`` on ``after``.
+        """
+        fields = Fields()
+        needle = fields.check("text", _search_text, text)
+        size = fields.check("limit", rules.positive(MAX_PER_PAGE), limit)
         only_blocked = fields.check("blocked", _optional_flag, blocked)
         only_repeat = fields.check("repeat", _optional_flag, repeat)
         order = fields.check("sort", _sort, sort)
@@ -453,8 +509,16 @@ class CustomerRegistry:
             repeat=only_repeat,
             sort=key,
             descending=descending,
-            offset=(page_number - 1) * size,
+            offset=0,
             limit=size,
+            total=None,
         )
-        items, total = self._context.read(lambda tx: tx.customers.search(query))
-        return Page(items=items, total=total, page=page_number, per_page=size)
+        secret = self._context.cursor_key
+        fields = Fields()
+        position = (
+            None
+            if after is None
+            else fields.check("after", lambda cursor: decode_cursor(cursor, query, secret), after)
+        )
+        fields.done()
+        return scroll_page(self._context, query, position, secret)

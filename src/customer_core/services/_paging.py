@@ -1,0 +1,80 @@
+"""Paging without an exact count: ``search``'s ``total=`` modes and ``scroll``'s cursor pages.
+
+Both ask the storage for one row more than the page: that row is never shown, it
+only tells whether another page exists (``has_more``, ``next``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+from customer_core.model import CursorPage, ListedCustomer, Page
+from customer_core.ports import CustomerQuery, Keyset, TotalMode, Transaction
+from customer_core.rules import Invalid
+from customer_core.services import _cursor
+from customer_core.services._context import Context
+
+__all__ = ["TOTAL_MODES", "page_of", "scroll_page", "total_mode"]
+
+TOTAL_MODES: Final = ("exact", "estimate", None)
+
+
+def total_mode(value: object) -> TotalMode:
+    """``search``'s ``total`` keyword: ``"exact"``, ``"estimate"`` or None."""
+    if value is None:
+        return None
+    if value == "exact" and isinstance(value, str):
+        return "exact"
+    if value == "estimate" and isinstance(value, str):
+        return "estimate"
+    raise Invalid("must be 'exact', 'estimate' or None")
+
+
+def page_of(context: Context, query: CustomerQuery, page: int) -> Page[ListedCustomer]:
+    """One page of ``search``, counted as ``query.total`` says."""
+    size = query.limit
+    if query.total == "exact":
+        items, total = context.read(lambda tx: tx.customers.search(query))
+        return Page(items=items, total=total, page=page, per_page=size)
+    # One row past the page tells whether another page exists.
+    probe = attrs.evolve(query, limit=size + 1)
+    rows, guess = context.read(lambda tx: tx.customers.search(probe))
+    more = len(rows) > size
+    items = rows[:size]
+    total = None if guess is None else _plausible(guess, query.offset, len(items), more)
+    return Page(items=items, total=total, page=page, per_page=size, has_more=more)
+
+
+def _plausible(guess: int, offset: int, shown: int, more: bool) -> int:
+    """An estimate made to agree with what the page saw (a planner's guess may not).
+
+    A page with rows and no more after it knows the exact total; one with more knows
+    a lower bound; an empty page past the start knows an upper bound.
+    """
+    if more:
+        return max(guess, offset + shown + 1)
+    if shown or offset == 0:
+        return offset + shown
+    return min(guess, offset)
+
+
+def scroll_page(
+    context: Context, query: CustomerQuery, after: Keyset | None, key: bytes
+) -> CursorPage[ListedCustomer]:
+    """The page of ``query``'s scroll after the position ``after`` (None: the first page)."""
+    size = query.limit
+    probe = attrs.evolve(query, limit=size + 1, total=None, after=after, offset=0)
+
+    def read(tx: Transaction) -> list[ListedCustomer]:
+        rows, _ = tx.customers.search(probe)
+        return rows
+
+    rows = context.read(read)
+    items = rows[:size]
+    following = None
+    if len(rows) > size:
+        last = _cursor.keyset_of(items[-1].customer, query.sort)
+        following = _cursor.encode(query, last, key)
+    return CursorPage(items=items, next=following)
