@@ -17,8 +17,8 @@ import attrs
 __all__ = [
     "Address",
     "AddressType",
-    "Customer",
     "CursorPage",
+    "Customer",
     "ListedCustomer",
     "Note",
     "OrderTotals",

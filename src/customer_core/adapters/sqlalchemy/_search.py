@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from customer_core.adapters.sqlalchemy._dialects import folded, matches_text
+from customer_core.adapters.sqlalchemy._estimate import estimated_count
+from customer_core.adapters.sqlalchemy._keyset import after_keyset
 from customer_core.adapters.sqlalchemy._orders import OrderColumns
 from customer_core.adapters.sqlalchemy._rows import customer_columns, customer_from
 from customer_core.model import ListedCustomer
@@ -29,7 +31,7 @@ NULLABLE_SORTS = frozenset({"created_at", "last_order_at"})
 
 def search_customers(
     connection: Connection, customers: Table, orders: OrderColumns | None, query: CustomerQuery
-) -> tuple[list[ListedCustomer], int]:
+) -> tuple[list[ListedCustomer], int | None]:
     """One page of customers matching ``query`` and the number of all matches.
 
     One statement, so ``total`` and the items come from one snapshot even under
@@ -42,8 +44,13 @@ def search_customers(
     early-stopping scan of the primary key and reads every row through it
     (measured: 160 ms instead of 20 ms for a broad text over 100 000 customers
     with the trigram indexes).
+
+    Without an exact count (``query.total`` None or ``"estimate"``) the page alone,
+    and for an estimate a second, cheap statement (``_estimate``).
     """
     filters = _filters(connection, customers, query)
+    if query.total != "exact":
+        return _uncounted_page(connection, customers, orders, query, filters)
     total = (
         select(func.count().label("matches"))
         .select_from(customers)
@@ -76,6 +83,28 @@ def search_customers(
     return items, int(rows[0].matches)
 
 
+def _uncounted_page(
+    connection: Connection,
+    customers: Table,
+    orders: OrderColumns | None,
+    query: CustomerQuery,
+    filters: list[ColumnElement[bool]],
+) -> tuple[list[ListedCustomer], int | None]:
+    """The page's rows with their orders counts, and the estimate when one is asked for."""
+    page = (
+        select(*customer_columns(customers), _orders_count(customers, orders).label("oc"))
+        .where(*filters)
+        .order_by(*_ordering(connection, customers, query))
+        .offset(query.offset)
+        .limit(query.limit)
+    )
+    rows = connection.execute(page).all()
+    items = [ListedCustomer(customer_from(row), int(row.oc or 0)) for row in rows]
+    if query.total is None:
+        return items, None
+    return items, estimated_count(connection, customers, filters)
+
+
 def _filters(
     connection: Connection, customers: Table, query: CustomerQuery
 ) -> list[ColumnElement[bool]]:
@@ -93,6 +122,8 @@ def _filters(
         filters.append(c.is_blocked == query.blocked)
     if query.repeat is not None:
         filters.append(c.total_orders > 1 if query.repeat else c.total_orders <= 1)
+    if query.after is not None:
+        filters.append(after_keyset(connection.dialect, customers, query, query.after))
     return filters
 
 
