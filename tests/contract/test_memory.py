@@ -71,3 +71,11 @@ class TestTimeline(contract.TimelineContract):
 
 class TestOutbox(contract.OutboxContract):
     pass
+
+
+class TestScroll(contract.ScrollContract):
+    pass
+
+
+class TestSearchTotal(contract.SearchTotalContract):
+    pass

@@ -196,3 +196,11 @@ def test_random_calls_agree_with_memory(sql_engine: sa.Engine, host_schema: Host
     candidate = partial(sql_harness, sql_engine, host_schema, restart_ids=True)
     machine = make_agreement_machine(memory_harness, candidate)
     run_state_machine_as_test(machine, settings=DEFAULT_SETTINGS)
+
+
+class TestScroll(contract.ScrollContract):
+    pass
+
+
+class TestSearchTotal(contract.SearchTotalContract):
+    pass

@@ -110,3 +110,11 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+class TestScroll(contract.ScrollContract):
+    pass
+
+
+class TestSearchTotal(contract.SearchTotalContract):
+    pass

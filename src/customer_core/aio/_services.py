@@ -13,7 +13,16 @@ import builtins
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol
 
-from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
+from customer_core.model import (
+    Address,
+    AddressType,
+    CursorPage,
+    Customer,
+    ListedCustomer,
+    Note,
+    Page,
+)
+from customer_core.ports import TotalMode
 from customer_core.services._lifetime_value import Progress
 from customer_core.services._registry import UNSET, Unset
 from customer_core.timeline import CustomerEvent, EventType
@@ -108,8 +117,22 @@ class AsyncCustomerRegistry(Protocol):
         blocked: bool | None = None,
         repeat: bool | None = None,
         sort: str = "id",
+        total: TotalMode = "exact",
     ) -> Page[ListedCustomer]:
         """See :meth:`CustomerRegistry.search`."""
+        ...
+
+    async def scroll(
+        self,
+        text: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 15,
+        sort: str = "id",
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+    ) -> CursorPage[ListedCustomer]:
+        """See :meth:`CustomerRegistry.scroll`."""
         ...
 
 

@@ -34,6 +34,7 @@ from customer_core.testing.contract._lifetime_value import EventsContract, Lifet
 from customer_core.testing.contract._notes import NotesContract
 from customer_core.testing.contract._password_reset import PasswordResetContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
+from customer_core.testing.contract._scroll import ScrollContract, SearchTotalContract
 from customer_core.testing.contract._search import SearchContract
 from customer_core.testing.contract._timeline import OutboxContract, TimelineContract
 
@@ -50,7 +51,9 @@ __all__ = [
     "PasswordResetContract",
     "RegistryContract",
     "RegistryValidationContract",
+    "ScrollContract",
     "SearchContract",
+    "SearchTotalContract",
     "TimelineContract",
 ]
 
@@ -68,4 +71,6 @@ ALL_CONTRACTS: tuple[type, ...] = (
     FailureAtomicityContract,
     TimelineContract,
     OutboxContract,
+    ScrollContract,
+    SearchTotalContract,
 )
