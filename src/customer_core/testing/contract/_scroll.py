@@ -93,7 +93,7 @@ def _scroll_ids(harness: Harness, text: str | None = None, **options: Any) -> li
 
 def _bad_after(harness: Harness, after: object, **options: Any) -> None:
     with pytest.raises(ValidationError) as raised:
-        harness.core.customers.scroll(after=after, **options)
+        harness.core.customers.scroll(after=after, **options)  # type: ignore[arg-type]
     assert set(raised.value.errors) == {"after"}
 
 
@@ -115,8 +115,12 @@ class ScrollContract:
     def test_filters_apply_to_every_page(self, harness: Harness) -> None:
         """Text, blocked and repeat filter the scroll as they filter search."""
         _shop(harness)
-        for options in ({"blocked": True}, {"repeat": False}, {"text": "ANN"}):
-            text = options.pop("text", None)
+        cases: list[tuple[str | None, dict[str, Any]]] = [
+            (None, {"blocked": True}),
+            (None, {"repeat": False}),
+            ("ANN", {}),
+        ]
+        for text, options in cases:
             got = _scroll_ids(harness, text, sort="-name", limit=1, **options)
             assert got == _search_ids(harness, text, sort="-name", **options)
 
@@ -338,7 +342,8 @@ class SearchTotalContract:
         """Filters and sort apply as in the exact search."""
         _shop(harness)
         for sort in ("-name", "last_order_at", "-lifetime_value"):
-            for options in ({"blocked": False}, {"repeat": False}, {}):
+            choices: list[dict[str, Any]] = [{"blocked": False}, {"repeat": False}, {}]
+            for options in choices:
                 plain = harness.core.customers.search("a", sort=sort, per_page=3, **options)
                 cheap = harness.core.customers.search(
                     "a", sort=sort, per_page=3, total=None, **options
