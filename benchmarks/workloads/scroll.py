@@ -172,7 +172,7 @@ def _indexes(database: Database) -> str:
     with database.engine.begin() as connection:
         connection.exec_driver_sql("create extension if not exists pg_trgm")
     create_performance_indexes(database.engine)
-    create_scroll_indexes(database.engine, sorts=("name",))
+    create_scroll_indexes(database.engine)
     database.maintain()
     return "trigram and scroll indexes"
 

@@ -33,15 +33,20 @@ def test_creates_the_indexes_the_database_can_use_twice_safely(
     again = create_scroll_indexes(engine)
     assert first == again
     names = _index_names(engine)
-    assert {"customers_lifetime_value_id_index", "customers_total_orders_id_index"} <= names
+    assert {
+        "customers_lifetime_value_desc_id_index",
+        "customers_total_orders_desc_id_index",
+    } <= names
     assert ("customers_lower_name_id_index" in names) == (engine.dialect.name == "postgresql")
+    create_scroll_indexes(engine, sorts=["lifetime_value", "id", "-created_at"])
+    assert "customers_lifetime_value_id_index" in _index_names(engine)
 
 
 def test_bad_sorts(shop: tuple[CustomerCore, sa.Engine]) -> None:
     """Unknown sort keys (or one string) are a ValidationError on ``sorts``; nothing is created."""
     _core, engine = shop
     before = _index_names(engine)
-    for bad in (["email"], "name", ["-name"]):
+    for bad in (["email"], "name", ["--name"], [7]):
         with pytest.raises(ValidationError) as raised:
             create_scroll_indexes(engine, sorts=bad)
         assert set(raised.value.errors) == {"sorts"}
