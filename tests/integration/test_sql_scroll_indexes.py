@@ -86,3 +86,50 @@ def test_postgresql_seeks_a_deep_name_page(shop: tuple[CustomerCore, sa.Engine])
     with engine.connect() as connection:
         plan = connection.exec_driver_sql("EXPLAIN " + statement, params).all()  # type: ignore[arg-type]
     assert "customers_lower_name_id_index" in "\n".join(str(row[0]) for row in plan)
+
+
+def _removed_by_filter(plan: object) -> int:
+    """The rows every node of an ``EXPLAIN (ANALYZE, FORMAT JSON)`` plan read and dropped."""
+    if isinstance(plan, list):
+        return sum(_removed_by_filter(node) for node in plan)
+    if not isinstance(plan, dict):
+        return 0
+    own = int(plan.get("Rows Removed by Filter", 0))
+    return own + sum(_removed_by_filter(value) for value in plan.values())
+
+
+def test_postgresql_deep_page_inside_ties_reads_no_tie_before_it(
+    shop: tuple[CustomerCore, sa.Engine],
+) -> None:
+    """3 000 customers with the same lifetime value: a page 150 pages deep into
+    ``-lifetime_value`` reads the rows it shows, not the 2 250 ties before the cursor."""
+    core, engine = shop
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a plan of PostgreSQL's")
+    hashed = core.password_hasher.hash("not used by the test")
+    core.customers.import_many(
+        {"name": f"C {n}", "email": f"c{n}@x.io", "password_hash": hashed} for n in range(3_000)
+    )
+    create_scroll_indexes(engine, sorts=["-lifetime_value"])
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE customers")
+    cursor = None
+    for _ in range(150):
+        cursor = core.customers.scroll(sort="-lifetime_value", limit=15, after=cursor).next
+    sent: list[tuple[str, object]] = []
+
+    def record(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, params))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = core.customers.scroll(sort="-lifetime_value", limit=15, after=cursor)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert len(page.items) == 15
+    (statement, params), *_ = sent
+    with engine.connect() as connection:
+        explain = "EXPLAIN (ANALYZE, FORMAT JSON) " + statement
+        plan = connection.exec_driver_sql(explain, params).scalar_one()  # type: ignore[arg-type]
+    assert _removed_by_filter(plan) < 100
