@@ -59,14 +59,18 @@ def _cursor_at(database: Database, text: str | None, sort: str, page: int) -> st
     return _cursor.encode(query, _cursor.keyset_of(last, key), _cursor.DEFAULT_CURSOR_SECRET)
 
 
-def _median_ms(action: Callable[[], object], rounds: int) -> float:
+def _samples_ms(action: Callable[[], object], rounds: int) -> list[float]:
     action()  # warm the cache and the statement cache
     samples = []
     for _ in range(rounds):
         start = time.perf_counter()
         action()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _median_ms(action: Callable[[], object], rounds: int) -> float:
+    return statistics.median(_samples_ms(action, rounds))
 
 
 def _ids(items: Any) -> list[int]:
@@ -88,11 +92,17 @@ def _scroll_case(
     offset = customers.search(text, sort=sort, page=depth, per_page=PER_PAGE)
     if _ids(scrolled.items) != _ids(offset.items):
         raise AssertionError(f"scroll at page {depth} differs from search's page {depth}")
-    rounds = max(5, scale.repeats * 5)
-    first = _median_ms(lambda: customers.scroll(text, sort=sort, limit=PER_PAGE), rounds)
-    deep = _median_ms(
-        lambda: customers.scroll(text, sort=sort, after=after, limit=PER_PAGE), rounds
-    )
+    rounds = max(10, scale.repeats * 10)
+    first_ms: list[float] = []
+    deep_ms: list[float] = []
+    for _ in range(rounds):  # interleaved, so that a busy moment of the machine hits both
+        first_ms += _samples_ms(lambda: customers.scroll(text, sort=sort, limit=PER_PAGE), 1)
+        deep_ms += _samples_ms(
+            lambda: customers.scroll(text, sort=sort, after=after, limit=PER_PAGE), 1
+        )
+    first, deep = statistics.median(first_ms), statistics.median(deep_ms)
+    # The ratio of the best of each, as the search workload's: the least disturbed calls.
+    ratio = min(deep_ms) / min(first_ms)
     paged = _median_ms(
         lambda: customers.search(text, sort=sort, page=depth, per_page=PER_PAGE, total=None),
         max(3, scale.repeats),
@@ -116,12 +126,12 @@ def _scroll_case(
         Result(
             "scroll",
             backend,
-            f"{what}: scroll depth {depth:,} / page 1",
-            deep / first,
+            f"{what}: scroll depth {depth:,} / page 1 (best of each)",
+            ratio,
             "x",
             target=f"≤ {TARGET_DEEP_RATIO}×" if judged else "",
-            passed=(deep / first <= TARGET_DEEP_RATIO) if judged else None,
-            note=f"page 1 {first:.2f} ms",
+            passed=(ratio <= TARGET_DEEP_RATIO) if judged else None,
+            note=f"page 1 {first:.2f} ms (median)",
         )
     )
     results.add(
