@@ -20,13 +20,13 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
 import attrs
 
-from customer_core.model import Customer
+from customer_core.model import CENT, Customer
 from customer_core.ports import CustomerQuery, Keyset
 from customer_core.rules import Invalid
 
@@ -147,30 +147,52 @@ def _int(value: object) -> int:
     return value
 
 
+def _count(value: object) -> int:
+    """An orders count: the column is a 32-bit integer (Laravel's ``integer``)."""
+    number = _int(value)
+    if not 0 <= number < 2**31:
+        raise ValueError(value)
+    return number
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(value)
     return value
 
 
+def _name(value: object) -> str:
+    """A stored name: text every database takes as a parameter (no NUL, no lone surrogate)."""
+    name = _text(value)
+    if "\x00" in name:
+        raise ValueError(value)
+    name.encode("utf-8")  # UnicodeEncodeError (a ValueError) on a lone surrogate
+    return name
+
+
 def _money(value: object) -> Decimal:
+    """An amount as the column holds it: ``decimal(15, 2)``, at most two places."""
     number = Decimal(_text(value))
-    if not number.is_finite() or abs(number) >= 10**13:
+    if not number.is_finite() or abs(number) >= 10**13 or number != number.quantize(CENT):
         raise ValueError(value)
     return number
 
 
 def _time(value: object) -> datetime:
+    """An aware time whose UTC form every database stores (years 1000–9999, as MySQL)."""
     moment = datetime.fromisoformat(_text(value))
     if moment.tzinfo is None:
         raise ValueError(value)
-    return moment
+    utc = moment.astimezone(UTC)  # OverflowError near the ends of the calendar
+    if not 1000 <= utc.year <= 9998:
+        raise ValueError(value)
+    return utc
 
 
 _LOADERS: Final[dict[str, Callable[[object], object]]] = {
     "id": _int,
-    "total_orders": _int,
-    "name": _text,
+    "total_orders": _count,
+    "name": _name,
     "lifetime_value": _money,
     "created_at": _time,
     "last_order_at": _time,

@@ -233,10 +233,19 @@ class ScrollContract:
             ("lifetime_value", "1e400", 1),
             ("lifetime_value", "ten", 1),
             ("lifetime_value", 10.5, 1),
+            ("lifetime_value", "0.001", 1),
+            ("-lifetime_value", "10000000000000.00", 1),
             ("created_at", "2025-01-01T00:00:00", 1),
             ("created_at", "yesterday", 1),
             ("-last_order_at", 17, 1),
             ("total_orders", None, 1),
+            ("total_orders", 2**31, 1),
+            ("-total_orders", -1, 1),
+            ("created_at", "0001-01-01T00:00:00+05:00", 1),
+            ("created_at", "9999-12-31T23:59:59-05:00", 1),
+            ("-last_order_at", "0001-01-01T00:00:00+00:00", 1),
+            ("name", "nul \x00 inside", 1),
+            ("-name", "lone \ud800 surrogate", 1),
         ],
     )
     def test_signed_cursor_with_bad_values(
@@ -250,6 +259,29 @@ class ScrollContract:
             _signed({"v": 1, "s": sort, "f": fingerprint, "k": [value, last_id]}),
             sort=sort,
         )
+
+    @pytest.mark.parametrize(
+        ("sort", "value"),
+        [
+            ("lifetime_value", "9999999999.99"),
+            ("-lifetime_value", "-0.01"),
+            ("created_at", "1000-01-01T00:00:00+00:00"),
+            ("-last_order_at", "9998-12-31T23:59:59+00:00"),
+            ("name", "Zoë 😀 \\ % _ '"),
+            ("total_orders", 2**31 - 1),
+            ("-id", 2**63 - 1),
+        ],
+    )
+    def test_signed_cursor_with_extreme_values(
+        self, harness: Harness, sort: str, value: object
+    ) -> None:
+        """A well-typed value at the edge of its range is compared, never a storage error."""
+        people = [customer(harness, f"u{n}") for n in range(2)]
+        # The fingerprint covers the filters only: the sort is a field of its own.
+        fingerprint = _cursor.fingerprint(_plain_query())
+        body = {"v": 1, "s": sort, "f": fingerprint, "k": [value, people[0].id]}
+        page = harness.core.customers.scroll(sort=sort, after=_signed(body))
+        assert {item.customer.id for item in page.items} <= {p.id for p in people}
 
     def test_bad_limit_and_sort(self, harness: Harness) -> None:
         """``limit`` outside 1..100 and an unknown sort are ValidationErrors naming the field."""
