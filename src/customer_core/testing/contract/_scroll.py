@@ -319,6 +319,67 @@ class ScrollContract:
 
         scrolls_like_search()
 
+    def test_property_writes_between_pages(self, harness: Harness) -> None:
+        """Hypothesis: with customers added and deleted between pages, a scroll never shows
+        a row twice, shows every row that existed throughout, and keeps search's order."""
+        examples = count()
+
+        @settings(
+            max_examples=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        )
+        @given(
+            names=st.lists(
+                st.sampled_from(["ann", "Ann", "bo", "cy", "BO"]), min_size=2, max_size=7
+            ),
+            sort=st.sampled_from(ALL_SORTS),
+            limit=st.integers(1, 3),
+            writes=st.lists(
+                st.one_of(
+                    st.tuples(st.just("add"), st.sampled_from(["ann", "az", "Bo", "zed", "a"])),
+                    st.tuples(st.just("delete"), st.integers(0, 10)),
+                ),
+                max_size=5,
+            ),
+        )
+        def scroll_survives_writes(
+            names: list[str], sort: str, limit: int, writes: list[tuple[str, object]]
+        ) -> None:
+            # Every example tags its own customers' e-mails and scrolls by that text alone.
+            tag = f"w{next(examples)}x"
+            made = count()
+
+            def add(name: str) -> int:
+                email = f"{tag}{next(made)}@example.com"
+                return customer(harness, tag, name=name, email=email).id
+
+            alive = [add(name) for name in names]
+            throughout = set(alive)
+            seen: list[int] = []
+            after = None
+            pending = list(writes)
+            for _ in range(100):
+                page = harness.core.customers.scroll(tag, sort=sort, limit=limit, after=after)
+                seen += [item.customer.id for item in page.items]
+                if page.next is None:
+                    break
+                after = page.next
+                if pending:
+                    action, argument = pending.pop(0)
+                    if action == "add":
+                        alive.append(add(str(argument)))
+                    elif alive:
+                        gone = alive.pop(int(str(argument)) % len(alive))
+                        harness.core.customers.delete(gone)
+                        throughout.discard(gone)
+            assert len(seen) == len(set(seen))
+            assert throughout <= set(seen)
+            final = [i for i in _search_ids(harness, tag, sort=sort) if i in set(seen)]
+            assert [i for i in seen if i in set(final)] == final
+
+        scroll_survives_writes()
+
 
 def _plain_query() -> CustomerQuery:
     """The CustomerQuery of a plain ``scroll()`` (no text, no flags): for its fingerprint."""
