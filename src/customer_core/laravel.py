@@ -79,7 +79,10 @@ def laravel_paginator(
 
     ``item`` turns each item into JSON (customers and listed customers by
     default, as :func:`laravel_customer`); ``query`` holds extra query
-    parameters kept in every URL (Laravel's ``withQueryString()``).
+    parameters kept in every URL (Laravel's ``withQueryString()``). A page
+    without a count (``search(total=None)``) gets ``simplePaginate()``'s JSON
+    instead: no ``total``, ``last_page`` or ``links``, a next URL while
+    ``has_more``.
     """
     to_json = item if item is not None else laravel_customer
     current, last = page.page, page.last_page
@@ -88,6 +91,18 @@ def laravel_paginator(
         return f"{path}?{urlencode({**(query or {}), 'page': number})}"
 
     first_item = (current - 1) * page.per_page + 1 if page.items else None
+    if page.total is None:
+        return {
+            "current_page": current,
+            "data": [to_json(entry) for entry in page.items],  # type: ignore[arg-type]
+            "first_page_url": url(1),
+            "from": first_item,
+            "next_page_url": url(current + 1) if page.has_more else None,
+            "path": path,
+            "per_page": page.per_page,
+            "prev_page_url": url(current - 1) if current > 1 else None,
+            "to": None if first_item is None else first_item + len(page.items) - 1,
+        }
     return {
         "current_page": current,
         "data": [to_json(entry) for entry in page.items],  # type: ignore[arg-type]
