@@ -6,8 +6,6 @@ only tells whether another page exists (``has_more``, ``next``).
 
 from __future__ import annotations
 
-from typing import Final
-
 import attrs
 
 from customer_core.model import CursorPage, ListedCustomer, Page
@@ -16,9 +14,7 @@ from customer_core.rules import Invalid
 from customer_core.services import _cursor
 from customer_core.services._context import Context
 
-__all__ = ["TOTAL_MODES", "page_of", "scroll_page", "total_mode"]
-
-TOTAL_MODES: Final = ("exact", "estimate", None)
+__all__ = ["page_of", "scroll_page", "total_mode"]
 
 
 def total_mode(value: object) -> TotalMode:
