@@ -1,8 +1,8 @@
 """``search(total="estimate")``: a count that costs little at any size.
 
 PostgreSQL: the planner's row estimate of the search's filter (``EXPLAIN (FORMAT
-JSON)``, no row read), and an exact count when that estimate is at most
-:data:`ESTIMATE_CAP` (small results stay exact, where a planner guesses worst).
+JSON)``, no row read); when that estimate is at most :data:`ESTIMATE_CAP`, the
+capped count below instead (small results stay exact, where a planner guesses worst).
 Elsewhere (SQLite, MySQL/MariaDB, which publish no usable estimate for a filter):
 a count that stops at :data:`ESTIMATE_CAP` matches. The service then corrects
 whatever the page contradicts (a page that shows the end knows the exact total).
