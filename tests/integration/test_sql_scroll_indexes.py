@@ -13,6 +13,14 @@ from customer_core import CustomerCore, ValidationError
 from customer_core.adapters.sqlalchemy import create_scroll_indexes
 
 
+#: Plans of PostgreSQL's (the other databases get no name index): run on it alone.
+POSTGRES_ONLY = pytest.mark.parametrize(
+    "backend",
+    [pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.sql], id="postgres")],
+    indirect=True,
+)
+
+
 @pytest.fixture
 def shop(fresh_database_url: str) -> Iterator[tuple[CustomerCore, sa.Engine]]:
     """A core with the host's tables on a fresh database."""
@@ -53,12 +61,11 @@ def test_bad_sorts(shop: tuple[CustomerCore, sa.Engine]) -> None:
     assert _index_names(engine) == before
 
 
+@POSTGRES_ONLY
 def test_postgresql_seeks_a_deep_name_page(shop: tuple[CustomerCore, sa.Engine]) -> None:
     """With the index, PostgreSQL plans the scroll's own statement for a deep page sorted by
     name as a scan of that index (from the cursor, not from the start)."""
     core, engine = shop
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a plan of PostgreSQL's; the other databases get no name index")
     hashed = core.password_hasher.hash("not used by the test")
     core.customers.import_many(
         {"name": f"Name {n:05}", "email": f"c{n}@x.io", "password_hash": hashed}
@@ -98,14 +105,13 @@ def _removed_by_filter(plan: object) -> int:
     return own + sum(_removed_by_filter(value) for value in plan.values())
 
 
+@POSTGRES_ONLY
 def test_postgresql_deep_page_inside_ties_reads_no_tie_before_it(
     shop: tuple[CustomerCore, sa.Engine],
 ) -> None:
     """3 000 customers with the same lifetime value: a page 150 pages deep into
     ``-lifetime_value`` reads the rows it shows, not the 2 250 ties before the cursor."""
     core, engine = shop
-    if engine.dialect.name != "postgresql":
-        pytest.skip("a plan of PostgreSQL's")
     hashed = core.password_hasher.hash("not used by the test")
     core.customers.import_many(
         {"name": f"C {n}", "email": f"c{n}@x.io", "password_hash": hashed} for n in range(3_000)
