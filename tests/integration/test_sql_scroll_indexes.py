@@ -12,7 +12,6 @@ from host_shop import open_shop
 from customer_core import CustomerCore, ValidationError
 from customer_core.adapters.sqlalchemy import create_scroll_indexes
 
-
 #: Plans of PostgreSQL's (the other databases get no name index): run on it alone.
 POSTGRES_ONLY = pytest.mark.parametrize(
     "backend",
