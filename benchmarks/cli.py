@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 __all__ = ["WORKLOADS", "main"]
 
-WORKLOADS = ("ltv", "events", "search", "import", "inmemory", "csv")
-SQL_WORKLOADS = ("ltv", "events", "search", "import")
+WORKLOADS = ("ltv", "events", "search", "import", "inmemory", "csv", "scroll")
+SQL_WORKLOADS = ("ltv", "events", "search", "import", "scroll")
 BACKENDS = ("sqlite", "postgres", "memory")
 
 
@@ -83,7 +83,7 @@ class _Databases:
 def _sql_backend(name: str, scale: Scale, workloads: Sequence[str], results: Results) -> str | None:
     """Run the SQL workloads on one backend; the server's version (None for SQLite)."""
     from benchmarks.databases import Backend
-    from benchmarks.workloads import events, imports, ltv, search
+    from benchmarks.workloads import events, imports, ltv, scroll, search
 
     backend = Backend(name)
     try:
@@ -103,6 +103,7 @@ def _sql_backend(name: str, scale: Scale, workloads: Sequence[str], results: Res
                 databases.get("events", s.event_customers, s.event_count), s, results
             ),
             "search": lambda: search.run(databases.big(), s, results),
+            "scroll": lambda: scroll.run(databases.big(), s, results),
             "import": lambda: imports.run(
                 databases.get("import", 0, 0),
                 databases.get("import_into", s.import_count, 0),

@@ -4,6 +4,8 @@ Routes (the spec's ``CustomerController``):
 
 - ``GET  /api/v1/customers?search=&page=`` — ``paginate()`` JSON, each customer with
   ``orders_count`` and never a password;
+- ``GET  /api/v1/customers/cursor?search=&cursor=`` — ``cursorPaginate()`` JSON over
+  ``core.customers.scroll`` (keyset pages; forwards only, so ``prev_cursor`` is null);
 - ``POST /api/v1/customers/{id}/block`` — ``{"message": "Customer blocked"}``;
 - ``POST /api/v1/order-events`` — an order event dict (``event_to_dict``) from the
   host's order code, handled by ``await core.handle(...)``.
@@ -45,13 +47,16 @@ from customer_core import CustomerNotFound, NotFound, ValidationError
 from customer_core.aio import AsyncCustomerCore
 from customer_core.event_handler import as_event
 from customer_core.laravel import (
+    laravel_cursor_paginator,
     laravel_customer,
     laravel_paginator,
     laravel_validation_errors,
 )
 
 # Query parameter names of the HTTP API for the library's argument names.
-PARAMETERS = {"text": "search"}
+PARAMETERS = {"text": "search", "after": "cursor"}
+#: Laravel's default page size (``$perPage = 15`` on the model).
+PER_PAGE = 15
 
 
 #: Makes the app's core when the app starts (in its lifespan, on the server's event loop).
@@ -176,6 +181,22 @@ async def index(
     # ``search`` (that takes ->withQueryString()), so "next" drops the filter. Faithful
     # to the spec; pass ``query={"search": search}`` to keep it.
     return laravel_paginator(listed, path=str(request.url_for("customers.index")))
+
+
+@router.get("/cursor", name="customers.cursor")
+async def cursor_index(
+    request: Request, core: Core, search: str | None = None, cursor: str | None = None
+) -> Any:
+    """Laravel: ``Customer::withCount('orders')->when($search, ...)->cursorPaginate()``."""
+    listed = await core.customers.scroll(search, after=cursor, limit=PER_PAGE)
+    # A cursor belongs to its filter (another one is a 422), so unlike plain
+    # paginate() the next URL keeps ``search``, as ->withQueryString() would.
+    return laravel_cursor_paginator(
+        listed,
+        path=str(request.url_for("customers.cursor")),
+        per_page=PER_PAGE,
+        query={} if search is None else {"search": search},
+    )
 
 
 @router.post("/{customer_id}/block")

@@ -4,6 +4,8 @@ The same routes as ``fastapi_app.py``, with the same JSON and the same doors:
 
 - ``GET  /api/v1/customers?search=&page=`` — ``paginate()`` JSON, each customer with
   ``orders_count`` and never a password;
+- ``GET  /api/v1/customers/cursor?search=&cursor=`` — ``cursorPaginate()`` JSON over
+  ``core.customers.scroll`` (keyset pages; forwards only, so ``prev_cursor`` is null);
 - ``POST /api/v1/customers/<id>/block`` — ``{"message": "Customer blocked"}``;
 - ``POST /api/v1/order-events`` — an order event dict from the host's order code.
 
@@ -36,13 +38,16 @@ from werkzeug.exceptions import HTTPException
 from customer_core import CustomerCore, CustomerNotFound, NotFound, ValidationError
 from customer_core.event_handler import OrderEventHandler
 from customer_core.laravel import (
+    laravel_cursor_paginator,
     laravel_customer,
     laravel_paginator,
     laravel_validation_errors,
 )
 
 # Query parameter names of the HTTP API for the library's argument names.
-PARAMETERS = {"text": "search"}
+PARAMETERS = {"text": "search", "after": "cursor"}
+#: Laravel's default page size (``$perPage = 15`` on the model).
+PER_PAGE = 15
 _REFUSED = {401: "Unauthenticated.", 403: "This action is unauthorized."}  # Laravel's
 
 P = ParamSpec("P")
@@ -149,6 +154,24 @@ def index() -> Response:
     # ``search`` (that takes ->withQueryString()), so "next" drops the filter. Faithful
     # to the spec; pass ``query={"search": ...}`` to keep it.
     return jsonify(laravel_paginator(listed, path=url_for(".index", _external=True)))
+
+
+@api.get("/customers/cursor")
+@admin_only
+def cursor_index() -> Response:
+    """Laravel: ``Customer::withCount('orders')->when($search, ...)->cursorPaginate()``."""
+    search = request.args.get("search")
+    listed = core().customers.scroll(search, after=request.args.get("cursor"), limit=PER_PAGE)
+    # A cursor belongs to its filter (another one is a 422), so unlike plain
+    # paginate() the next URL keeps ``search``, as ->withQueryString() would.
+    return jsonify(
+        laravel_cursor_paginator(
+            listed,
+            path=url_for(".cursor_index", _external=True),
+            per_page=PER_PAGE,
+            query={} if search is None else {"search": search},
+        )
+    )
 
 
 @api.post("/customers/<customer_id>/block")

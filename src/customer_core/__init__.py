@@ -25,7 +25,15 @@ from customer_core.errors import (
     StorageUnavailable,
     ValidationError,
 )
-from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
+from customer_core.model import (
+    Address,
+    AddressType,
+    CursorPage,
+    Customer,
+    ListedCustomer,
+    Note,
+    Page,
+)
 from customer_core.passwords import Argon2Hasher, BcryptHasher, PasswordHasher
 from customer_core.rfm import RfmScore
 from customer_core.timeline import CustomerEvent, EventType
@@ -38,6 +46,7 @@ __all__ = [
     "AddressType",
     "Argon2Hasher",
     "BcryptHasher",
+    "CursorPage",
     "Customer",
     "CustomerBlocked",
     "CustomerCore",

@@ -24,7 +24,7 @@ from customer_core.events import OrderEvent
 from customer_core.model import Customer
 from customer_core.passwords import Argon2Hasher, PasswordHasher
 from customer_core.ports import Clock, Storage
-from customer_core.rules import Fields
+from customer_core.rules import Fields, Invalid
 from customer_core.services import (
     AddressBook,
     CustomerAnalytics,
@@ -35,6 +35,7 @@ from customer_core.services import (
     Timeline,
 )
 from customer_core.services._context import Context
+from customer_core.services._cursor import cursor_key
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, MetaData
@@ -65,6 +66,7 @@ class CustomerCore(Generic[OrdersT]):
         "_addresses",
         "_analytics",
         "_clock",
+        "_cursor_secret",
         "_customers",
         "_default_region",
         "_ltv",
@@ -87,10 +89,14 @@ class CustomerCore(Generic[OrdersT]):
         default_region: str | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
         actor_id: int | None = None,
+        cursor_secret: str | bytes | None = None,
     ) -> None:
         """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories.
 
-        ``reset_token_ttl``: how long a password-reset token stays valid. Every attribute
+        ``reset_token_ttl``: how long a password-reset token stays valid.
+        ``cursor_secret``: the key that signs scroll cursors (None: a fixed public
+        default that catches edited cursors; pass the host's secret to make them
+        unforgeable, the same on every process that serves one scroll). Every attribute
         is read-only: the services hold the same storage, clock and
         hasher, so swapping one behind their backs would split the core in two.
         """
@@ -101,6 +107,7 @@ class CustomerCore(Generic[OrdersT]):
         self._default_region = _region(default_region)
         self._reset_token_ttl = _ttl(reset_token_ttl)
         self._actor_id = _actor(actor_id)
+        self._cursor_secret = cursor_secret
         context = Context(
             storage,
             self._clock,
@@ -108,6 +115,7 @@ class CustomerCore(Generic[OrdersT]):
             self._default_region,
             reset_token_ttl=self._reset_token_ttl,
             actor_id=self._actor_id,
+            cursor_key=_cursor_key(cursor_secret),
         )
         self._customers = CustomerRegistry(context)
         self._addresses = AddressBook(context)
@@ -131,6 +139,7 @@ class CustomerCore(Generic[OrdersT]):
             default_region=self._default_region,
             reset_token_ttl=self._reset_token_ttl,
             actor_id=self._actor_id,
+            cursor_secret=self._cursor_secret,
         )
 
     def acting_as(self, actor_id: int) -> CustomerCore[OrdersT]:
@@ -156,6 +165,7 @@ class CustomerCore(Generic[OrdersT]):
             default_region=self._default_region,
             reset_token_ttl=self._reset_token_ttl,
             actor_id=actor,
+            cursor_secret=self._cursor_secret,
         )
 
     @property
@@ -267,10 +277,12 @@ class CustomerCore(Generic[OrdersT]):
         clock: Clock | None = None,
         default_region: str | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        cursor_secret: str | bytes | None = None,
     ) -> CustomerCore[InMemoryOrderLedger]:
         """An embedded core with no I/O; ``core.orders`` is an :class:`InMemoryOrderLedger`.
 
-        ``reset_token_ttl``: how long a password-reset token stays valid (default an hour).
+        ``reset_token_ttl``: how long a password-reset token stays valid (default an hour);
+        ``cursor_secret``: the key that signs scroll cursors (see :class:`CustomerCore`).
         """
         clock = clock if clock is not None else SystemClock()
         ledger = InMemoryOrderLedger(clock=clock)
@@ -281,6 +293,7 @@ class CustomerCore(Generic[OrdersT]):
             clock=clock,
             default_region=default_region,
             reset_token_ttl=reset_token_ttl,
+            cursor_secret=cursor_secret,
         )
 
     @classmethod
@@ -298,6 +311,7 @@ class CustomerCore(Generic[OrdersT]):
         replicas: Sequence[str] = (),
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
         reset_table: str = "customer_password_reset_tokens",
+        cursor_secret: str | bytes | None = None,
         **engine_options: Any,
     ) -> CustomerCore[OrdersTable | None]:
         """A core on a SQL database (SQLite, PostgreSQL, MySQL/MariaDB) given by URL.
@@ -310,7 +324,8 @@ class CustomerCore(Generic[OrdersT]):
         lag run there, as docs/explanation.md's routing table says (``engine_options``
         apply to them too).
         ``reset_token_ttl`` is how long a password-reset token stays valid;
-        ``reset_table`` names the tokens' table (Laravel's password-reset layout).
+        ``reset_table`` names the tokens' table (Laravel's password-reset layout);
+        ``cursor_secret`` is the key that signs scroll cursors (see :class:`CustomerCore`).
         """
         from customer_core.adapters.sqlalchemy import engine_from_url
 
@@ -331,6 +346,7 @@ class CustomerCore(Generic[OrdersT]):
             replicas=[engine_from_url(replica, **engine_options) for replica in replicas],
             reset_token_ttl=reset_token_ttl,
             reset_table=reset_table,
+            cursor_secret=cursor_secret,
         )
 
     @classmethod
@@ -348,10 +364,11 @@ class CustomerCore(Generic[OrdersT]):
         replicas: Sequence[Engine] = (),
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
         reset_table: str = "customer_password_reset_tokens",
+        cursor_secret: str | bytes | None = None,
     ) -> CustomerCore[OrdersTable | None]:
         """A core on an SQLAlchemy engine the host already has (warmed pools included).
 
-        ``lock_timeout``, ``reset_token_ttl`` and ``reset_table`` as for
+        ``lock_timeout``, ``reset_token_ttl``, ``reset_table`` and ``cursor_secret`` as for
         :meth:`from_url`; a None ``lock_timeout`` leaves the database's own.
         ``replicas`` are engines on read replicas of ``engine``'s database.
         """
@@ -373,6 +390,7 @@ class CustomerCore(Generic[OrdersT]):
             clock=clock,
             default_region=default_region,
             reset_token_ttl=reset_token_ttl,
+            cursor_secret=cursor_secret,
         )
 
     @property
@@ -421,6 +439,14 @@ def _region(value: str | None) -> str | None:
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError.single("default_region", "must be an ISO country code")
     return region
+
+
+def _cursor_key(secret: object) -> bytes:
+    """Validate ``cursor_secret`` (None, or non-empty text or bytes) into the cursors' HMAC key."""
+    try:
+        return cursor_key(secret)  # type: ignore[arg-type]
+    except Invalid as error:
+        raise ValidationError.single("cursor_secret", str(error)) from None
 
 
 def _ttl(value: object) -> timedelta:

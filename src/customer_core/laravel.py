@@ -5,7 +5,9 @@ with these: :func:`laravel_customer` is a customer model as Eloquent
 serializes it (password hidden, dates as ``2026-01-01T12:00:00.000000Z``,
 ``decimal:2`` as a string) and :func:`laravel_paginator` is
 ``LengthAwarePaginator::toArray()`` with its keys in Laravel's order and its
-``links`` window (``UrlWindow``, three pages on each side).
+``links`` window (``UrlWindow``, three pages on each side);
+:func:`laravel_cursor_paginator` is ``cursorPaginate()``'s JSON
+(``CursorPaginator::toArray()``) for a page of ``core.customers.scroll``.
 """
 
 from __future__ import annotations
@@ -14,15 +16,20 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import attrs
 
 from customer_core.clock import as_utc
 from customer_core.errors import ValidationError
-from customer_core.model import Customer, ListedCustomer, Page
+from customer_core.model import CursorPage, Customer, ListedCustomer, Page
 
-__all__ = ["laravel_customer", "laravel_paginator", "laravel_validation_errors"]
+__all__ = [
+    "laravel_cursor_paginator",
+    "laravel_customer",
+    "laravel_paginator",
+    "laravel_validation_errors",
+]
 
 T = TypeVar("T")
 
@@ -72,7 +79,10 @@ def laravel_paginator(
 
     ``item`` turns each item into JSON (customers and listed customers by
     default, as :func:`laravel_customer`); ``query`` holds extra query
-    parameters kept in every URL (Laravel's ``withQueryString()``).
+    parameters kept in every URL (Laravel's ``withQueryString()``). A page
+    without a count (``search(total=None)``) gets ``simplePaginate()``'s JSON
+    instead: no ``total``, ``last_page`` or ``links``, a next URL while
+    ``has_more``.
     """
     to_json = item if item is not None else laravel_customer
     current, last = page.page, page.last_page
@@ -81,6 +91,18 @@ def laravel_paginator(
         return f"{path}?{urlencode({**(query or {}), 'page': number})}"
 
     first_item = (current - 1) * page.per_page + 1 if page.items else None
+    if page.total is None:
+        return {
+            "current_page": current,
+            "data": [to_json(entry) for entry in page.items],  # type: ignore[arg-type]
+            "first_page_url": url(1),
+            "from": first_item,
+            "next_page_url": url(current + 1) if page.has_more else None,
+            "path": path,
+            "per_page": page.per_page,
+            "prev_page_url": url(current - 1) if current > 1 else None,
+            "to": None if first_item is None else first_item + len(page.items) - 1,
+        }
     return {
         "current_page": current,
         "data": [to_json(entry) for entry in page.items],  # type: ignore[arg-type]
@@ -95,6 +117,43 @@ def laravel_paginator(
         "prev_page_url": url(current - 1) if current > 1 else None,
         "to": None if first_item is None else first_item + len(page.items) - 1,
         "total": page.total,
+    }
+
+
+def laravel_cursor_paginator(
+    page: CursorPage[T],
+    *,
+    path: str,
+    per_page: int,
+    item: Callable[[T], Any] | None = None,
+    query: Mapping[str, str] | None = None,
+    cursor_name: str = "cursor",
+) -> dict[str, Any]:
+    """``cursorPaginate()``'s JSON for ``page`` (Laravel 9+ keys, in Laravel's order).
+
+    ``next_cursor`` is the scroll's own opaque cursor (``page.next``), and
+    ``next_page_url`` is ``path`` with it as the ``cursor`` query parameter (after
+    ``query``'s, as ``withQueryString()`` keeps them; RFC 3986 encoding, as
+    Laravel's ``Arr::query``). The library scrolls forwards only, so
+    ``prev_cursor`` and ``prev_page_url`` are always null: a client goes back by
+    keeping the cursors it has used. ``per_page`` is the ``limit`` the page was
+    asked with (a last page may hold fewer items).
+    """
+    to_json = item if item is not None else laravel_customer
+    following = page.next
+    next_url = None
+    if following is not None:
+        parameters = {**(query or {}), cursor_name: following}
+        joiner = "&" if "?" in path else "?"
+        next_url = f"{path}{joiner}{urlencode(parameters, quote_via=quote)}"
+    return {
+        "data": [to_json(entry) for entry in page.items],  # type: ignore[arg-type]
+        "path": path,
+        "per_page": per_page,
+        "next_cursor": following,
+        "next_page_url": next_url,
+        "prev_cursor": None,
+        "prev_page_url": None,
     }
 
 

@@ -17,6 +17,7 @@ import attrs
 __all__ = [
     "Address",
     "AddressType",
+    "CursorPage",
     "Customer",
     "ListedCustomer",
     "Note",
@@ -112,17 +113,54 @@ class ListedCustomer:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of results; ``last_page`` is at least 1 even when there are no results."""
+    """One page of results; ``last_page`` is at least 1 even when there are no results.
+
+    ``total`` is None when the search was asked not to count (``total=None``);
+    ``has_more`` then says whether another page exists (the storage read one row
+    more than the page). With a count it is ``page < last_page``.
+    """
 
     items: Sequence[T] = attrs.field(converter=tuple)
-    total: int
+    total: int | None
     page: int
     per_page: int
+    has_more: bool = attrs.field(
+        default=attrs.Factory(
+            lambda self: self.total is not None and self.page * self.per_page < self.total,
+            takes_self=True,
+        )
+    )
 
     @property
     def last_page(self) -> int:
-        """The number of the last page (1 when empty)."""
+        """The number of the last page (1 when empty).
+
+        Without a count (``total`` None) the last page known to exist, a lower
+        bound: the next page while ``has_more``, else this one when it has items,
+        else 1 (an empty page past the end tells nothing of where the end is).
+        """
+        if self.total is None:
+            if self.has_more:
+                return self.page + 1
+            return self.page if self.items else 1
         return max(1, -(-self.total // self.per_page))
+
+
+@attrs.frozen
+class CursorPage(Generic[T]):
+    """One page of a scroll (``core.customers.scroll``): the items and the cursor after them.
+
+    ``next`` is an opaque string to pass as ``after=`` for the following page,
+    None on the last page.
+    """
+
+    items: Sequence[T] = attrs.field(converter=tuple)
+    next: str | None
+
+    @property
+    def has_more(self) -> bool:
+        """True when another page follows (``next`` is not None)."""
+        return self.next is not None
 
 
 @attrs.frozen

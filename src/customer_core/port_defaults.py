@@ -205,7 +205,7 @@ class ScanningSegments:
         self.customers = customers
         self.addresses = addresses
 
-    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int | None]:
         """The repository's search without the segment, filtered, then one page."""
         segment = query.segment
         if segment is None:

@@ -43,6 +43,7 @@ __all__ = [
     "CustomerRepository",
     "CustomerSegments",
     "EventLog",
+    "Keyset",
     "NewAddress",
     "NewCustomer",
     "NewNote",
@@ -52,6 +53,7 @@ __all__ = [
     "ResetTokens",
     "SortKey",
     "Storage",
+    "TotalMode",
     "TotalsWriter",
     "Transaction",
 ]
@@ -134,6 +136,24 @@ class NewNote:
     updated_at: datetime
 
 
+TotalMode = Literal["exact", "estimate"] | None
+
+
+@attrs.frozen
+class Keyset:
+    """A position in a search's order: the sort value of the last row seen, and its id.
+
+    ``value`` is what the sort compares: an ``int`` for ``id`` and ``total_orders``,
+    the name as stored (``str``; adapters fold it as they fold the column), a
+    ``Decimal`` lifetime value, an aware ``datetime``, or None for an empty value
+    (which sorts last in both directions). A row comes after the position when its
+    value comes later in the sort's direction, or is equal and its id is greater.
+    """
+
+    value: object
+    id: int
+
+
 @attrs.frozen
 class CustomerQuery:
     """A validated search: ``text`` is matched literally (no wildcards), case-insensitively.
@@ -155,6 +175,11 @@ class CustomerQuery:
     #: ``within``/``older_than`` left); None: no segment.
     segment: Segment | None = None
     ignore_accents: bool = False
+    #: How ``search`` counts the matches: ``"exact"``; ``"estimate"`` (the storage's
+    #: cheap guess: a planner estimate, or a count that stops at a cap); None: no count.
+    total: TotalMode = "exact"
+    #: Keyset paging (``scroll``): only the rows after this position of the sort order.
+    after: Keyset | None = None
 
 
 class CustomerRepository(Protocol):
@@ -209,10 +234,14 @@ class CustomerRepository(Protocol):
         """Delete the customer with its addresses and notes."""
         ...
 
-    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int | None]:
         """One page of matches with their orders counts, and the number of all matches.
 
         Both from one snapshot of the storage, so that ``total`` agrees with the page.
+        The number follows ``query.total``: None when it is None, the storage's
+        estimate when it is ``"estimate"`` (the service corrects an estimate the page
+        contradicts). With ``query.after`` the page starts after that position
+        (``query.offset`` is then 0).
         """
         ...
 
@@ -293,7 +322,7 @@ class CustomerSegments(Protocol):
     but it reads every customer); the SQL, in-memory and Django storages run them natively.
     """
 
-    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int | None]:
         """Like ``CustomerRepository.search``, honouring ``query.segment``."""
         ...
 

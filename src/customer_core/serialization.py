@@ -68,6 +68,7 @@ def _page_to_dict(page: Page[Any]) -> dict[str, Any]:
         "page": page.page,
         "per_page": page.per_page,
         "last_page": page.last_page,
+        "has_more": page.has_more,
     }
 
 

@@ -218,3 +218,11 @@ def test_random_calls_agree_with_memory(sql_engine: sa.Engine, host_schema: Host
 
 class TestSegments(contract.SegmentsContract):
     pass
+
+
+class TestScroll(contract.ScrollContract):
+    pass
+
+
+class TestSearchTotal(contract.SearchTotalContract):
+    pass

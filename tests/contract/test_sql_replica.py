@@ -106,3 +106,7 @@ class TestImport(contract.ImportContract):
 
 class TestFailureAtomicity(contract.FailureAtomicityContract):
     pass
+
+
+class TestScroll(contract.ScrollContract):
+    pass

@@ -138,3 +138,11 @@ class TestPrivacy(contract.PrivacyContract):
 
 class TestRfm(contract.RfmContract):
     pass
+
+
+class TestScroll(contract.ScrollContract):
+    pass
+
+
+class TestSearchTotal(contract.SearchTotalContract):
+    pass

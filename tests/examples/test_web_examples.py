@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from web_client import ADMIN_ID, EVENT_SECRET, FRAMEWORKS, Client, async_url, client_for
@@ -267,3 +267,53 @@ def test_apps_from_the_environment(
     assert [(item["id"], item["orders_count"]) for item in body["data"]] == [(ada, 2)]
     blocked = shop.core.timeline.list(ada).items[0]
     assert (blocked.type, blocked.actor_id) == (EventType.BLOCKED, 9)
+
+
+CURSOR_KEYS = [
+    "data", "path", "per_page", "next_cursor", "next_page_url", "prev_cursor", "prev_page_url",
+]  # fmt: skip
+
+
+def _local(url: str) -> str:
+    """An absolute URL of the app as the test client's path and query."""
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_cursor_pages_are_laravels_cursor_paginator(client: Client, shop: Shop) -> None:
+    """cursorPaginate()'s keys in order, 15 per page; following next_page_url ends the scroll."""
+    ids = _seventeen(shop)
+    first = client.get("/api/v1/customers/cursor")
+    assert first.status == 200
+    page = first.body
+    assert list(page) == CURSOR_KEYS
+    assert page["path"].endswith("/api/v1/customers/cursor")
+    assert page["per_page"] == 15
+    assert page["next_page_url"] == f"{page['path']}?cursor={page['next_cursor']}"
+    assert (page["prev_cursor"], page["prev_page_url"]) == (None, None)
+    assert [item["id"] for item in page["data"]] == ids[:15]
+    assert all(list(item) == CUSTOMER_KEYS for item in page["data"])
+    rest = client.get(_local(page["next_page_url"])).body
+    assert [item["id"] for item in rest["data"]] == ids[15:]
+    assert (rest["next_cursor"], rest["next_page_url"]) == (None, None)
+
+
+def test_cursor_pages_keep_the_search(client: Client, shop: Shop) -> None:
+    """The next URL keeps ``search`` (a cursor belongs to its filter), and works."""
+    for n in range(17):
+        shop.customer(f"Smith {n:02d}")
+    shop.customer("Jones")
+    page = client.get("/api/v1/customers/cursor?search=smith").body
+    assert "search=smith&cursor=" in page["next_page_url"]
+    rest = client.get(_local(page["next_page_url"])).body
+    assert [item["name"] for item in rest["data"]] == ["Smith 15", "Smith 16"]
+
+
+def test_a_foreign_or_edited_cursor_is_422(client: Client, shop: Shop) -> None:
+    """A cursor of another search, or an edited one, answers Laravel's 422 on ``cursor``."""
+    _seventeen(shop)
+    cursor = client.get("/api/v1/customers/cursor").body["next_cursor"]
+    for query in (f"search=x&cursor={cursor}", f"cursor={cursor[:-3]}", "cursor=nonsense"):
+        answer = client.get(f"/api/v1/customers/cursor?{query}")
+        assert answer.status == 422
+        assert set(answer.body["errors"]) == {"cursor"}

@@ -57,6 +57,7 @@ ON_REPLICA: dict[str, Call] = {
     "customers.get": lambda c, ids: c.customers.get(ids["ada"]),
     "customers.find_by_email": lambda c, ids: c.customers.find_by_email("ada@example.com"),
     "customers.search": lambda c, ids: c.customers.search("ada"),
+    "customers.scroll": lambda c, ids: c.customers.scroll("ada"),
     "addresses.get": lambda c, ids: c.addresses.get(ids["ship"]),
     "addresses.list": lambda c, ids: c.addresses.list(ids["ada"]),
     "addresses.default": lambda c, ids: c.addresses.default(ids["ada"], "shipping"),

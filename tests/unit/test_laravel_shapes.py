@@ -109,3 +109,31 @@ def test_a_customer_serializes_like_the_eloquent_model() -> None:
     assert body["orders_count"] == 3
     assert "password" not in body
     assert "orders_count" not in laravel_customer(ada())
+
+
+#: simplePaginate()'s keys, in Laravel's order (Illuminate\Pagination\Paginator::toArray).
+SIMPLE_KEYS = [
+    "current_page",
+    "data",
+    "first_page_url",
+    "from",
+    "next_page_url",
+    "path",
+    "per_page",
+    "prev_page_url",
+    "to",
+]
+
+
+def test_a_page_without_a_count_is_laravels_simple_paginator() -> None:
+    """total=None: simplePaginate()'s keys, a next URL while has_more, from/to as counted."""
+    items = [ListedCustomer(customer=ada(i), orders_count=0) for i in range(16, 31)]
+    body = laravel_paginator(
+        Page(items=items, total=None, page=2, per_page=15, has_more=True), path=PATH
+    )
+    assert list(body) == SIMPLE_KEYS
+    assert (body["from"], body["to"]) == (16, 30)
+    assert body["next_page_url"] == f"{PATH}?page=3"
+    assert body["prev_page_url"] == f"{PATH}?page=1"
+    last = laravel_paginator(Page(items=[], total=None, page=1, per_page=15), path=PATH)
+    assert (last["next_page_url"], last["from"], last["to"]) == (None, None, None)

@@ -74,6 +74,15 @@ def test_pages_carry_last_page() -> None:
     assert data["items"][0]["orders_count"] == 4
 
 
+def test_pages_without_a_count_carry_has_more() -> None:
+    """A page of ``search(total=None)`` writes total None, has_more and its known last page."""
+    page = Page(
+        items=[ListedCustomer(sample_customer(), 4)], total=None, page=2, per_page=1, has_more=True
+    )
+    data = to_dict(page)
+    assert (data["total"], data["has_more"], data["last_page"]) == (None, True, 3)
+
+
 def test_times_are_written_in_utc() -> None:
     """A datetime in another zone is written as the same instant in UTC."""
     paris = MOMENT.astimezone(timezone(timedelta(hours=2)))

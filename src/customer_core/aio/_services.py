@@ -14,7 +14,16 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from customer_core._segment import Segment
-from customer_core.model import Address, AddressType, Customer, ListedCustomer, Note, Page
+from customer_core.model import (
+    Address,
+    AddressType,
+    CursorPage,
+    Customer,
+    ListedCustomer,
+    Note,
+    Page,
+)
+from customer_core.ports import TotalMode
 from customer_core.services._lifetime_value import Progress
 from customer_core.services._registry import UNSET, Unset
 from customer_core.timeline import CustomerEvent, EventType
@@ -112,6 +121,7 @@ class AsyncCustomerRegistry(Protocol):
         sort: str = "id",
         segment: Segment | str | None = None,
         ignore_accents: bool = False,
+        total: TotalMode = "exact",
     ) -> Page[ListedCustomer]:
         """See :meth:`CustomerRegistry.search`."""
         ...
@@ -125,6 +135,21 @@ class AsyncCustomerRegistry(Protocol):
     ) -> AsyncIterator[Customer]:
         """See :meth:`CustomerRegistry.stream`: an async iterator (``async for``), each
         batch read in a greenlet; a bad argument raises at the call."""
+        ...
+
+    async def scroll(
+        self,
+        text: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 15,
+        sort: str = "id",
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+        segment: Segment | str | None = None,
+        ignore_accents: bool = False,
+    ) -> CursorPage[ListedCustomer]:
+        """See :meth:`CustomerRegistry.scroll`."""
         ...
 
 

@@ -18,6 +18,7 @@ from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
 from customer_core.rules import Fields, record_id
+from customer_core.services._cursor import DEFAULT_CURSOR_SECRET
 from customer_core.timeline import EventType, NewEvent
 
 __all__ = ["Context", "RetryPolicy", "checked_id", "customer_id_of", "found", "locked_customer"]
@@ -56,6 +57,8 @@ class Context:
     reset_token_ttl: timedelta = timedelta(minutes=60)
     #: Who the changes are attributed to in the timeline (``core.acting_as``); None: nobody.
     actor_id: int | None = None
+    #: The HMAC key of scroll cursors (``cursor_secret``; see ``services._cursor``).
+    cursor_key: bytes = DEFAULT_CURSOR_SECRET
 
     def now(self) -> datetime:
         """The time to stamp on a write: UTC, whole seconds (as the SQL schema keeps it)."""

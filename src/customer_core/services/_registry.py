@@ -8,20 +8,30 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Final, get_args
 
+import attrs
+
 from customer_core import passwords, rules
-from customer_core._segment import Segment
+from customer_core._segment import Segment, as_segment
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
     InvalidCredentials,
     StorageError,
 )
-from customer_core.model import Customer, ListedCustomer, Page
-from customer_core.port_defaults import segments_of
-from customer_core.ports import Credentials, CustomerQuery, NewCustomer, SortKey, Transaction
+from customer_core.model import CursorPage, Customer, ListedCustomer, Page
+from customer_core.ports import (
+    Credentials,
+    CustomerQuery,
+    NewCustomer,
+    SortKey,
+    TotalMode,
+    Transaction,
+)
 from customer_core.rules import Fields, Invalid
 from customer_core.services._context import Context, customer_id_of, found, locked_customer
+from customer_core.services._cursor import decode as decode_cursor
 from customer_core.services._importer import import_customers
+from customer_core.services._paging import page_of, scroll_page, total_mode
 from customer_core.services._password_reset import request_reset, reset_password
 from customer_core.services._segments import count_segment, resolved, stream_segment
 from customer_core.timeline import EventType
@@ -441,6 +451,7 @@ class CustomerRegistry:
         sort: str = "id",
         segment: Segment | str | None = None,
         ignore_accents: bool = False,
+        total: TotalMode = "exact",
     ) -> Page[ListedCustomer]:
         """A page of customers whose name or e-mail contains ``text`` (literally, any case).
 
@@ -450,36 +461,91 @@ class CustomerRegistry:
         With ``ignore_accents=True`` both sides are accent-folded first ("jose"
         finds "José", "strasse" finds "Straße"): one rule on every storage,
         :func:`customer_core.rules.fold_accents`.
+
+        ``total`` says how the matches are counted: ``"exact"`` (a count of every
+        match), ``"estimate"`` (PostgreSQL's planner estimate, a count that stops
+        at 10 000 elsewhere; exact when the page shows the end) or None (no count:
+        ``Page.total`` is None and ``Page.has_more`` tells whether a next page exists).
         """
         fields = Fields()
-        needle = fields.check("text", _search_text, text)
         page_number = fields.check("page", rules.positive(MAX_PAGE), page)
         size = fields.check("per_page", rules.positive(MAX_PER_PAGE), per_page)
+        counting = fields.check("total", total_mode, total)
+        query = self._query(fields, text, blocked, repeat, sort, segment, ignore_accents)
+        query = attrs.evolve(query, offset=(page_number - 1) * size, limit=size, total=counting)
+        return page_of(self._context, query, page_number)
+
+    def scroll(
+        self,
+        text: str | None = None,
+        *,
+        after: str | None = None,
+        limit: int = 15,
+        sort: str = "id",
+        blocked: bool | None = None,
+        repeat: bool | None = None,
+        segment: Segment | str | None = None,
+        ignore_accents: bool = False,
+    ) -> CursorPage[ListedCustomer]:
+        """A page of the customers ``search`` finds, after the cursor ``after`` (keyset paging).
+
+        The same matches in the same order as ``search`` (ties by id, empty values
+        last), but each page starts where ``after`` (a previous page's ``next``)
+        ended, so it costs the same at any depth and stays stable while rows are
+        inserted or deleted. ``next`` is None on the last page. A cursor made for
+        another sort or other filters, edited or truncated, raises
+        ``ValidationError`` on ``after``. A segment's relative times
+        (``within``/``older_than``) count from the clock at each page.
+        """
+        fields = Fields()
+        size = fields.check("limit", rules.positive(MAX_PER_PAGE), limit)
+        query = self._query(fields, text, blocked, repeat, sort, segment, ignore_accents)
+        query = attrs.evolve(query, offset=0, limit=size, total=None)
+        # The cursor belongs to the segment as written, not to this page's cut-off times.
+        identity = attrs.evolve(query, segment=as_segment(segment))
+        secret = self._context.cursor_key
+        fields = Fields()
+        position = (
+            None
+            if after is None
+            else fields.check(
+                "after", lambda cursor: decode_cursor(cursor, identity, secret), after
+            )
+        )
+        fields.done()
+        return scroll_page(self._context, query, position, secret, identity)
+
+    def _query(
+        self,
+        fields: Fields,
+        text: object,
+        blocked: object,
+        repeat: object,
+        sort: object,
+        segment: object,
+        ignore_accents: object,
+    ) -> CustomerQuery:
+        """The filters and sort ``search`` and ``scroll`` share, checked (one page, no paging)."""
+        needle = fields.check("text", _search_text, text)
         only_blocked = fields.check("blocked", _optional_flag, blocked)
         only_repeat = fields.check("repeat", _optional_flag, repeat)
         order = fields.check("sort", _sort, sort)
         folding = fields.check("ignore_accents", rules.flag, ignore_accents)
         fields.done()
-        wanted = resolved(self._context, segment)
+        key, descending = order
         if folding and needle is not None:
             needle = rules.fold_accents(needle)
-        key, descending = order
-        query = CustomerQuery(
+        return CustomerQuery(
             text=needle,
             blocked=only_blocked,
             repeat=only_repeat,
             sort=key,
             descending=descending,
-            offset=(page_number - 1) * size,
-            limit=size,
-            segment=wanted,
+            offset=0,
+            limit=1,
+            segment=resolved(self._context, segment),
             ignore_accents=folding,
         )
-        if wanted is None:
-            items, total = self._context.read(lambda tx: tx.customers.search(query))
-        else:
-            items, total = self._context.read(lambda tx: segments_of(tx).search(query))
-        return Page(items=items, total=total, page=page_number, per_page=size)
 
     def count(self, segment: Segment | str | None = None) -> int:
         """How many customers are in ``segment`` (a Segment or its text); all of them for None.

@@ -11,6 +11,7 @@ import attrs
 
 from customer_core._accents import fold_accents
 from customer_core.adapters.memory._journal import Journal, Tables
+from customer_core.adapters.memory._keyset import after_position
 from customer_core.adapters.memory._ledger import InMemoryOrderLedger
 from customer_core.adapters.memory._segments import segment_filter
 from customer_core.errors import DuplicateEmail
@@ -21,7 +22,14 @@ from customer_core.model import (
     ListedCustomer,
     Note,
 )
-from customer_core.ports import Credentials, CustomerQuery, NewAddress, NewCustomer, NewNote
+from customer_core.ports import (
+    Credentials,
+    CustomerQuery,
+    Keyset,
+    NewAddress,
+    NewCustomer,
+    NewNote,
+)
 
 __all__ = ["InMemoryAddressRepository", "InMemoryCustomerRepository", "InMemoryNoteRepository"]
 
@@ -110,14 +118,23 @@ class InMemoryCustomerRepository:
         self._journal.on_roll_back(lambda: self._t.restore_customer_id(customer_id))
         self._t.compact_customer_ids()
 
-    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
-        """Filter references, sort the matches, slice one page."""
+    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int | None]:
+        """Filter references, sort the matches, slice one page.
+
+        Every match is at hand, so an ``"estimate"`` is the exact count.
+        """
         in_segment = segment_filter(self._t, query.segment)
         matches = [c for c in self._t.customers.values() if _matches(c, query) and in_segment(c)]
         ordered = _ordered(matches, query.sort, query.descending)
+        if query.after is not None:
+            position = query.after
+            if query.sort == "name" and isinstance(position.value, str):
+                # Names sort lower-cased (SORT_VALUES); the cursor holds the stored name.
+                position = Keyset(position.value.lower(), position.id)
+            ordered = after_position(ordered, SORT_VALUES[query.sort], position, query.descending)
         page = ordered[query.offset : query.offset + query.limit]
         items = [ListedCustomer(customer=c, orders_count=self._orders.count(c.id)) for c in page]
-        return items, len(matches)
+        return items, None if query.total is None else len(matches)
 
     def count(self) -> int:
         """How many customers there are."""

@@ -34,7 +34,7 @@ class InMemorySegments:
         self._t = tables
         self._customers = customers
 
-    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int | None]:
         """The repository's search, which honours ``query.segment``."""
         return self._customers.search(query)
 

@@ -5,6 +5,7 @@
 - :func:`engine_from_url`: an engine with the per-dialect settings the adapter relies on.
 - :func:`define_tables` / :func:`create_tables`: the library's tables on a MetaData.
 - :func:`create_performance_indexes`: opt-in indexes beyond Laravel's.
+- :func:`create_scroll_indexes`: opt-in indexes that keep deep ``scroll`` pages cheap.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from customer_core.adapters.sqlalchemy._schema import (
     create_tables,
     define_tables,
 )
+from customer_core.adapters.sqlalchemy._scroll_indexes import create_scroll_indexes
 from customer_core.adapters.sqlalchemy._storage import SQLAlchemyStorage, SQLAlchemyTransaction
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "SQLAlchemyStorage",
     "SQLAlchemyTransaction",
     "create_performance_indexes",
+    "create_scroll_indexes",
     "create_tables",
     "define_tables",
     "engine_from_url",

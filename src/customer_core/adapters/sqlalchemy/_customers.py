@@ -178,7 +178,7 @@ class SQLAlchemyCustomerRepository:
             self._conn.execute(delete(child).where(child.c.customer_id == customer_id))
         self._conn.execute(delete(self._c).where(self._c.c.id == customer_id))
 
-    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int | None]:
         """One page of matches with their orders counts and the count of all, in one query."""
         return search_customers(self._conn, self._c, self._orders, query, self._t.addresses)
 

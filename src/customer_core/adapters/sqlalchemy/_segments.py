@@ -23,7 +23,7 @@ class SQLAlchemySegments:
         self._t = tables
         self._customers = customers
 
-    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[list[ListedCustomer], int | None]:
         """The repository's search, which puts ``query.segment`` in its ``WHERE``."""
         return self._customers.search(query)
 

@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 
 from customer_core.contrib.django._accents import AccentFolded
 from customer_core.contrib.django._errors import unique_email
+from customer_core.contrib.django._keyset import after_keyset, capped_count
 from customer_core.contrib.django._orders import OrderSQL
 from customer_core.contrib.django._values import (
     ADDRESS_FIELDS,
@@ -144,9 +145,17 @@ class DjangoCustomerRepository:
         AddressRow.objects.using(self._alias).filter(customer_id=customer_id).delete()
         self._rows.filter(pk=customer_id).delete()
 
-    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
-        """One page with each row's orders count and the count of all matches, in one query."""
+    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int | None]:
+        """One page with each row's orders count and the count of all matches, in one query.
+
+        Without an exact count (``query.total``): the page alone, and for an estimate
+        a count that stops at ``ESTIMATE_CAP`` matches (``_keyset``).
+        """
         matches = self._rows.filter(search_filter(query))
+        if query.after is not None:
+            matches = matches.filter(after_keyset(query, query.after))
+        if query.total != "exact":
+            return self._uncounted(matches, query)
         count = matches.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")
         page = matches.order_by(*_ordering(query)).annotate(
             orders_count=self._orders_count(), matches=_subquery(count)
@@ -160,6 +169,18 @@ class DjangoCustomerRepository:
             return [], 0 if query.offset == 0 else matches.count()
         items = [ListedCustomer(customer_from(r), int(r["orders_count"] or 0)) for r in rows]
         return items, int(rows[0]["matches"])
+
+    def _uncounted(
+        self, matches: QuerySet[CustomerRow], query: CustomerQuery
+    ) -> tuple[builtins.list[ListedCustomer], int | None]:
+        page = matches.order_by(*_ordering(query)).annotate(orders_count=self._orders_count())
+        rows = page.values(*CUSTOMER_FIELDS, "orders_count")[
+            query.offset : query.offset + query.limit
+        ]
+        items = [ListedCustomer(customer_from(r), int(r["orders_count"] or 0)) for r in rows]
+        if query.total is None:
+            return items, None
+        return items, capped_count(matches)
 
     def count(self) -> int:
         """How many customers are stored."""

@@ -131,7 +131,7 @@ class DjangoSegments:
         self._rows: QuerySet[CustomerRow] = CustomerRow.objects.using(alias)
         self._customers = customers
 
-    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int]:
+    def search(self, query: CustomerQuery) -> tuple[builtins.list[ListedCustomer], int | None]:
         """The repository's search, which puts ``query.segment`` in its filter."""
         return self._customers.search(query)
 

@@ -37,6 +37,7 @@ from customer_core.testing.contract._password_reset import PasswordResetContract
 from customer_core.testing.contract._privacy import PrivacyContract
 from customer_core.testing.contract._registry import RegistryContract, RegistryValidationContract
 from customer_core.testing.contract._rfm import RfmContract
+from customer_core.testing.contract._scroll import ScrollContract, SearchTotalContract
 from customer_core.testing.contract._search import SearchContract
 from customer_core.testing.contract._segments import SegmentsContract
 from customer_core.testing.contract._timeline import OutboxContract, TimelineContract
@@ -57,7 +58,9 @@ __all__ = [
     "RegistryContract",
     "RegistryValidationContract",
     "RfmContract",
+    "ScrollContract",
     "SearchContract",
+    "SearchTotalContract",
     "SegmentsContract",
     "TimelineContract",
 ]
@@ -80,4 +83,6 @@ ALL_CONTRACTS: tuple[type, ...] = (
     PrivacyContract,
     RfmContract,
     AccentsContract,
+    ScrollContract,
+    SearchTotalContract,
 )

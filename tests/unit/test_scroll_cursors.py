@@ -1,0 +1,77 @@
+"""Scroll cursors and pages without a count: the pure parts, on the in-memory core."""
+
+from __future__ import annotations
+
+import pytest
+
+from customer_core import Argon2Hasher, CursorPage, CustomerCore, Page, ValidationError
+
+CHEAP = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def _core(**options: object) -> CustomerCore[object]:
+    core = CustomerCore.in_memory(password_hasher=CHEAP, **options)  # type: ignore[arg-type]
+    hashed = CHEAP.hash("not used by the test")
+    core.customers.import_many(
+        {"name": f"C {n}", "email": f"c{n}@x.io", "password_hash": hashed} for n in range(5)
+    )
+    return core
+
+
+def test_a_cursor_works_on_another_core_with_the_same_secret() -> None:
+    """Two processes (two cores) with the same cursor_secret accept each other's cursors."""
+    cursor = _core(cursor_secret="s3cret").customers.scroll(limit=2).next
+    page = _core(cursor_secret=b"s3cret").customers.scroll(limit=2, after=cursor)
+    assert [item.customer.id for item in page.items] == [3, 4]
+
+
+def test_the_default_key_is_the_same_everywhere() -> None:
+    """Without cursor_secret every core uses the documented default key."""
+    cursor = _core().customers.scroll(limit=2).next
+    assert len(_core().customers.scroll(limit=2, after=cursor).items) == 2
+
+
+@pytest.mark.parametrize(("made", "read"), [("one", "two"), (None, "two"), ("one", None)])
+def test_a_cursor_of_another_secret_is_refused(made: str | None, read: str | None) -> None:
+    """A cursor signed with another key is a ValidationError on ``after``."""
+    cursor = _core(cursor_secret=made).customers.scroll(limit=2).next
+    with pytest.raises(ValidationError) as raised:
+        _core(cursor_secret=read).customers.scroll(limit=2, after=cursor)
+    assert set(raised.value.errors) == {"after"}
+
+
+@pytest.mark.parametrize("bad", ["", b"", 7, ["secret"]])
+def test_bad_cursor_secret(bad: object) -> None:
+    """An empty or non-text secret is a ValidationError naming ``cursor_secret``."""
+    with pytest.raises(ValidationError) as raised:
+        CustomerCore.in_memory(cursor_secret=bad)  # type: ignore[arg-type]
+    assert set(raised.value.errors) == {"cursor_secret"}
+
+
+def test_views_of_the_core_keep_the_secret() -> None:
+    """acting_as and on_primary sign and read cursors with the core's secret."""
+    core = _core(cursor_secret="s3cret")
+    cursor = core.acting_as(7).customers.scroll(limit=2).next
+    assert len(core.on_primary().customers.scroll(limit=2, after=cursor).items) == 2
+
+
+def test_the_secret_appears_in_no_cursor() -> None:
+    """The cursor holds a tag made with the key, never the key or the secret."""
+    cursor = _core(cursor_secret="s3cret-value").customers.scroll(limit=2).next
+    assert cursor is not None
+    assert "s3cret" not in cursor
+
+
+def test_last_page_without_a_count_is_a_lower_bound() -> None:
+    """total None: the next page while has_more, this page when it has items, else 1."""
+    assert Page(items=[1], total=None, page=3, per_page=1, has_more=True).last_page == 4
+    assert Page(items=[1], total=None, page=3, per_page=1, has_more=False).last_page == 3
+    assert Page(items=[], total=None, page=3, per_page=1, has_more=False).last_page == 1
+    assert Page(items=[1], total=3, page=2, per_page=1).has_more is True
+    assert Page(items=[1], total=3, page=3, per_page=1).has_more is False
+
+
+def test_cursor_page_has_more_follows_next() -> None:
+    """CursorPage.has_more is whether ``next`` is set."""
+    assert CursorPage(items=[], next=None).has_more is False
+    assert CursorPage(items=[1], next="x.y").has_more is True
