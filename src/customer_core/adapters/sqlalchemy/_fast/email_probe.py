@@ -141,6 +141,11 @@ def _legacy_emails(connection: Connection, customers: Table, wanted: set[str]) -
       characters), folded here with ``str.lower`` as ``cc_lower`` would;
     - PostgreSQL: the rows ``lower()`` changes, with their ``lower(email)``
       (the folding the look-up by e-mail uses there).
+
+    A scan of the table, unless SQLite has the opt-in ``customers_legacy_email_index``
+    (``create_performance_indexes``), a partial index of exactly the rows read here,
+    whose condition is this query's as SQLAlchemy renders it (keep the two equal: SQLite
+    uses a partial index only for the same expression).
     """
     column = customers.c.email
     if connection.dialect.name == "sqlite":
