@@ -13,6 +13,7 @@ from laravel_ddl import build_laravel_database
 
 from customer_core import CustomerCore, ValidationError
 from customer_core.adapters.sqlalchemy import create_performance_indexes, engine_from_url
+from customer_core.adapters.sqlalchemy._fast import email_probe
 from customer_core.testing import FrozenClock
 
 HASH = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
@@ -118,13 +119,15 @@ class _Selects:
     """The SELECTs that read the customers table while open."""
 
     def __init__(self, engine: sa.Engine) -> None:
-        self.seen: list[str] = []
+        self.seen: list[tuple[str, Any]] = []
         self._engine = engine
         sa.event.listen(engine, "before_cursor_execute", self._record)
 
-    def _record(self, conn: object, cursor: object, statement: str, *args: object) -> None:
+    def _record(
+        self, conn: object, cursor: object, statement: str, parameters: Any, *args: object
+    ) -> None:
         if statement.lstrip().upper().startswith("SELECT") and "FROM customers" in statement:
-            self.seen.append(statement)
+            self.seen.append((statement, parameters))
 
     def close(self) -> None:
         sa.event.remove(self._engine, "before_cursor_execute", self._record)
@@ -138,9 +141,9 @@ def _legacy_read_plan(core: CustomerCore, engine: sa.Engine) -> str:
         assert _refused(core, repeats) == _taken(repeats)
     finally:
         selects.close()
-    [legacy, *_] = [s for s in selects.seen if "lower(" in s]
+    [(legacy, parameters), *_] = [seen for seen in selects.seen if "lower(" in seen[0]]
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {legacy}").all()
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {legacy}", parameters).all()
     return " ".join(str(row[-1]) for row in rows)
 
 
@@ -166,3 +169,35 @@ def test_sqlite_reads_only_the_legacy_rows_through_the_opt_in_index(
             " where email != lower(email) or length(CAST(email AS BLOB)) != length(email)"
         )
         assert sorted(listed.scalars()) == sorted((*LEGACY, KELVIN))
+
+
+def _legacy_reads(engine: sa.Engine, core: CustomerCore) -> tuple[dict[str, str], int]:
+    """The errors of an import of 50 records in windows of 20, and its reads of legacy rows."""
+    selects = _Selects(engine)
+    try:
+        records = _records(50, "new")
+        for index, email in REPEATS.items():
+            records[int(index)]["email"] = email
+        with pytest.raises(ValidationError) as caught:
+            core.customers.import_many(records, batch_size=2)
+    finally:
+        selects.close()
+    return caught.value.errors, sum("lower(" in statement for statement, _ in selects.seen)
+
+
+def test_the_legacy_rows_are_read_once_per_import(
+    library_engine: sa.Engine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three windows, one read of the legacy rows (none on MariaDB, whose collation makes
+    the unique index find every spelling); with more legacy rows than are held, one read a
+    window, the same records named."""
+    core = _core(library_engine)
+    _fill(core, library_engine)
+    errors, reads = _legacy_reads(library_engine, core)
+    assert errors == _taken(REPEATS)
+    assert reads == (0 if backend == "mariadb" else 1)
+    monkeypatch.setattr(email_probe, "HELD_LEGACY_ROWS", 1)
+    errors, reads = _legacy_reads(library_engine, core)
+    assert errors == _taken(REPEATS)
+    # The first read stops past the limit; then every window of the three reads again.
+    assert reads == (0 if backend == "mariadb" else 4)

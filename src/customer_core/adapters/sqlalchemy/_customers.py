@@ -291,6 +291,8 @@ class SQLAlchemyImports:
         self._conn = connection
         self._c = table
         self._dialect = connection.dialect
+        # One import is one transaction: the legacy rows are read once for all its windows.
+        self._legacy = _fast.LegacyEmails()
 
     def add_many(self, customers: Sequence[NewCustomer]) -> int:
         """Insert all in as few statements as the database takes (:mod:`._fast`); the
@@ -316,7 +318,7 @@ class SQLAlchemyImports:
         under the column's collation, as :func:`email_equals` and the unique index."""
         if is_mysql(self._dialect):
             return _taken_under_collation(self._conn, self._c, emails)
-        return _fast.existing_emails(self._conn, self._c, emails)
+        return _fast.existing_emails(self._conn, self._c, emails, self._legacy)
 
 
 def _taken_under_collation(connection: Connection, table: Table, emails: Sequence[str]) -> set[str]:
