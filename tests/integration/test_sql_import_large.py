@@ -201,3 +201,30 @@ def test_the_legacy_rows_are_read_once_per_import(
     assert errors == _taken(REPEATS)
     # The first read stops past the limit; then every window of the three reads again.
     assert reads == (0 if backend == "mariadb" else 4)
+
+
+POSTGRES = [pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.sql])]
+
+
+@pytest.mark.parametrize("backend", POSTGRES, indirect=True)
+def test_postgres_plans_the_import_for_its_own_values(
+    library_engine: sa.Engine, backend: str
+) -> None:
+    """The import's transaction plans each statement for its values (no generic plan made
+    from statistics of the table before the import); the setting ends with it."""
+    core = _core(library_engine)
+    seen: list[str] = []
+
+    def show(_conn: object, cursor: Any, statement: str, *_: object) -> None:
+        if statement.startswith(("INSERT INTO customers", "SELECT customers.email")):
+            seen.append(cursor.connection.execute("show plan_cache_mode").fetchone()[0])
+
+    sa.event.listen(library_engine, "after_cursor_execute", show)
+    try:
+        assert core.customers.import_many(_records(30, "new"), batch_size=10) == 30
+    finally:
+        sa.event.remove(library_engine, "after_cursor_execute", show)
+    assert seen, "no statement of the import was seen"
+    assert set(seen) == {"force_custom_plan"}
+    with library_engine.connect() as connection:
+        assert connection.exec_driver_sql("show plan_cache_mode").scalar_one() == "auto"
