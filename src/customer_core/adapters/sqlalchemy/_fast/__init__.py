@@ -1,6 +1,7 @@
 """The bulk import's fast paths in SQL, each next to the plain SQLAlchemy path it replaces.
 
-Two entry points, and only these leave the package:
+Two entry points, and only these leave the package (with :class:`LegacyEmails`,
+the state one of them keeps for an import):
 
 - :func:`insert_columns` (:mod:`.bulk_insert`, with its column-at-a-time value
   conversion :mod:`.conversion`) writes the imported rows; its reference is
