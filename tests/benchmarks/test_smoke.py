@@ -80,3 +80,37 @@ def test_only_picks_one_workload() -> None:
     out = _bench("--backend", "memory", "--only", "inmemory")
     assert "== inmemory" in out
     assert "== ltv" not in out
+
+
+@pytest.mark.sql
+@pytest.mark.postgres
+def test_the_xl_run_loads_postgres_and_reports_every_workload(postgres_server: Server) -> None:
+    """``--scale xl``'s shape at tiny sizes: PostgreSQL only, its big database loaded with
+    COPY, every SQL workload reported there, the import into the big table included."""
+    env = {"CUSTOMER_CORE_POSTGRES_URL": postgres_server.admin_url}
+    out = _bench("--scale", "xl-smoke", env=env)
+    assert "loaded postgres 'big': 5,000 customers, 10,000 orders" in out
+    for workload in ("ltv", "events", "search", "import"):
+        assert f"{workload}/postgres:" in out
+    assert "into 5,000 customers, as Laravel made it" in out
+    assert "into 5,000 customers, performance indexes" in out
+    assert "/sqlite:" not in out
+    assert "== inmemory" not in out
+
+
+def test_the_xl_scale_says_it_is_long_and_runs_on_postgres_only() -> None:
+    """Asked for SQLite alone, the xl scale refuses (exit 2) after saying what it costs."""
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--scale", "xl", "--backend", "sqlite"],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "10,000,000 customers and 20,000,000 orders" in done.stdout
+    assert "expect hours" in done.stdout
+    assert "runs only on: postgres" in done.stderr

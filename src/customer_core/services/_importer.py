@@ -90,14 +90,13 @@ class _Stream:
     _first: dict[str, int] = attrs.field(factory=dict)
     _now: datetime = attrs.field(init=False)
     _phone: Callable[[object], str | None] = attrs.field(init=False)
+    #: Records checked before a flush; computed once (``take`` runs once per record).
+    _window: int = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self._now = self.context.now()
         self._phone = rules.phone_rule(self.context.default_region)
-
-    @property
-    def _window(self) -> int:
-        return max(self.size, min(self.size * 10, PROBE_WINDOW))
+        self._window = max(self.size, min(self.size * 10, PROBE_WINDOW))
 
     def take(self, index: int, record: Mapping[str, object]) -> bool:
         """Check one record; True when the window is full and should be flushed."""

@@ -222,3 +222,30 @@ class ImportContract:
             "48.email": "is already taken",
         }
         assert snapshot(harness) == before
+
+    def test_duplicates_of_stored_customers_in_a_larger_table_are_bad(
+        self, harness: Harness
+    ) -> None:
+        """Into a table of 2 500 imported customers (several of the storage's look-up
+        chunks), records repeating the first, a middle and the last of them in another case
+        are named, in whichever window they come; nothing more is stored."""
+        stored = [_record(n, email=f"stored{n}@example.com") for n in range(2500)]
+        assert harness.core.customers.import_many(stored) == 2500
+        before = harness.core.customers.search().total
+        records = [_record(n) for n in range(60)]
+        records[0]["email"] = "STORED0@example.com"
+        records[31]["email"] = "Stored1250@Example.com"
+        records[59]["email"] = "stored2499@EXAMPLE.COM"
+        with pytest.raises(ValidationError) as caught:
+            harness.core.customers.import_many(iter(records), batch_size=3)
+        assert caught.value.errors == {
+            "0.email": "is already taken",
+            "31.email": "is already taken",
+            "59.email": "is already taken",
+        }
+        assert harness.core.customers.search().total == before
+        # The same records without the repeats all go in, after the stored ones.
+        for index in (0, 31, 59):
+            records[index]["email"] = f"fresh{index}@example.com"
+        assert harness.core.customers.import_many(records, batch_size=3) == 60
+        assert harness.core.customers.search().total == before + 60

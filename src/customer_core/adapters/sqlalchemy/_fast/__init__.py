@@ -1,12 +1,14 @@
 """The bulk import's fast paths in SQL, each next to the plain SQLAlchemy path it replaces.
 
-Two entry points, and only these leave the package:
+Two entry points, and only these leave the package (with :class:`LegacyEmails`,
+the state one of them keeps for an import):
 
 - :func:`insert_columns` (:mod:`.bulk_insert`, with its column-at-a-time value
   conversion :mod:`.conversion`) writes the imported rows; its reference is
   :func:`reference_insert`, ``insert(table)`` with a list of dictionaries.
-- :func:`existing_emails` (:mod:`.email_probe`) is the duplicate check; its
-  reference is :func:`reference_existing_emails`, the folded ``lower(email)
+- :func:`existing_emails` (:mod:`.email_probe`) is the duplicate check (given a
+  :class:`LegacyEmails`, it reads the rows of legacy mixed-case e-mails once per
+  import); its reference is :func:`reference_existing_emails`, the folded ``lower(email)
   IN (...)`` look-up a chunk at a time.
 
 Each fast path must store or answer exactly what its reference does (the
@@ -22,10 +24,15 @@ from typing import Any
 
 from customer_core.adapters.sqlalchemy._dialects import folded
 from customer_core.adapters.sqlalchemy._fast.bulk_insert import insert_columns
-from customer_core.adapters.sqlalchemy._fast.email_probe import EMAIL_CHUNK, existing_emails
+from customer_core.adapters.sqlalchemy._fast.email_probe import (
+    EMAIL_CHUNK,
+    LegacyEmails,
+    existing_emails,
+)
 from sqlalchemy import Connection, Table, insert, select
 
 __all__ = [
+    "LegacyEmails",
     "existing_emails",
     "insert_columns",
     "reference_existing_emails",
@@ -43,10 +50,14 @@ def reference_insert(connection: Connection, table: Table, columns: dict[str, li
 
 
 def reference_existing_emails(
-    connection: Connection, customers: Table, emails: Sequence[str]
+    connection: Connection,
+    customers: Table,
+    emails: Sequence[str],
+    legacy: LegacyEmails | None = None,
 ) -> set[str]:
     """What :func:`existing_emails` answers, the plain way: the folded e-mail (as the look-up
-    of one e-mail folds it) ``IN`` each chunk of the lower-cased e-mails."""
+    of one e-mail folds it) ``IN`` each chunk of the lower-cased e-mails (``legacy``, the
+    fast path's holder of legacy rows, is not used)."""
     wanted = list(dict.fromkeys(emails))
     column = folded(connection.dialect, customers.c.email)
     found: set[str] = set()

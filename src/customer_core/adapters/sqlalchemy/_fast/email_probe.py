@@ -30,6 +30,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import attrs
+
 from customer_core.adapters.sqlalchemy._dialects import (
     driver_placeholder,
     folded,
@@ -51,7 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSON
 
-__all__ = ["existing_emails"]
+__all__ = ["HELD_LEGACY_ROWS", "LegacyEmails", "existing_emails"]
 
 #: E-mails per ``IN (...)`` list: far below every driver's parameter limit.
 EMAIL_CHUNK = 500
@@ -60,11 +62,22 @@ EMAIL_CHUNK = 500
 EMAIL_ARRAY_CHUNK = 10_000
 #: A ``pg_get_indexdef`` of a B-tree on ``lower(email)`` alone, e.g. ``CREATE INDEX
 #: customers_lower_email_index ON public.customers USING btree (lower((email)::text))``.
+#: Legacy rows (:class:`LegacyEmails`) held for a whole import, at most: about 10 MB.
+HELD_LEGACY_ROWS = 100_000
 LOWER_EMAIL_INDEX = re.compile(r"USING btree \(lower\(\(?email\)?(?:::text)?\)\)")
 
 
-def existing_emails(connection: Connection, customers: Table, emails: Sequence[str]) -> set[str]:
-    """Those of ``emails`` (lower-cased) some row of ``customers`` uses, ignoring case."""
+def existing_emails(
+    connection: Connection,
+    customers: Table,
+    emails: Sequence[str],
+    legacy: LegacyEmails | None = None,
+) -> set[str]:
+    """Those of ``emails`` (lower-cased) some row of ``customers`` uses, ignoring case.
+
+    ``legacy``: the import's holder of the legacy rows, so that they are read once
+    per import rather than once per call (None: read them on each call).
+    """
     wanted = list(dict.fromkeys(emails))
     if not wanted:
         return set()
@@ -72,7 +85,40 @@ def existing_emails(connection: Connection, customers: Table, emails: Sequence[s
     found = _looked_up(connection, customers, wanted, folded_column=indexed) & set(wanted)
     if indexed or is_mysql(connection.dialect):
         return found
-    return found | _legacy_emails(connection, customers, set(wanted))
+    if legacy is None:
+        return found | _legacy_emails(connection, customers, set(wanted))
+    return found | legacy.among(connection, customers, set(wanted))
+
+
+@attrs.define
+class LegacyEmails:
+    """The folded e-mails of the legacy rows (:func:`_legacy_emails`), held for one import.
+
+    Without an index that finds them, reading them is a scan of the table: once per
+    window of records, a million-row import into a large table would scan it a hundred
+    times. Read once at the first window instead, and kept while there are at most
+    :data:`HELD_LEGACY_ROWS` of them; past that (a table another writer filled in mixed
+    case), each call reads them again, narrowed to the wanted e-mails, so memory stays
+    bounded. Rows this import inserts are lower case (the service folds every e-mail) and
+    its own repeats are the service's to find, so the first read stays true for it; a
+    mixed-case row another writer commits meanwhile is as much a race as one committed
+    between a look-up and the insert.
+    """
+
+    _held: frozenset[str] | None = None
+    _too_many: bool = False
+
+    def among(self, connection: Connection, customers: Table, wanted: set[str]) -> set[str]:
+        """Those of ``wanted`` that a legacy row folds to."""
+        if self._held is None and not self._too_many:
+            folded_rows = _legacy_folded(connection, customers, HELD_LEGACY_ROWS + 1)
+            if len(folded_rows) > HELD_LEGACY_ROWS:
+                self._too_many = True
+            else:
+                self._held = frozenset(folded_rows)
+        if self._held is None:
+            return _legacy_emails(connection, customers, wanted)
+        return set(self._held & wanted)
 
 
 def _looked_up(
@@ -141,19 +187,25 @@ def _legacy_emails(connection: Connection, customers: Table, wanted: set[str]) -
       characters), folded here with ``str.lower`` as ``cc_lower`` would;
     - PostgreSQL: the rows ``lower()`` changes, with their ``lower(email)``
       (the folding the look-up by e-mail uses there).
+
+    A scan of the table, unless SQLite has the opt-in ``customers_legacy_email_index``
+    (``create_performance_indexes``), a partial index of exactly the rows read here,
+    whose condition is this query's as SQLAlchemy renders it (keep the two equal: SQLite
+    uses a partial index only for the same expression).
     """
+    return {value for value in _legacy_folded(connection, customers) if value in wanted}
+
+
+def _legacy_folded(connection: Connection, customers: Table, limit: int | None = None) -> list[str]:
+    """The folded e-mail of each row :func:`_legacy_emails` reads (at most ``limit`` rows)."""
     column = customers.c.email
     if connection.dialect.name == "sqlite":
         query = select(column).where(or_(column != func.lower(column), sqlite_not_ascii(column)))
-        rows = connection.execute(query).scalars()
-        return {
-            lowered
-            for value in rows
-            if isinstance(value, str) and (lowered := value.lower()) in wanted
-        }
+        rows = connection.execute(query.limit(limit)).scalars()
+        return [value.lower() for value in rows if isinstance(value, str)]
     lower = func.lower(column)
-    rows = connection.execute(select(lower).where(column != lower)).scalars()
-    return {value for value in rows if value in wanted}
+    rows = connection.execute(select(lower).where(column != lower).limit(limit)).scalars()
+    return [str(value) for value in rows]
 
 
 def _lower_email_indexed(connection: Connection, customers: Table) -> bool:
