@@ -210,12 +210,18 @@ class AsyncCustomerCore(Generic[OrdersT]):
 
         from customer_core.adapters.sqlalchemy._engine import engine_settings
         from customer_core.adapters.sqlalchemy._errors import translating
+        from customer_core.aio._asyncpg import asyncpg_options, prepare_asyncpg_engine
 
         engines = []
         for each in (url, *_urls(replicas)):
             parsed, options = engine_settings(each, **engine_options)
+            # Before the storage reads the engine: what it saves per call (see _asyncpg).
+            options, session_lock_timeout = asyncpg_options(
+                parsed, lock_timeout, options, engine_options
+            )
             with translating():
                 engines.append(create_async_engine(parsed, **options))
+            prepare_asyncpg_engine(engines[-1].sync_engine, session_lock_timeout)
         return cls._on_engine(
             engines[0],
             replicas=engines[1:],
