@@ -19,9 +19,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from customer_core.adapters.sqlalchemy._engine import SESSION_LOCK_TIMEOUT_OPTION
 from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import URL
+
+from customer_core.adapters.sqlalchemy._engine import SESSION_LOCK_TIMEOUT_OPTION
 
 __all__ = ["asyncpg_options", "prepare_asyncpg_engine"]
 

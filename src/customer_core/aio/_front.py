@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, cast
@@ -21,6 +21,7 @@ from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
+from customer_core.aio._hash_pool import hash_pool
 from customer_core.aio._services import (
     AsyncAddressBook,
     AsyncCustomerNotes,
@@ -133,9 +134,9 @@ class AsyncCustomerCore(Generic[OrdersT]):
         self._hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
         self._owned_executor = executor is None
-        self._executor: Executor = executor or ThreadPoolExecutor(
-            max_workers=max_hash_workers or DEFAULT_MAX_HASH_WORKERS,
-            thread_name_prefix="customer_core-hash",
+        # The core's own pool hashes at a lower priority than the loop (see _hash_pool).
+        self._executor: Executor = executor or hash_pool(
+            max_hash_workers or DEFAULT_MAX_HASH_WORKERS
         )
         context = Context(
             storage,
