@@ -83,6 +83,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         "_default_region",
         "_engines",
         "_executor",
+        "_faces",
         "_hasher",
         "_orders",
         "_owned_executor",
@@ -157,6 +158,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
             Privacy(context),
             CustomerAnalytics(context),
         )
+        # Made once: a call through ``core.customers`` builds no proxy.
+        self._faces = tuple(AsyncService(service) for service in self._services[:6])
 
     @classmethod
     def in_memory(
@@ -382,32 +385,32 @@ class AsyncCustomerCore(Generic[OrdersT]):
     @property
     def customers(self) -> AsyncCustomerRegistry:
         """The customer registry."""
-        return cast(AsyncCustomerRegistry, AsyncService(self._services[0]))
+        return cast(AsyncCustomerRegistry, self._faces[0])
 
     @property
     def addresses(self) -> AsyncAddressBook:
         """The address book."""
-        return cast(AsyncAddressBook, AsyncService(self._services[1]))
+        return cast(AsyncAddressBook, self._faces[1])
 
     @property
     def notes(self) -> AsyncCustomerNotes:
         """Internal notes."""
-        return cast(AsyncCustomerNotes, AsyncService(self._services[2]))
+        return cast(AsyncCustomerNotes, self._faces[2])
 
     @property
     def ltv(self) -> AsyncLifetimeValue:
         """Lifetime value and repeat detection."""
-        return cast(AsyncLifetimeValue, AsyncService(self._services[3]))
+        return cast(AsyncLifetimeValue, self._faces[3])
 
     @property
     def timeline(self) -> AsyncTimeline:
         """The customer timeline and the outbox."""
-        return cast(AsyncTimeline, AsyncService(self._services[4]))
+        return cast(AsyncTimeline, self._faces[4])
 
     @property
     def privacy(self) -> AsyncPrivacy:
         """Export, anonymize and erase a person's data."""
-        return cast(AsyncPrivacy, AsyncService(self._services[5]))
+        return cast(AsyncPrivacy, self._faces[5])
 
     @property
     def analytics(self) -> AsyncCustomerAnalytics:
