@@ -2,6 +2,7 @@
 
     PYTHONPATH=src:. python -m benchmarks.aio_versus            # full: the targets' sizes
     PYTHONPATH=src:. python -m benchmarks.aio_versus --smoke    # tiny sizes, seconds
+    PYTHONPATH=src:. python -m benchmarks.aio_versus --uvloop   # the loop uvicorn picks
 
 Starts a throwaway PostgreSQL server (tests/servers.py) and registers the customers once.
 Three measurements, the issue's targets (issue 12):
@@ -198,7 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes (checks it runs)")
     parser.add_argument("--lag-only", action="store_true", help="only the loop-lag measurement")
     parser.add_argument("--hash-workers", type=int, help="max_hash_workers (default: the core's)")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="run the asyncio side on uvloop (uvicorn's default)"
+    )
     args = parser.parse_args(argv)
+    if args.uvloop:
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     smoke = args.smoke
     customers, logins, reads, serial = (50, 4, 40, 50) if smoke else (1000, 100, 1000, 2000)
     url, aurl = postgres_urls()
