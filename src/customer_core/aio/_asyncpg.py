@@ -1,7 +1,7 @@
 """What the asyncio front's own asyncpg engines save on every call (docs/performance.md).
 
-Two costs the sync core on psycopg does not pay, removed on the engines
-``AsyncCustomerCore.from_url`` builds (a host's engine, ``from_engine``, is left as it is):
+Two round-trip costs of every call, removed on the engines ``AsyncCustomerCore.from_url``
+builds (a host's engine, ``from_engine``, is left as it is):
 
 - **The pre-ping.** SQLAlchemy's asyncpg ping is three round trips (``BEGIN``, ``;``,
   ``ROLLBACK``: it opens a transaction for pgbouncer's sake) on every checkout. asyncpg
@@ -62,6 +62,7 @@ def prepare_asyncpg_engine(engine: Engine, session_lock_timeout: float | None) -
 
 def _refuse_closed(dbapi_connection: Any, _record: object, _proxy: object) -> None:
     """A checked-out connection the server has closed: the pool replaces it."""
+    # SQLAlchemy's adapter keeps the asyncpg connection there (no public accessor).
     connection = getattr(dbapi_connection, "_connection", None)
     if connection is not None and connection.is_closed():
         raise exc.DisconnectionError("the server closed the connection")
