@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,6 +33,7 @@ from customer_core.aio import (
     AsyncTimeline,
 )
 from customer_core.aio._bridge import ITERATOR_METHODS
+from customer_core.aio._hash_pool import HASH_THREAD_NICENESS
 
 pytestmark = pytest.mark.memory
 
@@ -199,3 +202,33 @@ def test_a_retry_pause_inside_the_bridge_lets_the_loop_run() -> None:
 
     asyncio.run(main())
     assert order == ["other ran", "pause over"]
+
+
+class PriorityRecordingHasher(ThreadRecordingHasher):
+    """CHEAP, noting the nice value of the thread each hash and verification ran on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.niceness: list[int] = []
+
+    def hash(self, password: str) -> str:
+        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return super().hash(password)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_the_cores_own_hashing_threads_yield_the_cpu_to_the_loop_a_hosts_do_not() -> None:
+    own, hosts = PriorityRecordingHasher(), PriorityRecordingHasher()
+    executor = ThreadPoolExecutor(max_workers=1)
+
+    async def main() -> int:
+        async with AsyncCustomerCore.in_memory(password_hasher=own) as core:
+            await core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
+        async with AsyncCustomerCore.in_memory(password_hasher=hosts, executor=executor) as core:
+            await core.customers.register(name="Bob", email="bob@example.com", password="p" * 12)
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    loop_niceness = asyncio.run(main())
+    executor.shutdown()
+    assert own.niceness == [min(19, loop_niceness + HASH_THREAD_NICENESS)]
+    assert hosts.niceness == [loop_niceness]

@@ -64,37 +64,48 @@ class AsyncService:
 
     Generic on purpose: one proxy for every service rather than an async twin
     of each method (the typed faces are the Protocols in :mod:`._services`).
+    Each method's wrapper is made once, on first use, and kept: a call pays no
+    lookup or closure beyond the first.
     """
 
-    __slots__ = ("_service",)
+    __slots__ = ("_methods", "_service")
 
     def __init__(self, service: object) -> None:
         self._service = service
+        self._methods: dict[str, Callable[..., Any]] = {}
 
     def __getattr__(self, name: str) -> Callable[..., Any]:
         if name.startswith("_"):
             raise AttributeError(name)
-        method = getattr(self._service, name)
-        if not callable(method):
-            raise AttributeError(name)
-        if name in ITERATOR_METHODS:
-
-            def iterate(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-                return iterate_sync(method(*args, **kwargs))
-
-            iterate.__name__ = name
-            iterate.__doc__ = method.__doc__
-            return iterate
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return await run_sync(method, *args, **kwargs)
-
-        call.__name__ = name
-        call.__doc__ = method.__doc__
-        return call
+        wrapper = self._methods.get(name)
+        if wrapper is None:
+            wrapper = self._methods[name] = _wrapped(name, getattr(self._service, name))
+        return wrapper
 
     def __repr__(self) -> str:
         return f"AsyncService({self._service!r})"
+
+
+def _wrapped(name: str, method: object) -> Callable[..., Any]:
+    """``method`` as a coroutine function (an async iterator's, for :data:`ITERATOR_METHODS`)."""
+    if not callable(method):
+        raise AttributeError(name)
+    sync = method
+    if name in ITERATOR_METHODS:
+
+        def iterate(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            return iterate_sync(sync(*args, **kwargs))
+
+        wrapper: Callable[..., Any] = iterate
+    else:
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await greenlet_spawn(sync, *args, **kwargs)
+
+        wrapper = call
+    wrapper.__name__ = name
+    wrapper.__doc__ = sync.__doc__
+    return wrapper
 
 
 class OffLoopHasher:

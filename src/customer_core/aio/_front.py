@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from datetime import timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, cast
@@ -21,6 +21,7 @@ from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
+from customer_core.aio._hash_pool import hash_pool
 from customer_core.aio._services import (
     AsyncAddressBook,
     AsyncCustomerNotes,
@@ -82,6 +83,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         "_default_region",
         "_engines",
         "_executor",
+        "_faces",
         "_hasher",
         "_orders",
         "_owned_executor",
@@ -133,9 +135,9 @@ class AsyncCustomerCore(Generic[OrdersT]):
         self._hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
         self._owned_executor = executor is None
-        self._executor: Executor = executor or ThreadPoolExecutor(
-            max_workers=max_hash_workers or DEFAULT_MAX_HASH_WORKERS,
-            thread_name_prefix="customer_core-hash",
+        # The core's own pool hashes at a lower priority than the loop (see _hash_pool).
+        self._executor: Executor = executor or hash_pool(
+            max_hash_workers or DEFAULT_MAX_HASH_WORKERS
         )
         context = Context(
             storage,
@@ -156,6 +158,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
             Privacy(context),
             CustomerAnalytics(context),
         )
+        # Made once: a call through ``core.customers`` builds no proxy.
+        self._faces = tuple(AsyncService(service) for service in self._services[:6])
 
     @classmethod
     def in_memory(
@@ -210,12 +214,18 @@ class AsyncCustomerCore(Generic[OrdersT]):
 
         from customer_core.adapters.sqlalchemy._engine import engine_settings
         from customer_core.adapters.sqlalchemy._errors import translating
+        from customer_core.aio._asyncpg import asyncpg_options, prepare_asyncpg_engine
 
         engines = []
         for each in (url, *_urls(replicas)):
             parsed, options = engine_settings(each, **engine_options)
+            # Before the storage reads the engine: what it saves per call (see _asyncpg).
+            options, session_lock_timeout = asyncpg_options(
+                parsed, lock_timeout, options, engine_options
+            )
             with translating():
                 engines.append(create_async_engine(parsed, **options))
+            prepare_asyncpg_engine(engines[-1].sync_engine, session_lock_timeout)
         return cls._on_engine(
             engines[0],
             replicas=engines[1:],
@@ -375,32 +385,32 @@ class AsyncCustomerCore(Generic[OrdersT]):
     @property
     def customers(self) -> AsyncCustomerRegistry:
         """The customer registry."""
-        return cast(AsyncCustomerRegistry, AsyncService(self._services[0]))
+        return cast(AsyncCustomerRegistry, self._faces[0])
 
     @property
     def addresses(self) -> AsyncAddressBook:
         """The address book."""
-        return cast(AsyncAddressBook, AsyncService(self._services[1]))
+        return cast(AsyncAddressBook, self._faces[1])
 
     @property
     def notes(self) -> AsyncCustomerNotes:
         """Internal notes."""
-        return cast(AsyncCustomerNotes, AsyncService(self._services[2]))
+        return cast(AsyncCustomerNotes, self._faces[2])
 
     @property
     def ltv(self) -> AsyncLifetimeValue:
         """Lifetime value and repeat detection."""
-        return cast(AsyncLifetimeValue, AsyncService(self._services[3]))
+        return cast(AsyncLifetimeValue, self._faces[3])
 
     @property
     def timeline(self) -> AsyncTimeline:
         """The customer timeline and the outbox."""
-        return cast(AsyncTimeline, AsyncService(self._services[4]))
+        return cast(AsyncTimeline, self._faces[4])
 
     @property
     def privacy(self) -> AsyncPrivacy:
         """Export, anonymize and erase a person's data."""
-        return cast(AsyncPrivacy, AsyncService(self._services[5]))
+        return cast(AsyncPrivacy, self._faces[5])
 
     @property
     def analytics(self) -> AsyncCustomerAnalytics:

@@ -42,6 +42,7 @@ from sqlalchemy.pool import StaticPool
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "READ_ONLY_OPTION",
+    "SESSION_LOCK_TIMEOUT_OPTION",
     "engine_from_url",
     "engine_settings",
     "pool_lock",
@@ -56,6 +57,11 @@ DEFAULT_LOCK_TIMEOUT = 10.0
 
 READ_ONLY_OPTION = "customer_core_read_only"
 """The connection execution option that makes a SQLite transaction start with plain BEGIN."""
+
+SESSION_LOCK_TIMEOUT_OPTION = "customer_core_session_lock_timeout"
+"""The engine execution option saying every connection's session already runs with this
+``lock_timeout`` (seconds; set where the connection opens): PostgreSQL transactions then
+need no ``SET LOCAL`` of the same value (the asyncio front's asyncpg engines set it)."""
 
 # connection_record.info key: the library's per-connection set-up ran on this DBAPI connection.
 _SET_UP = "customer_core_set_up"

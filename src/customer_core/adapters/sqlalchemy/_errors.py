@@ -119,12 +119,14 @@ def _first_line(error: object) -> str:
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:
-    """PostgreSQL's SQLSTATE (psycopg), or None for other drivers.
+    """PostgreSQL's SQLSTATE (psycopg, or asyncpg through SQLAlchemy's adapter), or None
+    for other drivers.
 
     Newer PyMySQL errors carry a ``sqlstate`` too (1226's is ``42000``): MySQL errors
-    are told apart by their number, so only psycopg's is read here.
+    are told apart by their number, so only PostgreSQL drivers' is read here.
     """
-    if not type(error.orig).__module__.startswith("psycopg"):
+    module = type(error.orig).__module__
+    if not (module.startswith("psycopg") or module.endswith("postgresql.asyncpg")):
         return None
     state = getattr(error.orig, "sqlstate", None)
     return state if isinstance(state, str) else None

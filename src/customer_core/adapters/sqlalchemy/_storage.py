@@ -38,6 +38,7 @@ from customer_core.adapters.sqlalchemy._customers import (
 from customer_core.adapters.sqlalchemy._engine import (
     DEFAULT_LOCK_TIMEOUT,
     READ_ONLY_OPTION,
+    SESSION_LOCK_TIMEOUT_OPTION,
     pool_lock,
     prepare_engine,
     runs_autocommit,
@@ -378,7 +379,8 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | list[str] | 
     # Under AUTOCOMMIT the connection is set READ COMMITTED per transaction (``_begin_on``).
     if not runs_read_committed(engine) and not runs_autocommit(engine):
         statements.append("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-    if name == "postgresql" and lock_timeout is not None:
+    session_timeout = engine.get_execution_options().get(SESSION_LOCK_TIMEOUT_OPTION)
+    if name == "postgresql" and lock_timeout is not None and session_timeout != lock_timeout:
         statements.append(f"SET LOCAL lock_timeout = '{_milliseconds(lock_timeout)}ms'")
     if engine.dialect.driver == "asyncpg" and len(statements) > 1:
         # asyncpg prepares each statement, and a prepared statement holds one command only.
