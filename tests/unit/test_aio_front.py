@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from customer_core import Argon2Hasher, InvalidCredentials
+from customer_core import Argon2Hasher, InvalidCredentials, ValidationError
 from customer_core.services import (
     AddressBook,
     CustomerNotes,
@@ -199,3 +199,36 @@ def test_a_retry_pause_inside_the_bridge_lets_the_loop_run() -> None:
 
     asyncio.run(main())
     assert order == ["other ran", "pause over"]
+
+
+def test_the_async_factories_take_a_cursor_secret() -> None:
+    """Two async cores with the same cursor_secret read each other's cursors; without one,
+    each signs with a random key of its own (never a public constant)."""
+
+    async def main() -> None:
+        cores = [
+            AsyncCustomerCore.in_memory(password_hasher=CHEAP, cursor_secret=secret)
+            for secret in ("s3cret", b"s3cret", None)
+        ]
+        try:
+            made, same, other = cores
+            for n in range(3):
+                await made.customers.register(
+                    name=f"C {n}", email=f"c{n}@x.io", password="pw-123456"
+                )
+                await same.customers.register(
+                    name=f"C {n}", email=f"c{n}@x.io", password="pw-123456"
+                )
+                await other.customers.register(
+                    name=f"C {n}", email=f"c{n}@x.io", password="pw-123456"
+                )
+            cursor = (await made.customers.scroll(limit=2)).next
+            assert len((await same.customers.scroll(limit=2, after=cursor)).items) == 1
+            assert len((await made.acting_as(7).customers.scroll(after=cursor)).items) == 1
+            with pytest.raises(ValidationError):
+                await other.customers.scroll(limit=2, after=cursor)
+        finally:
+            for core in cores:
+                await core.aclose()
+
+    asyncio.run(main())

@@ -25,7 +25,7 @@ from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
 from customer_core.rules import Fields, record_id
-from customer_core.services._cursor import DEFAULT_CURSOR_SECRET
+from customer_core.services._cursor import cursor_key as _cursor_key
 from customer_core.timeline import EventType, NewEvent
 
 __all__ = [
@@ -78,7 +78,7 @@ class Context:
     #: Who the changes are attributed to in the timeline (``core.acting_as``); None: nobody.
     actor_id: int | None = None
     #: The HMAC key of scroll cursors (``cursor_secret``; see ``services._cursor``).
-    cursor_key: bytes = DEFAULT_CURSOR_SECRET
+    cursor_key: bytes = attrs.field(factory=lambda: _cursor_key(None))
 
     def now(self) -> datetime:
         """The time to stamp on a write: UTC, whole seconds (as the SQL schema keeps it)."""
