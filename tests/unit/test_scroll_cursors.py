@@ -38,7 +38,7 @@ def test_the_default_key_is_no_public_constant() -> None:
 
 def _url_key(url: str, **options: object) -> bytes:
     core = CustomerCore.from_url(url, **options)  # type: ignore[arg-type]
-    key: bytes = core.customers._context.cursor_key  # type: ignore[attr-defined]
+    key: bytes = core.customers._context.cursor_key
     return key
 
 
