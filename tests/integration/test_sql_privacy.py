@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -124,3 +126,38 @@ def test_anonymize_many_goes_past_a_taken_email(
     assert [r.getMessage() for r in caplog.records] == [
         f"customer {ada} not anonymized: its anonymized e-mail is taken by another row"
     ]
+
+
+def test_an_export_is_one_snapshot(shop: Shop) -> None:
+    """A change committed while an export runs (here: just before it reads the notes) is
+    either wholly in the export or wholly out of it: the export holds the customer's lock,
+    which every write of its data takes first, so the change waits for the export."""
+    core, _, engine, _ = shop
+    ada = core.customers.register(name="Ada", email="ada@example.com", password="p" * 12)
+    writer: list[threading.Thread] = []
+
+    def change() -> None:
+        core.customers.update(ada.id, name="Ada Lovelace")
+        core.notes.add(ada.id, author_id=1, text="added during the export")
+
+    def before_notes(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if writer or "customer_notes" not in statement.lower():
+            return
+        # Another request's writes, on their own connection: given a second to commit.
+        thread = threading.Thread(target=change)
+        writer.append(thread)
+        thread.start()
+        thread.join(timeout=1)
+
+    sa.event.listen(engine, "before_cursor_execute", before_notes)
+    try:
+        exported = core.privacy.export(ada.id)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before_notes)
+        for thread in writer:
+            thread.join(timeout=30)
+    assert writer, "the export read no notes"
+    assert (exported["customer"]["name"], exported["notes"]) == ("Ada", [])
+    after = core.privacy.export(ada.id)
+    assert after["customer"]["name"] == "Ada Lovelace"
+    assert [note["text"] for note in after["notes"]] == ["added during the export"]

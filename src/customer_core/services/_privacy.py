@@ -55,13 +55,19 @@ class Privacy:
         """Everything the library keeps about the customer, JSON-safe, from one snapshot.
 
         ``{"format": 1, "customer": …, "addresses": […], "notes": […], "timeline": […]}``
+        (read under the customer's row lock, in a transaction that writes nothing: no
+        change of the customer's lands between its parts)
         (the timeline oldest first). Never a password hash or reset token: no value
         serialized here holds one. ``CustomerNotFound`` if there is no such customer.
         """
         number = customer_id_of(customer_id)
 
         def work(tx: Transaction) -> dict[str, Any]:
-            customer = found(tx.customers.find(number), CustomerNotFound, customer_id)
+            # One snapshot on every storage: the customer's row is locked, as every write of
+            # its data (profile, addresses, notes, events) locks it first, so none can land
+            # between the reads below. A READ COMMITTED read would see each table at its
+            # own moment.
+            customer = locked_customer(tx, number)
             exported = {
                 "format": EXPORT_FORMAT,
                 "customer": to_dict(customer),
@@ -74,8 +80,9 @@ class Privacy:
             plain: dict[str, Any] = json.loads(json.dumps(exported))
             return plain
 
-        # On the primary: an access request answered from a lagging replica could miss data.
-        return self._context.read(work, may_lag=False)
+        # A write transaction (for the lock), so on the primary: a lagging replica could
+        # miss data. It writes nothing.
+        return self._context.write(work)
 
     def anonymize(self, customer_id: int) -> Customer:
         """Replace everything that identifies the customer; keep its sales figures.
