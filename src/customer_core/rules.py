@@ -174,6 +174,10 @@ def email(value: object) -> str:
     text = _clean(value, maximum=MAX_TEXT)
     plain = plain_email(text)
     if plain is not None:
+        # Even if a host dropped "invalid" from email_validator's special-use names: the
+        # anonymized e-mails live there, and a taken one would block an anonymization.
+        if plain.endswith("." + _RESERVED_LAST_LABEL):
+            raise Invalid("is not a valid e-mail address (its domain is reserved)")
         return plain
     checked = _validated_email(text)
     if _reserved_domain(checked[checked.rindex("@") + 1 :]):

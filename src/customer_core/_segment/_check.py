@@ -22,18 +22,23 @@ from customer_core._segment._fields import (
 )
 from customer_core._segment._parse import MAX_CONDITIONS, MAX_DEPTH
 
-__all__ = ["MAX_TREE_DEPTH", "checked_tree"]
+__all__ = ["MAX_TREE_DEPTH", "MAX_VALUES", "checked_tree"]
 
 #: The deepest tree the parser builds: a left-nested chain of its conditions under its
 #: nesting of ``not`` and parentheses.
 MAX_TREE_DEPTH = MAX_CONDITIONS + MAX_DEPTH
+
+#: The most ``in_`` values a whole segment holds: each is a bound parameter, and a query
+#: past a database's limit (65 535 on PostgreSQL and MySQL) would fail there. A text the
+#: parser takes (10 000 characters) cannot hold more either.
+MAX_VALUES = 10_000
 
 _JOINS = (nodes.And, nodes.Or, nodes.Not)
 
 
 def checked_tree(segment: nodes.Segment) -> nodes.Segment:
     """``segment`` itself when every node is one the builder makes; ValidationError else."""
-    conditions = 0
+    conditions = values = 0
     stack: list[tuple[object, int]] = [(segment, 1)]
     while stack:
         node, depth = stack.pop()
@@ -47,6 +52,10 @@ def checked_tree(segment: nodes.Segment) -> nodes.Segment:
         if conditions > MAX_CONDITIONS:
             raise refuse(f"more than {MAX_CONDITIONS} conditions")
         _check_condition(node)
+        if type(node) is nodes.In:
+            values += len(node.values)  # type: ignore[attr-defined]
+            if values > MAX_VALUES:
+                raise refuse(f"more than {MAX_VALUES} values in all its in_ conditions")
     return segment
 
 

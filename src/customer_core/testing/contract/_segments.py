@@ -150,6 +150,13 @@ def _many(conditions: int) -> Segment:
     return found
 
 
+def _wide(conditions: int) -> Segment:
+    found: Segment = C.id.in_(range(1, 1001))
+    for number in range(1, conditions):
+        found = found | C.id.in_(range(number * 1000 + 1, number * 1000 + 1001))
+    return found
+
+
 def _nested(levels: int) -> Segment:
     found: Segment = C.id > 0
     for _ in range(levels):
@@ -169,6 +176,7 @@ _FORGED: list[Segment] = [
     (C.id > 0) & _Foreign(),
     _many(3000),
     _nested(3000),
+    _wide(11),
 ]
 _FORGED_IDS = [
     "other-column",
@@ -181,6 +189,7 @@ _FORGED_IDS = [
     "foreign-node",
     "3000-conditions",
     "3000-nots",
+    "11000-values",
 ]
 
 
