@@ -53,7 +53,7 @@ def checked_tree(segment: nodes.Segment) -> nodes.Segment:
             raise refuse(f"more than {MAX_CONDITIONS} conditions")
         _check_condition(node)
         if type(node) is nodes.In:
-            values += len(node.values)  # type: ignore[attr-defined]
+            values += len(node.values)
             if values > MAX_VALUES:
                 raise refuse(f"more than {MAX_VALUES} values in all its in_ conditions")
     return segment
