@@ -35,7 +35,7 @@ from customer_core.services import (
     Timeline,
 )
 from customer_core.services._context import Context
-from customer_core.services._cursor import cursor_key
+from customer_core.services._cursor import cursor_key, random_secret
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, MetaData
@@ -94,9 +94,10 @@ class CustomerCore(Generic[OrdersT]):
         """Build the services over ``storage``; prefer the ``in_memory``/``from_url`` factories.
 
         ``reset_token_ttl``: how long a password-reset token stays valid.
-        ``cursor_secret``: the key that signs scroll cursors (None: a fixed public
-        default that catches edited cursors; pass the host's secret to make them
-        unforgeable, the same on every process that serves one scroll). Every attribute
+        ``cursor_secret``: the key that signs scroll cursors (None: a random key of this
+        core's, shared by its views; ``from_url``/``from_engine`` derive one from the
+        database URL's password instead). Pass the host's secret, the same on every
+        process that serves one scroll, when they differ. Every attribute
         is read-only: the services hold the same storage, clock and
         hasher, so swapping one behind their backs would split the core in two.
         """
@@ -107,7 +108,10 @@ class CustomerCore(Generic[OrdersT]):
         self._default_region = _region(default_region)
         self._reset_token_ttl = _ttl(reset_token_ttl)
         self._actor_id = _actor(actor_id)
-        self._cursor_secret = cursor_secret
+        # Resolved once: the views of this core (acting_as, on_primary, using) sign alike.
+        secret = random_secret() if cursor_secret is None else cursor_secret
+        key = _cursor_key(secret)
+        self._cursor_secret = secret
         context = Context(
             storage,
             self._clock,
@@ -115,7 +119,7 @@ class CustomerCore(Generic[OrdersT]):
             self._default_region,
             reset_token_ttl=self._reset_token_ttl,
             actor_id=self._actor_id,
-            cursor_key=_cursor_key(cursor_secret),
+            cursor_key=key,
         )
         self._customers = CustomerRegistry(context)
         self._addresses = AddressBook(context)
@@ -282,7 +286,7 @@ class CustomerCore(Generic[OrdersT]):
         """An embedded core with no I/O; ``core.orders`` is an :class:`InMemoryOrderLedger`.
 
         ``reset_token_ttl``: how long a password-reset token stays valid (default an hour);
-        ``cursor_secret``: the key that signs scroll cursors (see :class:`CustomerCore`).
+        ``cursor_secret``: the key that signs scroll cursors (default: random, this core's).
         """
         clock = clock if clock is not None else SystemClock()
         ledger = InMemoryOrderLedger(clock=clock)
@@ -325,7 +329,9 @@ class CustomerCore(Generic[OrdersT]):
         apply to them too).
         ``reset_token_ttl`` is how long a password-reset token stays valid;
         ``reset_table`` names the tokens' table (Laravel's password-reset layout);
-        ``cursor_secret`` is the key that signs scroll cursors (see :class:`CustomerCore`).
+        ``cursor_secret`` is the key that signs scroll cursors; by default it is derived
+        from the URL with its password (the same on every process using that URL, never
+        shown), or random for this core when the URL has no password (SQLite).
         """
         from customer_core.adapters.sqlalchemy import engine_from_url
 
@@ -373,6 +379,7 @@ class CustomerCore(Generic[OrdersT]):
         ``replicas`` are engines on read replicas of ``engine``'s database.
         """
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
+        from customer_core.adapters.sqlalchemy._cursor_secret import engine_cursor_secret
 
         storage = SQLAlchemyStorage(
             engine,
@@ -390,7 +397,7 @@ class CustomerCore(Generic[OrdersT]):
             clock=clock,
             default_region=default_region,
             reset_token_ttl=reset_token_ttl,
-            cursor_secret=cursor_secret,
+            cursor_secret=engine_cursor_secret(engine) if cursor_secret is None else cursor_secret,
         )
 
     @property

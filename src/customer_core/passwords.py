@@ -27,6 +27,8 @@ import logging
 import re
 from typing import TYPE_CHECKING, Final, Protocol
 
+from customer_core.anonymization import is_unusable_password
+
 if TYPE_CHECKING:
     import argon2
 
@@ -331,9 +333,12 @@ class Argon2Hasher:
         return verify_password(password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
-        """True unless the hash is Argon2id with this hasher's parameters."""
+        """True unless the hash is Argon2id with this hasher's parameters (or unusable: an
+        anonymized customer's, which no password verifies)."""
         import argon2
 
+        if is_unusable_password(password_hash):
+            return False
         if not password_hash.startswith("$argon2id$"):
             return True
         try:
@@ -380,8 +385,10 @@ class BcryptHasher:
         return verify_password(password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
-        """True unless the hash is ``$2y$`` with this hasher's cost."""
-        return not password_hash.startswith(f"$2y${self.rounds:02d}$")
+        """True unless the hash is ``$2y$`` with this hasher's cost (or unusable)."""
+        return not is_unusable_password(password_hash) and not password_hash.startswith(
+            f"$2y${self.rounds:02d}$"
+        )
 
     def __repr__(self) -> str:
         return f"BcryptHasher(rounds={self.rounds})"

@@ -174,8 +174,40 @@ def email(value: object) -> str:
     text = _clean(value, maximum=MAX_TEXT)
     plain = plain_email(text)
     if plain is not None:
+        # Even if a host dropped "invalid" from email_validator's special-use names: the
+        # anonymized e-mails live there, and a taken one would block an anonymization.
+        if plain.endswith("." + _RESERVED_LAST_LABEL):
+            raise Invalid("is not a valid e-mail address (its domain is reserved)")
         return plain
-    return _validated_email(text)
+    checked = _validated_email(text)
+    if _reserved_domain(checked[checked.rindex("@") + 1 :]):
+        raise Invalid("is not a valid e-mail address (its domain is reserved)")
+    return checked
+
+
+#: What a domain must not fold to: the ``.invalid`` top-level domain RFC 2606 reserves, where
+#: anonymized customers' e-mails live (:mod:`customer_core.anonymization`).
+_RESERVED_LAST_LABEL = "invalid"
+
+
+def _reserved_domain(domain: str) -> bool:
+    """True when ``domain`` folds to one under ``.invalid``: ``invalíd``, full-width
+    letters and the like, which a MySQL/MariaDB ``*_unicode_ci`` unique index compares
+    as equal to the anonymized e-mails' domain (so a registered look-alike could block
+    an anonymization). Only non-ASCII domains reach here: ASCII ones are settled by
+    email_validator's special-use names, ``invalid`` among them.
+
+    >>> _reserved_domain("anonymized.invalíd"), _reserved_domain("ｅｘａｍｐｌｅ.ＩＮＶＡＬＩＤ")
+    (True, True)
+    >>> _reserved_domain("exämple.com")
+    False
+    """
+    decomposed = unicodedata.normalize("NFKD", domain)
+    # Marks (Mn) and format characters (Cf: joiners, soft hyphens) are ignored by the
+    # collations; fold_accents then takes the letters NFKD leaves alone (ı, ø, …).
+    kept = "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Cf"))
+    folded = fold_accents(kept.casefold())
+    return folded.rstrip(".").rsplit(".", 1)[-1] == _RESERVED_LAST_LABEL
 
 
 def _validated_email(text: str) -> str:

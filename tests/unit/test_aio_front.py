@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from customer_core import Argon2Hasher, InvalidCredentials
+from customer_core import Argon2Hasher, InvalidCredentials, ValidationError
 from customer_core.services import (
     AddressBook,
     CustomerNotes,
@@ -232,3 +232,36 @@ def test_the_cores_own_hashing_threads_yield_the_cpu_to_the_loop_a_hosts_do_not(
     executor.shutdown()
     assert own.niceness == [min(19, loop_niceness + HASH_THREAD_NICENESS)]
     assert hosts.niceness == [loop_niceness]
+
+
+def test_the_async_factories_take_a_cursor_secret() -> None:
+    """Two async cores with the same cursor_secret read each other's cursors; without one,
+    each signs with a random key of its own (never a public constant)."""
+
+    async def main() -> None:
+        cores = [
+            AsyncCustomerCore.in_memory(password_hasher=CHEAP, cursor_secret=secret)
+            for secret in ("s3cret", b"s3cret", None)
+        ]
+        try:
+            made, same, other = cores
+            for n in range(3):
+                await made.customers.register(
+                    name=f"C {n}", email=f"c{n}@x.io", password="pw-123456"
+                )
+                await same.customers.register(
+                    name=f"C {n}", email=f"c{n}@x.io", password="pw-123456"
+                )
+                await other.customers.register(
+                    name=f"C {n}", email=f"c{n}@x.io", password="pw-123456"
+                )
+            cursor = (await made.customers.scroll(limit=2)).next
+            assert len((await same.customers.scroll(limit=2, after=cursor)).items) == 1
+            assert len((await made.acting_as(7).customers.scroll(after=cursor)).items) == 1
+            with pytest.raises(ValidationError):
+                await other.customers.scroll(limit=2, after=cursor)
+        finally:
+            for core in cores:
+                await core.aclose()
+
+    asyncio.run(main())

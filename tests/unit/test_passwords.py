@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import bcrypt
 import pytest
 
+from customer_core.anonymization import Anonymization
 from customer_core.passwords import Argon2Hasher, BcryptHasher, verify_password
 
 CHEAP_ARGON2 = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -82,3 +85,11 @@ def test_hasher_reprs_show_parameters_only() -> None:
     """Reprs help debugging and carry no secret."""
     assert repr(BcryptHasher(rounds=12)) == "BcryptHasher(rounds=12)"
     assert "time_cost=1" in repr(CHEAP_ARGON2)
+
+
+def test_an_unusable_hash_never_needs_a_rehash() -> None:
+    """An anonymized customer's hash is never replaced: nothing would re-hash into it."""
+    unusable = Anonymization(updated_at=datetime(2026, 1, 1, tzinfo=UTC)).password_hash
+    for hasher in (CHEAP_ARGON2, BcryptHasher(rounds=4)):
+        assert not hasher.needs_rehash(unusable)
+        assert not hasher.verify(unusable, unusable)

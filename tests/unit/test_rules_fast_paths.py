@@ -247,3 +247,24 @@ def test_clean_early_return_keeps_the_loops_verdict(value: str, allowed: frozens
         return _old_clean(v, allowed=allowed)
 
     assert _verdict(new, value) == _verdict(old, value)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anonymized-1-0123456789abcdef01234567@anonymized.invalid",
+        "a@x.INVALID",
+        "anonymized-1@anonymized.invalíd",
+        "a@exämple.ınvalid",
+    ],
+)
+def test_the_reserved_invalid_domain_is_refused_even_if_a_host_allows_it(
+    monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    """Anonymized e-mails live under ``.invalid``: no address there, or folding to it (a
+    MySQL/MariaDB collation compares ``invalíd`` as equal), is ever taken, whatever
+    email_validator's special-use names say."""
+    names = [n for n in email_validator.SPECIAL_USE_DOMAIN_NAMES if n != "invalid"]
+    monkeypatch.setattr(email_validator, "SPECIAL_USE_DOMAIN_NAMES", names)
+    with pytest.raises(rules.Invalid, match="reserved"):
+        rules.email(address)

@@ -25,10 +25,32 @@ def test_a_cursor_works_on_another_core_with_the_same_secret() -> None:
     assert [item.customer.id for item in page.items] == [3, 4]
 
 
-def test_the_default_key_is_the_same_everywhere() -> None:
-    """Without cursor_secret every core uses the documented default key."""
-    cursor = _core().customers.scroll(limit=2).next
-    assert len(_core().customers.scroll(limit=2, after=cursor).items) == 2
+def test_the_default_key_is_no_public_constant() -> None:
+    """Without cursor_secret an in-memory core signs with a random key of its own: another
+    core (or anyone reading the library's source) cannot make or read its cursors."""
+    core = _core()
+    cursor = core.customers.scroll(limit=2).next
+    assert len(core.customers.scroll(limit=2, after=cursor).items) == 2
+    with pytest.raises(ValidationError) as raised:
+        _core().customers.scroll(limit=2, after=cursor)
+    assert set(raised.value.errors) == {"after"}
+
+
+def _url_key(url: str, **options: object) -> bytes:
+    core = CustomerCore.from_url(url, **options)  # type: ignore[arg-type]
+    key: bytes = core.customers._context.cursor_key
+    return key
+
+
+def test_a_database_url_with_a_password_gives_one_key_to_every_process() -> None:
+    """from_url derives the default key from the URL with its password: the same for every
+    core on that URL, another for another password, random without one."""
+    url = "postgresql+psycopg://shop:pw-1@db.internal/shop"
+    assert _url_key(url) == _url_key(url)
+    assert _url_key(url) != _url_key(url.replace("pw-1", "pw-2"))
+    assert _url_key(url) != _url_key(url, cursor_secret="host secret")
+    assert _url_key("sqlite://") != _url_key("sqlite://")
+    assert b"pw-1" not in _url_key(url)
 
 
 @pytest.mark.parametrize(("made", "read"), [("one", "two"), (None, "two"), ("one", None)])

@@ -194,3 +194,31 @@ def test_numbers_flags_and_between() -> None:
     assert not holds(C.total_orders.between(3, 1), who)
     assert holds(C.is_repeat & ~C.is_blocked, who)
     assert holds(C.id.in_([1, 7]), who)
+
+
+def test_the_sql_compiler_takes_only_segment_fields() -> None:
+    """A forged condition on another column never becomes SQL, even past ``as_segment``."""
+    from sqlalchemy.dialects import sqlite
+
+    from customer_core._segment import Compare
+    from customer_core.adapters.sqlalchemy._schema import define_tables
+    from customer_core.adapters.sqlalchemy._segment_sql import segment_condition
+
+    tables = define_tables()
+    forged = Compare("password", ">", 3)
+    with pytest.raises(ValidationError) as raised:
+        segment_condition(sqlite.dialect(), tables.customers, tables.addresses, forged)
+    assert set(raised.value.errors) == {"segment"}
+
+
+def test_segments_built_in_python_keep_the_parsers_limits() -> None:
+    """``as_segment`` checks a Segment's whole tree without recursion: 3 000 conditions are
+    refused as the parser refuses them, not a RecursionError."""
+    from customer_core._segment import as_segment
+
+    found: Segment = C.id > 0
+    for number in range(3000):
+        found = found & (C.id > number)
+    with pytest.raises(ValidationError, match="more than 200 conditions"):
+        as_segment(found)
+    assert as_segment(parse(" and ".join(["id > 0"] * 200))) is not None

@@ -9,6 +9,7 @@ clock, then :func:`matches` (memory) or the SQL adapter's compiler.
 from __future__ import annotations
 
 from customer_core._segment._builder import C, Field, Fields
+from customer_core._segment._check import checked_tree
 from customer_core._segment._evaluate import conditions, matches, needs_countries, resolve
 from customer_core._segment._fields import FIELDS, Kind, refuse
 from customer_core._segment._nodes import (
@@ -56,9 +57,14 @@ __all__ = [
 
 
 def as_segment(value: object) -> Segment | None:
-    """A service's ``segment=`` argument: a Segment, its text form (parsed), or None."""
-    if value is None or isinstance(value, Segment):
+    """A service's ``segment=`` argument: a Segment (its whole tree checked), its text form
+    (parsed), or None; anything else, or a tree the builder would not make, is a
+    ValidationError on ``"segment"``."""
+    if value is None:
         return value
+    if isinstance(value, Segment):
+        # Built in Python (or forged): checked whole, as the parser checks a text.
+        return checked_tree(value)
     if isinstance(value, str):
         return parse(value)
     raise refuse("must be a Segment (customer_core.segments) or its text form")

@@ -33,6 +33,13 @@ MAX_DAYS = 100_000
 #: ``decimal(15, 2)``: the largest amount a lifetime value can hold.
 MAX_MONEY = Decimal("9999999999999.99")
 MAX_INT = 2**63 - 1
+#: The range of each integer field's column: ``id`` is a BIGINT, ``total_orders`` Laravel's
+#: ``integer`` (32 bits). A value beyond it would make PostgreSQL fail the whole query
+#: ("integer out of range") instead of matching nobody, so it is refused when built.
+INT_RANGES: dict[str, tuple[int, int]] = {
+    "id": (-MAX_INT, MAX_INT),
+    "total_orders": (-(2**31), 2**31 - 1),
+}
 
 
 class Kind(enum.Enum):
@@ -93,7 +100,7 @@ def checked_value(field: str, value: object) -> Value:
     kind = FIELDS[field]
     try:
         if kind is Kind.INT:
-            return _int(value)
+            return _int(value, *INT_RANGES[field])
         if kind is Kind.MONEY:
             return _money(value)
         if kind is Kind.TIME:
@@ -113,11 +120,11 @@ def checked_days(field: str, days: object) -> int:
     return days
 
 
-def _int(value: object) -> int:
+def _int(value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise rules.Invalid("must be an integer")
-    if not -MAX_INT <= value <= MAX_INT:
-        raise rules.Invalid("must fit in 64 bits")
+    if not low <= value <= high:
+        raise rules.Invalid(f"must be from {low} to {high} (the column's range)")
     return value
 
 

@@ -16,7 +16,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, cast
 
 from customer_core import rules
-from customer_core._core import DEFAULT_RESET_TOKEN_TTL, OrdersT, _actor, _region, _ttl
+from customer_core._core import (
+    DEFAULT_RESET_TOKEN_TTL,
+    OrdersT,
+    _actor,
+    _cursor_key,
+    _region,
+    _ttl,
+)
 from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
 from customer_core.aio._analytics import AsyncCustomerAnalytics
@@ -47,6 +54,7 @@ from customer_core.services import (
     Timeline,
 )
 from customer_core.services._context import Context, RetryPolicy
+from customer_core.services._cursor import random_secret
 
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
@@ -80,6 +88,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
     __slots__ = (
         "_actor_id",
         "_clock",
+        "_cursor_secret",
         "_default_region",
         "_engines",
         "_executor",
@@ -105,6 +114,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         engine: AsyncEngine | Sequence[AsyncEngine] | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
         actor_id: int | None = None,
+        cursor_secret: str | bytes | None = None,
     ) -> None:
         """Build the services over ``storage``; prefer the factories.
 
@@ -112,7 +122,8 @@ class AsyncCustomerCore(Generic[OrdersT]):
         without one the core makes a pool of ``max_hash_workers`` threads
         (default :data:`DEFAULT_MAX_HASH_WORKERS`) and shuts it down in :meth:`aclose`.
         ``engine``: the ``AsyncEngine`` (or engines: the primary's and its replicas')
-        the core owns and disposes of in :meth:`aclose`.
+        the core owns and disposes of in :meth:`aclose`. ``cursor_secret``: the key that
+        signs scroll cursors, as for ``CustomerCore`` (None: a random key of this core's).
         """
         if executor is not None and max_hash_workers is not None:
             raise TypeError("pass executor= or max_hash_workers=, not both")
@@ -131,6 +142,10 @@ class AsyncCustomerCore(Generic[OrdersT]):
         )
         self._reset_token_ttl = _ttl(reset_token_ttl)
         self._actor_id = _actor(actor_id)
+        # Resolved once: the views of this core (acting_as, on_primary, using) sign alike.
+        secret = random_secret() if cursor_secret is None else cursor_secret
+        key = _cursor_key(secret)
+        self._cursor_secret = secret
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._hasher: PasswordHasher = password_hasher or Argon2Hasher()
         self._default_region = _region(default_region)
@@ -148,6 +163,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             RetryPolicy(sleep=loop_friendly_sleep),
             reset_token_ttl=self._reset_token_ttl,
             actor_id=self._actor_id,
+            cursor_key=key,
         )
         self._services = (
             CustomerRegistry(context),
@@ -171,8 +187,12 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        cursor_secret: str | bytes | None = None,
     ) -> AsyncCustomerCore[InMemoryOrderLedger]:
-        """An embedded core with no I/O (hashing still off the loop); ``orders`` is the ledger."""
+        """An embedded core with no I/O (hashing still off the loop); ``orders`` is the ledger.
+
+        ``cursor_secret``: the key that signs scroll cursors (default: random, this core's).
+        """
         clock = clock if clock is not None else SystemClock()
         ledger = InMemoryOrderLedger(clock=clock)
         return AsyncCustomerCore(
@@ -184,6 +204,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             executor=executor,
             max_hash_workers=max_hash_workers,
             reset_token_ttl=reset_token_ttl,
+            cursor_secret=cursor_secret,
         )
 
     @classmethod
@@ -202,6 +223,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        cursor_secret: str | bytes | None = None,
         **engine_options: Any,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         """A core on an async driver's URL (``sqlite+aiosqlite``, ``postgresql+asyncpg``,
@@ -240,6 +262,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             executor=executor,
             max_hash_workers=max_hash_workers,
             reset_token_ttl=reset_token_ttl,
+            cursor_secret=cursor_secret,
         )
 
     @classmethod
@@ -258,11 +281,13 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        cursor_secret: str | bytes | None = None,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         """A core on the host's ``AsyncEngine`` (shared pool); :meth:`aclose` leaves it open.
 
         ``replicas``: the host's ``AsyncEngine`` objects on read replicas (as for
-        ``CustomerCore.from_engine``).
+        ``CustomerCore.from_engine``); ``cursor_secret`` as for ``CustomerCore.from_engine``
+        (default: derived from the engine's URL with its password, else random).
         """
         return cls._on_engine(
             engine,
@@ -278,6 +303,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             executor=executor,
             max_hash_workers=max_hash_workers,
             reset_token_ttl=reset_token_ttl,
+            cursor_secret=cursor_secret,
         )
 
     @classmethod
@@ -291,9 +317,11 @@ class AsyncCustomerCore(Generic[OrdersT]):
         metadata: MetaData | None,
         users_table: str | None,
         lock_timeout: float | None,
+        cursor_secret: str | bytes | None,
         **options: Any,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         from customer_core.adapters.sqlalchemy import SQLAlchemyStorage
+        from customer_core.adapters.sqlalchemy._cursor_secret import engine_cursor_secret
         from customer_core.errors import ValidationError
 
         if isinstance(replicas, str | bytes) or not isinstance(replicas, Sequence):
@@ -308,7 +336,11 @@ class AsyncCustomerCore(Generic[OrdersT]):
             replicas=[_sync_engine(replica) for replica in replicas],
         )
         owned_engines = (engine, *replicas) if owned else None
-        return AsyncCustomerCore(storage, orders=orders, engine=owned_engines, **options)
+        if cursor_secret is None:
+            cursor_secret = engine_cursor_secret(engine.sync_engine)
+        return AsyncCustomerCore(
+            storage, orders=orders, engine=owned_engines, cursor_secret=cursor_secret, **options
+        )
 
     def using(self, connection: object) -> AsyncCustomerCore[OrdersT]:
         """The same core, every call inside the host's open transaction on ``connection``.
@@ -380,6 +412,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             executor=self._executor,
             reset_token_ttl=self._reset_token_ttl,
             actor_id=self._actor_id if actor_id == "same" else actor_id,
+            cursor_secret=self._cursor_secret,
         )
 
     @property

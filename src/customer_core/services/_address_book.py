@@ -23,6 +23,8 @@ from customer_core.services._context import (
     customer_id_of,
     found,
     locked_customer,
+    not_anonymized,
+    writable_customer,
 )
 from customer_core.timeline import EventType
 
@@ -86,7 +88,7 @@ class AddressBook:
         now = self._context.now()
 
         def work(tx: Transaction) -> Address:
-            customer = locked_customer(tx, customer_id)
+            customer = writable_customer(tx, customer_id)
             has_default = self._default(tx, customer.id, kind) is not None
             if wanted_default and has_default:
                 tx.addresses.clear_default(customer.id, kind, now)
@@ -146,7 +148,7 @@ class AddressBook:
         number = _address_id(address_id)
 
         def work(tx: Transaction) -> Address:
-            address = self._locked(tx, number)
+            address = self._locked(tx, number, writing=True)
             if address.is_default:
                 return address
             now = self._context.now()
@@ -178,7 +180,7 @@ class AddressBook:
         fields.done()
 
         def work(tx: Transaction) -> Address:
-            address = self._locked(tx, number)
+            address = self._locked(tx, number, writing=True)
             changed = [name for name, value in values.items() if getattr(address, name) != value]
             if make_default and not address.is_default:
                 changed.append("is_default")
@@ -217,10 +219,13 @@ class AddressBook:
 
         self._context.write(work)
 
-    def _locked(self, tx: Transaction, address_id: int) -> Address:
-        """The address, read again after its customer's row is locked."""
+    def _locked(self, tx: Transaction, address_id: int, *, writing: bool = False) -> Address:
+        """The address, read again after its customer's row is locked; ``writing``: a change
+        to it, refused for an anonymized customer (a removal is not)."""
         address = _found(tx, address_id)
-        locked_customer(tx, address.customer_id)
+        customer = locked_customer(tx, address.customer_id)
+        if writing:
+            not_anonymized(customer)
         return _found(tx, address_id)
 
     @staticmethod

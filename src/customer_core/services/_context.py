@@ -12,16 +12,36 @@ from typing import Any, TypeVar
 
 import attrs
 
+from customer_core.anonymization import is_anonymized_email
 from customer_core.clock import stored_time
-from customer_core.errors import CustomerNotFound, NotFound, StorageConflict, StorageUnavailable
+from customer_core.errors import (
+    CustomerNotFound,
+    NotFound,
+    StorageConflict,
+    StorageUnavailable,
+    ValidationError,
+)
 from customer_core.model import Customer
 from customer_core.passwords import PasswordHasher
 from customer_core.ports import Clock, Storage, Transaction
 from customer_core.rules import Fields, record_id
-from customer_core.services._cursor import DEFAULT_CURSOR_SECRET
+from customer_core.services._cursor import cursor_key as _cursor_key
 from customer_core.timeline import EventType, NewEvent
 
-__all__ = ["Context", "RetryPolicy", "checked_id", "customer_id_of", "found", "locked_customer"]
+__all__ = [
+    "ANONYMIZED_MESSAGE",
+    "Context",
+    "RetryPolicy",
+    "checked_id",
+    "customer_id_of",
+    "found",
+    "locked_customer",
+    "not_anonymized",
+    "writable_customer",
+]
+
+#: The ValidationError message (on ``customer_id``) for a change an anonymized customer refuses.
+ANONYMIZED_MESSAGE = "is anonymized: its personal data, addresses, notes and log-in cannot change"
 
 T = TypeVar("T")
 
@@ -58,7 +78,7 @@ class Context:
     #: Who the changes are attributed to in the timeline (``core.acting_as``); None: nobody.
     actor_id: int | None = None
     #: The HMAC key of scroll cursors (``cursor_secret``; see ``services._cursor``).
-    cursor_key: bytes = DEFAULT_CURSOR_SECRET
+    cursor_key: bytes = attrs.field(factory=lambda: _cursor_key(None))
 
     def now(self) -> datetime:
         """The time to stamp on a write: UTC, whole seconds (as the SQL schema keeps it)."""
@@ -155,3 +175,20 @@ def locked_customer(tx: Transaction, customer_id: object) -> Customer:
     """The customer, its row locked for the rest of the transaction; CustomerNotFound if absent."""
     number = customer_id_of(customer_id)
     return found(tx.customers.lock(number), CustomerNotFound, customer_id)
+
+
+def not_anonymized(customer: Customer) -> Customer:
+    """``customer``, or a ValidationError on ``customer_id`` when it was anonymized.
+
+    Recognised by its stored e-mail (:func:`~customer_core.anonymization.is_anonymized_email`,
+    which only an anonymization writes): an anonymization is final, so no change may give
+    the customer personal data or a log-in back.
+    """
+    if is_anonymized_email(customer.email):
+        raise ValidationError({"customer_id": ANONYMIZED_MESSAGE})
+    return customer
+
+
+def writable_customer(tx: Transaction, customer_id: object) -> Customer:
+    """:func:`locked_customer`, refused by :func:`not_anonymized` when it was anonymized."""
+    return not_anonymized(locked_customer(tx, customer_id))

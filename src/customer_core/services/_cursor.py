@@ -5,6 +5,13 @@ is compact JSON: a format version, the sort (``"-name"``), a fingerprint of the
 query's filters and the last row's keyset (its sort value and id). The tag is an
 HMAC-SHA256 of the payload under the core's cursor secret, cut to 128 bits.
 
+The secret is the host's ``cursor_secret``; without one it is derived from the
+database URL with its password (``from_url``/``from_engine``: stable across the
+processes that share the database, never shown), from Django's ``SECRET_KEY``
+(``get_core``), or drawn at random per core (``in_memory``, a URL without a
+password, a storage of the host's): never a public constant, so nobody without
+the secret can sign a cursor.
+
 A cursor decodes only for the sort and filters it was made for: anything else (a
 cursor edited, truncated, forged without the secret, or made by another scroll)
 raises :class:`~customer_core.rules.Invalid`, which the service reports on
@@ -19,6 +26,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -30,12 +38,15 @@ from customer_core.model import CENT, Customer
 from customer_core.ports import CustomerQuery, Keyset
 from customer_core.rules import Invalid
 
-__all__ = ["DEFAULT_CURSOR_SECRET", "cursor_key", "decode", "encode", "keyset_of"]
+__all__ = [
+    "cursor_key",
+    "decode",
+    "derived_secret",
+    "encode",
+    "keyset_of",
+    "random_secret",
+]
 
-#: The HMAC key when the host gives none (``cursor_secret=None``): a fixed, public
-#: key, so cursors work across processes and servers. It catches edited and
-#: truncated cursors; against deliberate forgery the host passes its own secret.
-DEFAULT_CURSOR_SECRET: Final = b"customer_core scroll cursor v1"
 VERSION: Final = 1
 TAG_BYTES: Final = 16
 #: A cursor is a few hundred characters; anything much longer is refused unread.
@@ -46,10 +57,24 @@ BAD_CURSOR: Final = "is not a cursor of this scroll (edited, truncated, or of an
 _NOT_FILTERS: Final = frozenset({"sort", "descending", "offset", "limit", "total", "after"})
 
 
+def random_secret() -> bytes:
+    """A cursor secret for a core that has none to derive: 256 random bits, this core's own
+    (its views, ``acting_as``/``on_primary``/``using``, share it)."""
+    return secrets.token_bytes(32)
+
+
+def derived_secret(label: str, secret: str | bytes) -> bytes:
+    """A cursor secret derived from another secret of the host (a database URL with its
+    password, Django's ``SECRET_KEY``): SHA-256 of it under ``label``, so the same input
+    gives the same cursors on every process and the input itself is never used raw."""
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return hashlib.sha256(f"customer_core cursor secret: {label}".encode() + b"\x00" + raw).digest()
+
+
 def cursor_key(secret: str | bytes | None) -> bytes:
-    """The HMAC key of a ``cursor_secret`` factory keyword (None: the documented default)."""
+    """The HMAC key of a ``cursor_secret`` (None: a :func:`random_secret` of its own)."""
     if secret is None:
-        return DEFAULT_CURSOR_SECRET
+        secret = random_secret()
     if isinstance(secret, str):
         secret = secret.encode("utf-8")
     if not isinstance(secret, bytes) or not secret:

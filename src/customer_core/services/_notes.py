@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from customer_core import rules
 from customer_core.errors import CustomerNotFound, NoteNotFound
-from customer_core.model import Note
+from customer_core.model import Customer, Note
 from customer_core.ports import NewNote, Transaction
 from customer_core.rules import Fields
 from customer_core.services._context import (
@@ -13,6 +13,8 @@ from customer_core.services._context import (
     customer_id_of,
     found,
     locked_customer,
+    not_anonymized,
+    writable_customer,
 )
 from customer_core.timeline import EventType
 
@@ -34,7 +36,7 @@ class CustomerNotes:
         now = self._context.now()
 
         def work(tx: Transaction) -> Note:
-            customer = locked_customer(tx, customer_id)
+            customer = writable_customer(tx, customer_id)
             new = NewNote(
                 customer_id=customer.id, author_id=author, text=body, created_at=now, updated_at=now
             )
@@ -65,7 +67,8 @@ class CustomerNotes:
         fields.done()
 
         def work(tx: Transaction) -> Note:
-            note = _found(tx, number)
+            note, customer = _locked(tx, number)
+            not_anonymized(customer)
             if note.text == body:
                 return note
             edited = tx.notes.update(note.id, body, self._context.now())
@@ -79,7 +82,7 @@ class CustomerNotes:
         number = _note_id(note_id)
 
         def work(tx: Transaction) -> None:
-            note = _found(tx, number)
+            note, _ = _locked(tx, number)
             tx.notes.remove(note.id)
             self._context.record(tx, note.customer_id, EventType.NOTE_REMOVED, {"note_id": note.id})
 
@@ -92,3 +95,11 @@ def _note_id(value: object) -> int:
 
 def _found(tx: Transaction, note_id: int) -> Note:
     return found(tx.notes.find(note_id), NoteNotFound, note_id)
+
+
+def _locked(tx: Transaction, note_id: int) -> tuple[Note, Customer]:
+    """The note, read again after its customer's row is locked (as every other write
+    locks it), and the customer: an edit cannot land after an anonymization committed."""
+    note = _found(tx, note_id)
+    customer = locked_customer(tx, note.customer_id)
+    return _found(tx, note_id), customer

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from customer_core import passwords, rules
+from customer_core.anonymization import is_anonymized_email
 from customer_core.errors import InvalidResetToken
 from customer_core.model import Customer
 from customer_core.ports import ResetToken, Transaction
@@ -48,7 +49,7 @@ def request_reset(context: Context, email: str | None) -> str | None:
     def work(tx: Transaction) -> str | None:
         found = None if email is None else tx.customers.find_by_email(email)
         customer = None if found is None else tx.customers.lock(found.id)
-        if customer is None or customer.is_blocked:
+        if customer is None or customer.is_blocked or is_anonymized_email(customer.email):
             return None
         now = context.now()
         previous = tx.reset_tokens.find(customer.email)
@@ -101,6 +102,7 @@ def reset_password(
         if (
             locked is None
             or locked.is_blocked
+            or is_anonymized_email(locked.email)
             or current is None
             or current.token_hash != checked.token_hash
         ):
@@ -118,7 +120,7 @@ def reset_password(
 def _stored_token(tx: Transaction, email: str) -> tuple[Customer, ResetToken] | None:
     """The unblocked customer with ``email`` and its stored token, or None."""
     customer = tx.customers.find_by_email(email)
-    if customer is None or customer.is_blocked:
+    if customer is None or customer.is_blocked or is_anonymized_email(customer.email):
         return None
     stored = tx.reset_tokens.find(customer.email)
     return None if stored is None else (customer, stored)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from customer_core import rules
 from customer_core.anonymization import Anonymization
-from customer_core.errors import CustomerNotFound
+from customer_core.errors import CustomerNotFound, DuplicateEmail
 from customer_core.model import Customer
 from customer_core.ports import Transaction
 from customer_core.rules import Fields
@@ -37,6 +38,8 @@ MAX_BATCH = 10_000
 #: The version of :meth:`Privacy.export`'s layout, written into every export.
 EXPORT_FORMAT = 1
 
+logger = logging.getLogger("customer_core.privacy")
+
 #: Events read per statement while exporting a timeline.
 _EVENT_PAGE = 1000
 
@@ -52,13 +55,19 @@ class Privacy:
         """Everything the library keeps about the customer, JSON-safe, from one snapshot.
 
         ``{"format": 1, "customer": …, "addresses": […], "notes": […], "timeline": […]}``
+        (read under the customer's row lock, in a transaction that writes nothing: no
+        change of the customer's lands between its parts)
         (the timeline oldest first). Never a password hash or reset token: no value
         serialized here holds one. ``CustomerNotFound`` if there is no such customer.
         """
         number = customer_id_of(customer_id)
 
         def work(tx: Transaction) -> dict[str, Any]:
-            customer = found(tx.customers.find(number), CustomerNotFound, customer_id)
+            # One snapshot on every storage: the customer's row is locked, as every write of
+            # its data (profile, addresses, notes, events) locks it first, so none can land
+            # between the reads below. A READ COMMITTED read would see each table at its
+            # own moment.
+            customer = locked_customer(tx, number)
             exported = {
                 "format": EXPORT_FORMAT,
                 "customer": to_dict(customer),
@@ -71,13 +80,14 @@ class Privacy:
             plain: dict[str, Any] = json.loads(json.dumps(exported))
             return plain
 
-        # On the primary: an access request answered from a lagging replica could miss data.
-        return self._context.read(work, may_lag=False)
+        # A write transaction (for the lock), so on the primary: a lagging replica could
+        # miss data. It writes nothing.
+        return self._context.write(work)
 
     def anonymize(self, customer_id: int) -> Customer:
         """Replace everything that identifies the customer; keep its sales figures.
 
-        Name, e-mail (``anonymized-<id>@anonymized.invalid``), phone and avatar
+        Name, e-mail (``anonymized-<id>-<random token>@anonymized.invalid``), phone and avatar
         are replaced, addresses and reset tokens deleted, note texts replaced,
         the data of its timeline events cleared (:data:`KEPT_EVENT_DATA` aside),
         its password hash made unusable and the customer blocked. Lifetime value,
@@ -110,6 +120,10 @@ class Privacy:
         keeps the batches it finished and a second run does the rest.
         ``progress(done, total)`` is called after each batch (``done``: customers
         looked at, ``total``: customers in the segment when the run began).
+        A customer whose anonymized e-mail another row holds (only a writer past the
+        library's rules can do that) does not stop the run: its batch is done again one
+        customer at a time, and that customer is logged by id (a WARNING on the
+        ``customer_core.privacy`` logger) and skipped; a later run tries it again.
         """
         fields = Fields()
         size = fields.check("batch_size", rules.positive(MAX_BATCH), batch_size)
@@ -125,13 +139,35 @@ class Privacy:
             )
             if not batch:
                 return anonymized
-            anonymized += self._context.write(
-                partial(self._anonymize_batch, ids=batch, selection=selection)
-            )
+            anonymized += self._write_batch(batch, selection)
             looked_at += len(batch)
             after = batch[-1]
             if report is not None:
                 report(looked_at, max(total, looked_at))
+
+    def _write_batch(self, batch: builtins.list[int], selection: Selection) -> int:
+        """Anonymize one batch in one transaction; if a customer's new e-mail is taken (a
+        row some other writer gave it), the batch is done again one customer at a time,
+        so that one such customer costs the run only itself: it is logged by id and left
+        as it is (counted as not anonymized), and the run goes on."""
+        try:
+            return self._context.write(
+                partial(self._anonymize_batch, ids=batch, selection=selection)
+            )
+        except DuplicateEmail:
+            pass
+        done = 0
+        for customer_id in batch:
+            try:
+                done += self._context.write(
+                    partial(self._anonymize_batch, ids=[customer_id], selection=selection)
+                )
+            except DuplicateEmail:
+                logger.warning(
+                    "customer %d not anonymized: its anonymized e-mail is taken by another row",
+                    customer_id,
+                )
+        return done
 
     def _count(self, segment: object) -> int:
         """How many customers ``segment`` holds now (the CLI's confirmation count).

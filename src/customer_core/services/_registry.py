@@ -12,6 +12,7 @@ import attrs
 
 from customer_core import passwords, rules
 from customer_core._segment import Segment, as_segment
+from customer_core.anonymization import is_unusable_password
 from customer_core.errors import (
     CustomerBlocked,
     CustomerNotFound,
@@ -28,7 +29,14 @@ from customer_core.ports import (
     Transaction,
 )
 from customer_core.rules import Fields, Invalid
-from customer_core.services._context import Context, customer_id_of, found, locked_customer
+from customer_core.services._context import (
+    Context,
+    customer_id_of,
+    found,
+    locked_customer,
+    not_anonymized,
+    writable_customer,
+)
 from customer_core.services._cursor import decode as decode_cursor
 from customer_core.services._importer import import_customers
 from customer_core.services._paging import page_of, scroll_page, total_mode
@@ -233,7 +241,7 @@ class CustomerRegistry:
         fields.done()
 
         def work(tx: Transaction) -> Customer:
-            customer = locked_customer(tx, customer_id)
+            customer = writable_customer(tx, customer_id)
             changed = [name for name, value in changes.items() if getattr(customer, name) != value]
             if not changed:
                 # Nothing differs: nothing is written, so the timeline gets no event.
@@ -263,7 +271,7 @@ class CustomerRegistry:
         password_hash = self._context.hasher.hash(secret)
 
         def work(tx: Transaction) -> None:
-            customer = locked_customer(tx, number)
+            customer = writable_customer(tx, number)
             # A new password ends every reset in flight (a forwarded or leaked mail).
             tx.reset_tokens.delete(customer.email)
             tx.customers.set_password_hash(customer.id, password_hash, self._context.now())
@@ -292,7 +300,14 @@ class CustomerRegistry:
             else self._context.read(lambda tx: tx.customers.find_credentials(wanted), may_lag=False)
         )
         hasher = self._context.hasher
-        if stored is None or len(password) > rules.MAX_PASSWORD or _too_costly(stored, hasher):
+        if (
+            stored is None
+            or len(password) > rules.MAX_PASSWORD
+            # An anonymized customer's hash verifies nothing: refused unlogged (a log-in
+            # form hammered with its e-mail must not flood the log), after the same work.
+            or is_unusable_password(stored.password_hash)
+            or _too_costly(stored, hasher)
+        ):
             hasher.verify(self._timing_hash(), password[: rules.MAX_PASSWORD])
             raise InvalidCredentials()
         if not hasher.verify(stored.password_hash, password):
@@ -402,6 +417,9 @@ class CustomerRegistry:
 
         def work(tx: Transaction) -> Customer:
             customer = locked_customer(tx, customer_id)
+            if field == "email" or (field == "is_blocked" and not value):
+                # An anonymized customer stays blocked, under its anonymized e-mail.
+                not_anonymized(customer)
             old = getattr(customer, field)
             if old == value:
                 return customer

@@ -21,13 +21,16 @@ from customer_core.anonymization import (
     KEPT_EVENT_DATA,
     UNUSABLE_PASSWORD_PREFIX,
     Anonymization,
-    anonymized_email,
     anonymized_fields,
+    has_anonymized_email,
 )
 from customer_core.ports import EventLog
 from sqlalchemy import Connection, String, cast, delete, literal, select, update
 
 __all__ = ["SQLAlchemyAnonymizer"]
+
+#: A placeholder token for :func:`anonymized_fields` when its e-mail is not compared.
+_ANY_TOKEN = "0" * 24
 
 
 class SQLAlchemyAnonymizer:
@@ -48,7 +51,7 @@ class SQLAlchemyAnonymizer:
     def pending(self, ids: Sequence[int]) -> list[int]:
         """One SELECT … FOR UPDATE of the batch with what is left to anonymize per row.
 
-        The e-mail is compared in Python (to :func:`anonymized_email` of the id): a
+        The e-mail is compared in Python (:func:`has_anonymized_email` of the id): a
         concatenation compared in SQL would meet MySQL's collation rules.
         """
         if not ids:
@@ -84,13 +87,15 @@ class SQLAlchemyAnonymizer:
             customer_id = int(row.id)
             stored = {
                 "name": row.name,
-                "email": row.email,
                 "phone": row.phone,
                 "avatar": row.avatar,
                 "is_blocked": bool(row.is_blocked),
             }
+            wanted = anonymized_fields(customer_id, _ANY_TOKEN)
+            del wanted["email"]  # its token is random: compared by has_anonymized_email
             if (
-                stored != anonymized_fields(customer_id)
+                stored != wanted
+                or not has_anonymized_email(customer_id, row.email)
                 or not row.unusable
                 or row.has_address
                 or row.has_note
@@ -108,7 +113,7 @@ class SQLAlchemyAnonymizer:
             tokens = self._t.reset_tokens
             # Keyed by the e-mail as stored (Laravel's table too); before the e-mails change.
             stored_emails = select(c.email).where(c.id.in_(batch))
-            new_emails = [anonymized_email(customer_id) for customer_id in batch]
+            new_emails = [values.email(customer_id) for customer_id in batch]
             self._conn.execute(
                 delete(tokens).where(
                     tokens.c.email.in_(stored_emails) | tokens.c.email.in_(new_emails)
@@ -122,7 +127,7 @@ class SQLAlchemyAnonymizer:
             .values(note=ANONYMIZED_NOTE, updated_at=values.updated_at)
         )
         # A row another writer gave an anonymized e-mail: DuplicateEmail, as in memory.
-        taken = anonymized_email(batch[0]) if len(batch) == 1 else "(an anonymized e-mail)"
+        taken = values.email(batch[0]) if len(batch) == 1 else "(an anonymized e-mail)"
         with unique_email(taken):
             self._conn.execute(
                 update(self._t.customers)
@@ -139,7 +144,7 @@ def _customer_values(values: Anonymization, customer_id: Any) -> dict[str, Any]:
     fields["email"] = (
         literal(ANONYMIZED_EMAIL_PREFIX, String)
         + cast(customer_id, String)
-        + literal(f"@{ANONYMIZED_EMAIL_DOMAIN}", String)
+        + literal(f"-{values.email_token}@{ANONYMIZED_EMAIL_DOMAIN}", String)
     )
     fields["password"] = values.password_hash
     return fields

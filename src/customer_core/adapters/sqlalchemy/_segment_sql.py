@@ -36,6 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from customer_core._segment import (
+    FIELDS,
     And,
     Between,
     Compare,
@@ -48,6 +49,7 @@ from customer_core._segment import (
     Or,
     Segment,
     Within,
+    refuse,
 )
 from customer_core.adapters.sqlalchemy._dialects import (
     LIKE_ESCAPE,
@@ -115,6 +117,9 @@ class _Compiler:
         if isinstance(segment, Within | OlderThan):
             raise TypeError("resolve() the segment against a clock before compiling it")
         field: str = getattr(segment, "field")  # noqa: B009 - every condition has one
+        if field not in FIELDS:
+            # A forged node (as_segment refuses it before): never another column's name.
+            raise refuse("a condition on an unknown field")
         if field == "country":
             return self._country(segment)
         if field in _TEXT_FIELDS:

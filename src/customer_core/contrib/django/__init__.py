@@ -34,6 +34,7 @@ def get_core(
     password_hasher: PasswordHasher | None = None,
     clock: Clock | None = None,
     default_region: str | None = None,
+    cursor_secret: str | bytes | None = None,
 ) -> CustomerCore[DjangoOrders | None]:
     """A core on the Django database ``using``; every call joins the caller's transaction.
 
@@ -42,6 +43,8 @@ def get_core(
     ``DuplicateEmail``) undoes its own writes only, and a rollback of the caller
     undoes the library's. ``orders`` is the host's order model, its table's
     name, or a :class:`DjangoOrders` naming the columns; None means no orders.
+    ``cursor_secret`` signs scroll cursors; by default it is derived from
+    ``settings.SECRET_KEY`` (the same on every process of the site, never used raw).
     """
     from customer_core._core import CustomerCore
     from customer_core.contrib.django._storage import DjangoStorage
@@ -53,6 +56,19 @@ def get_core(
         password_hasher=password_hasher,
         clock=clock,
         default_region=default_region,
+        cursor_secret=_site_secret() if cursor_secret is None else cursor_secret,
+    )
+
+
+def _site_secret() -> bytes | None:
+    """The cursor secret derived from ``settings.SECRET_KEY`` (None without one: random)."""
+    from django.conf import settings
+
+    from customer_core.services._cursor import derived_secret
+
+    key = getattr(settings, "SECRET_KEY", None)
+    return (
+        derived_secret("Django SECRET_KEY", key) if isinstance(key, str | bytes) and key else None
     )
 
 

@@ -17,6 +17,7 @@ from django.db.models.functions import StrIndex, Substr
 from django.db.models.lookups import Contains
 
 from customer_core._segment import (
+    FIELDS,
     And,
     Between,
     Compare,
@@ -28,6 +29,7 @@ from customer_core._segment import (
     Or,
     Segment,
     Within,
+    refuse,
 )
 from customer_core._segment import (
     Contains as SegmentContains,
@@ -65,6 +67,9 @@ def segment_q(segment: Segment) -> Q:
     if isinstance(segment, Within | OlderThan):
         raise TypeError("resolve() the segment against a clock before compiling it")
     field: str = getattr(segment, "field")  # noqa: B009 - every condition has one
+    if field not in FIELDS:
+        # A forged node (as_segment refuses it before): never another column's name.
+        raise refuse("a condition on an unknown field")
     if field == "country":
         return _country(segment)
     if field in ("name", "email", "email_domain"):

@@ -12,7 +12,12 @@ from typing import Any
 
 import pytest
 
-from customer_core.anonymization import ANONYMIZED_NAME, ANONYMIZED_NOTE, anonymized_email
+from customer_core.anonymization import (
+    ANONYMIZED_NAME,
+    ANONYMIZED_NOTE,
+    has_anonymized_email,
+    is_anonymized_email,
+)
 from customer_core.errors import (
     CustomerNotFound,
     InvalidCredentials,
@@ -105,7 +110,7 @@ class PrivacyContract:
         result = harness.core.privacy.anonymize(grace.id)
         assert result == harness.core.customers.get(grace.id)
         assert result.name == ANONYMIZED_NAME
-        assert result.email == anonymized_email(grace.id)
+        assert has_anonymized_email(grace.id, result.email)
         assert (result.phone, result.avatar, result.is_blocked) == (None, None, True)
         kept = ("lifetime_value", "total_orders", "last_order_at", "created_at")
         assert [getattr(result, f) for f in kept] == [getattr(grace, f) for f in kept]
@@ -116,37 +121,111 @@ class PrivacyContract:
 
     def test_nobody_can_log_in_or_be_found_afterwards(self, harness: Harness) -> None:
         grace = _grace(harness)
-        harness.core.privacy.anonymize(grace.id)
+        anonymous = harness.core.privacy.anonymize(grace.id)
         customers = harness.core.customers
-        for email in (EMAIL, OLD_EMAIL, anonymized_email(grace.id)):
+        for email in (EMAIL, OLD_EMAIL, anonymous.email):
             for password in (PASSWORD, "", "!"):
                 with pytest.raises(InvalidCredentials):
                     customers.authenticate(email, password)
         assert customers.find_by_email(EMAIL) is None
         assert customers.search(EMAIL).total == 0
         assert customers.search("hopper").total == 0
-        assert _try_reset_token(harness, anonymized_email(grace.id)) is None
+        assert _try_reset_token(harness, anonymous.email) is None
 
     def test_a_token_issued_before_does_not_reset_the_password(self, harness: Harness) -> None:
         ada = customer(harness, "ada")
         token = _try_reset_token(harness, "ada@example.com")
-        harness.core.privacy.anonymize(ada.id)
+        anonymous = harness.core.privacy.anonymize(ada.id)
         if token is None:
             pytest.skip("this storage keeps no reset tokens")
-        for email in ("ada@example.com", anonymized_email(ada.id)):
+        for email in ("ada@example.com", anonymous.email):
             with pytest.raises(InvalidResetToken):
                 harness.core.customers.reset_password(email, token, "a new password 1")
 
     def test_nobody_can_take_an_anonymized_email(self, harness: Harness) -> None:
         """The ``.invalid`` domain is refused by the e-mail rule: the address stays unique."""
         ada, bob = customer(harness, "ada"), customer(harness, "bob")
-        harness.core.privacy.anonymize(ada.id)
-        taken = anonymized_email(ada.id)
+        taken = harness.core.privacy.anonymize(ada.id).email
         with pytest.raises(ValidationError):
             harness.core.customers.register(name="Eve", email=taken, password=PASSWORD)
         with pytest.raises(ValidationError):
-            harness.core.customers.change_email(bob.id, anonymized_email(bob.id))
+            harness.core.customers.change_email(bob.id, taken.replace(str(ada.id), str(bob.id)))
         assert harness.core.customers.find_by_email(taken) == harness.core.customers.get(ada.id)
+
+    def test_anonymized_email_cannot_be_guessed(self, harness: Harness) -> None:
+        """A random token in the e-mail: nobody can hold it before the anonymization."""
+        ada, bob = customer(harness, "ada"), customer(harness, "bob")
+        first = harness.core.privacy.anonymize(ada.id).email
+        second = harness.core.privacy.anonymize(bob.id).email
+        assert has_anonymized_email(ada.id, first)
+        assert has_anonymized_email(bob.id, second)
+        assert first != f"anonymized-{ada.id}@anonymized.invalid"
+        token = first.split("@")[0].rsplit("-", 1)[1]
+        assert len(token) >= 16
+        assert token not in second
+
+    @pytest.mark.parametrize(
+        "domain",
+        [
+            "anonymized.invalíd",
+            "anonymized.ínvalid",
+            "ａｎｏｎｙｍｉｚｅｄ.ｉｎｖａｌｉｄ",
+            "example.INVALİD",
+            "exämple.ınvalid",
+        ],
+    )
+    def test_lookalikes_of_the_reserved_domain_are_refused(
+        self, harness: Harness, domain: str
+    ) -> None:
+        """A domain folding to ``.invalid`` (equal under MariaDB's collation) is refused:
+        nobody can hold an address an anonymization will write."""
+        ada = customer(harness, "ada")
+        email = f"anonymized-{ada.id + 1}@{domain}"
+        with pytest.raises(ValidationError) as raised:
+            harness.core.customers.register(name="Mallory", email=email, password=PASSWORD)
+        assert list(raised.value.errors) == ["email"]
+        with pytest.raises(ValidationError):
+            harness.core.customers.change_email(ada.id, email)
+        assert harness.core.customers.get(ada.id).email == "ada@example.com"
+
+    def test_an_anonymization_cannot_be_undone(self, harness: Harness) -> None:
+        """No write gives an anonymized customer personal data or a log-in back."""
+        grace = _grace(harness)
+        harness.core.privacy.anonymize(grace.id)
+        customers, notes = harness.core.customers, harness.core.notes
+        (note,) = notes.list(grace.id)
+        state = snapshot(harness)
+        refused: list[Any] = [
+            lambda: customers.unblock(grace.id),
+            lambda: customers.update(grace.id, name=NAME),
+            lambda: customers.update(grace.id, phone=PHONE),
+            lambda: customers.change_email(grace.id, EMAIL),
+            lambda: customers.change_password(grace.id, "a new password 1"),
+            lambda: harness.core.addresses.add(grace.id, **ADDRESS),
+            lambda: notes.add(grace.id, author_id=harness.author_id, text=NOTE),
+            lambda: notes.edit(note.id, NOTE),
+        ]
+        for write in refused:
+            with pytest.raises(ValidationError) as raised:
+                write()
+            assert list(raised.value.errors) == ["customer_id"]
+        anonymous = customers.get(grace.id)
+        assert is_anonymized_email(anonymous.email)
+        assert anonymous.is_blocked
+        assert _try_reset_token(harness, anonymous.email) is None
+        assert snapshot(harness) == state
+        assert harness.core.privacy.anonymize_many(None) == 0
+
+    def test_a_log_in_as_an_anonymized_customer_logs_nothing(
+        self, harness: Harness, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The unusable hash is refused like a wrong password, silently: no log flooding."""
+        anonymous = harness.core.privacy.anonymize(customer(harness, "ada").id)
+        with caplog.at_level("DEBUG", logger="customer_core"):
+            for password in (PASSWORD, "!", anonymous.email):
+                with pytest.raises(InvalidCredentials):
+                    harness.core.customers.authenticate(anonymous.email, password)
+        assert [r for r in caplog.records if r.levelname != "DEBUG"] == []
 
     def test_timeline_keeps_its_events_without_personal_data(self, harness: Harness) -> None:
         grace = _grace(harness)
@@ -175,12 +254,14 @@ class PrivacyContract:
         assert harness.core.privacy.anonymize(grace.id) == first
         assert snapshot(harness) == state  # no write, no event
 
-    def test_anonymize_again_clears_what_was_added_since(self, harness: Harness) -> None:
+    def test_removals_stay_allowed_after_an_anonymization(self, harness: Harness) -> None:
         grace = _grace(harness)
         harness.core.privacy.anonymize(grace.id)
-        address(harness, grace.id, full_name=NAME)
-        harness.core.privacy.anonymize(grace.id)
-        assert harness.core.addresses.list(grace.id) == []
+        # Removed, not added: no write adds data to an anonymized customer.
+        (note,) = harness.core.notes.list(grace.id)
+        harness.core.notes.remove(note.id)
+        assert harness.core.privacy.anonymize(grace.id) == harness.core.customers.get(grace.id)
+        assert harness.core.notes.list(grace.id) == []
 
     def test_anonymize_touches_no_one_else(self, harness: Harness) -> None:
         ada = customer(harness, "ada", phone="+442079460958")
@@ -224,11 +305,8 @@ class PrivacyContract:
         assert calls == [(3, 7), (6, 7), (7, 7)]
         for person in people:
             found = harness.core.customers.get(person.id)
-            assert (found.name, found.email, found.phone) == (
-                ANONYMIZED_NAME,
-                anonymized_email(person.id),
-                None,
-            )
+            assert (found.name, found.phone) == (ANONYMIZED_NAME, None)
+            assert has_anonymized_email(person.id, found.email)
         assert harness.core.addresses.list(people[3].id) == []
         state = snapshot(harness)
         assert harness.core.privacy.anonymize_many(None, batch_size=2) == 0

@@ -97,8 +97,20 @@ def _bad_after(harness: Harness, after: object, **options: Any) -> None:
     assert set(raised.value.errors) == {"after"}
 
 
-def _signed(body: dict[str, Any], key: bytes = _cursor.DEFAULT_CURSOR_SECRET) -> str:
-    """A cursor with this payload and a valid tag under ``key`` (a host with the secret)."""
+#: The fixed public key every core signed cursors with before 0.2's fix: refused now.
+OLD_PUBLIC_KEY = b"customer_core scroll cursor v1"
+
+
+def _key(harness: Harness) -> bytes:
+    """The HMAC key of the harness's core (the asyncio front's core stands behind ``aio``)."""
+    core = getattr(harness.core, "aio", harness.core)
+    return _cursor.cursor_key(core._cursor_secret)
+
+
+def _signed(harness: Harness, body: dict[str, Any], key: bytes | None = None) -> str:
+    """A cursor with this payload and a valid tag under ``key`` (default: the core's own,
+    as a host holding the secret could make)."""
+    key = _key(harness) if key is None else key
     payload = json.dumps(body).encode()
     return f"{_cursor._b64(payload)}.{_cursor._b64(_cursor._tag(payload, key))}"
 
@@ -215,8 +227,16 @@ class ScrollContract:
         customer(harness)
         fingerprint = _cursor.fingerprint(_plain_query())
         body = {"v": 1, "s": "id", "f": fingerprint, "k": [1, 1]}
-        assert harness.core.customers.scroll(after=_signed(body)).next is None
-        _bad_after(harness, _signed(body, key=b"someone else's key"))
+        assert harness.core.customers.scroll(after=_signed(harness, body)).next is None
+        _bad_after(harness, _signed(harness, body, key=b"someone else's key"))
+
+    def test_cursor_signed_with_the_old_public_key(self, harness: Harness) -> None:
+        """The default key is no public constant: a cursor signed with the key every core
+        used before (in the library's source for anyone to read) is refused."""
+        customer(harness)
+        fingerprint = _cursor.fingerprint(_plain_query())
+        body = {"v": 1, "s": "id", "f": fingerprint, "k": [1, 1]}
+        _bad_after(harness, _signed(harness, body, key=OLD_PUBLIC_KEY))
 
     @pytest.mark.parametrize(
         ("sort", "value", "last_id"),
@@ -256,7 +276,7 @@ class ScrollContract:
         fingerprint = _cursor.fingerprint(_plain_query())
         _bad_after(
             harness,
-            _signed({"v": 1, "s": sort, "f": fingerprint, "k": [value, last_id]}),
+            _signed(harness, {"v": 1, "s": sort, "f": fingerprint, "k": [value, last_id]}),
             sort=sort,
         )
 
@@ -280,7 +300,7 @@ class ScrollContract:
         # The fingerprint covers the filters only: the sort is a field of its own.
         fingerprint = _cursor.fingerprint(_plain_query())
         body = {"v": 1, "s": sort, "f": fingerprint, "k": [value, people[0].id]}
-        page = harness.core.customers.scroll(sort=sort, after=_signed(body))
+        page = harness.core.customers.scroll(sort=sort, after=_signed(harness, body))
         assert {item.customer.id for item in page.items} <= {p.id for p in people}
 
     def test_bad_limit_and_sort(self, harness: Harness) -> None:

@@ -21,7 +21,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from customer_core._segment import matches, resolve
+from customer_core._segment import Compare, In, Within, matches, resolve
 from customer_core.errors import ValidationError
 from customer_core.model import Customer
 from customer_core.segments import C, Segment
@@ -132,6 +132,65 @@ def _searched(harness: Harness, segment: Segment | str, **options: Any) -> list[
 
 def _streamed(harness: Harness, segment: Segment | str | None, batch_size: int = 5) -> list[int]:
     return [c.id for c in harness.core.customers.stream(segment, batch_size=batch_size)]
+
+
+class _Foreign(Segment):
+    """A node class of nobody's: no compiler knows it."""
+
+    field = "id"
+
+    def __str__(self) -> str:
+        return "id > 0"
+
+
+def _many(conditions: int) -> Segment:
+    found: Segment = C.id > 0
+    for number in range(conditions - 1):
+        found = found & (C.id > number)
+    return found
+
+
+def _wide(conditions: int) -> Segment:
+    found: Segment = C.id.in_(range(1, 1001))
+    for number in range(1, conditions):
+        found = found | C.id.in_(range(number * 1000 + 1, number * 1000 + 1001))
+    return found
+
+
+def _nested(levels: int) -> Segment:
+    found: Segment = C.id > 0
+    for _ in range(levels):
+        found = ~found
+    return found
+
+
+_FORGED: list[Segment] = [
+    # Built past the builder, as attrs.evolve or a direct construction would.
+    Compare("password", ">", 3),
+    Compare("total_orders", "; drop table customers", 3),
+    Compare("total_orders", ">", 3_000_000_000),
+    Compare("total_orders", ">", "3"),
+    Compare("name", "==", "ADA"),
+    In("id", ()),
+    Within("created_at", -1),
+    (C.id > 0) & _Foreign(),
+    _many(3000),
+    _nested(3000),
+    _wide(11),
+]
+_FORGED_IDS = [
+    "other-column",
+    "operator",
+    "int-range",
+    "value-type",
+    "not-lower-cased",
+    "empty-in",
+    "negative-days",
+    "foreign-node",
+    "3000-conditions",
+    "3000-nots",
+    "11000-values",
+]
 
 
 class SegmentsContract:
@@ -247,7 +306,15 @@ class SegmentsContract:
 
     @pytest.mark.parametrize(
         "bad",
-        ['lifetime_value > "abc"', "nope == 1", "id ==", 42, "name contains \"'; drop"],
+        [
+            'lifetime_value > "abc"',
+            "nope == 1",
+            "id ==",
+            42,
+            "name contains \"'; drop",
+            "total_orders > 3000000000",
+            "id in (1, 9223372036854775808)",
+        ],
     )
     def test_bad_segments_are_refused_and_change_nothing(
         self, harness: Harness, bad: object
@@ -266,6 +333,44 @@ class SegmentsContract:
         with pytest.raises(ValidationError) as raised:
             harness.core.customers.stream(batch_size=0)
         assert set(raised.value.errors) == {"batch_size"}
+
+    @pytest.mark.parametrize("forged", _FORGED, ids=_FORGED_IDS)
+    def test_forged_segments_are_refused_before_any_query(
+        self, harness: Harness, forged: Segment
+    ) -> None:
+        """A Segment the builder would not make (another column, operator or value type, a
+        foreign node, more conditions than the parser takes): ``ValidationError`` on
+        ``segment`` from every entry point, and nothing happens."""
+        ada = customer(harness)
+        calls: list[Callable[[], object]] = [
+            lambda: harness.core.customers.count(forged),
+            lambda: harness.core.customers.search(segment=forged),
+            lambda: harness.core.customers.stream(forged),
+            lambda: harness.core.customers.scroll(segment=forged),
+            lambda: harness.core.privacy.anonymize_many(forged),
+        ]
+        for call in calls:
+            with pytest.raises(ValidationError) as raised:
+                call()
+            assert set(raised.value.errors) == {"segment"}
+        assert harness.core.customers.get(ada.id) == ada
+
+    def test_integers_at_the_columns_limits_run(self, harness: Harness) -> None:
+        """The largest values each integer field takes match nobody, without a storage error
+        (PostgreSQL refuses a value beyond an ``integer`` column's range in the query)."""
+        customer(harness)
+        top, low = 2**31 - 1, -(2**31)
+        for segment in (
+            C.total_orders >= top,
+            C.total_orders.in_([top, low]),
+            C.total_orders.between(top, top),
+            C.id > 2**63 - 1,
+            C.id == -(2**63 - 1),
+        ):
+            assert harness.core.customers.count(segment) == 0
+        assert harness.core.customers.count(C.total_orders > low) == 1
+        with pytest.raises(ValidationError):
+            C.total_orders > top + 1  # noqa: B015 - the build itself refuses it
 
 
 def _text(customer: Customer) -> str:
