@@ -330,8 +330,8 @@ class CustomerCore(Generic[OrdersT]):
         ``reset_token_ttl`` is how long a password-reset token stays valid;
         ``reset_table`` names the tokens' table (Laravel's password-reset layout);
         ``cursor_secret`` is the key that signs scroll cursors; by default it is derived
-        from the URL with its password (the same on every process using that URL, never
-        shown), or random for this core when the URL has no password (SQLite).
+        from the URL without its password (the same on every process using that
+        database; not a secret: pass one to make cursors unforgeable).
         """
         from customer_core.adapters.sqlalchemy import engine_from_url
 

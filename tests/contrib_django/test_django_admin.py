@@ -67,6 +67,27 @@ def test_actions_are_attributed_to_the_staff_user(client: Client) -> None:
     ]
 
 
+@pytest.mark.parametrize("action", ["block", "unblock"])
+def test_staff_who_may_only_view_cannot_block_or_unblock(django_sqlite: str, action: str) -> None:
+    """The actions need the change permission: a view-only staff user is refused them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    empty_tables(django_sqlite)
+    users = get_user_model().objects
+    users.filter(username="viewer").delete()
+    viewer = users.create_user(username="viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    ada = register("Ada", "ada@example.com")
+    if action == "unblock":
+        get_core().customers.block(ada)
+    client = Client()
+    assert client.login(username="viewer", password="pw")
+    assert client.get(URL).status_code == 200
+    client.post(URL, {"action": action, "_selected_action": [str(ada)]}, follow=True)
+    assert get_core().customers.get(ada).is_blocked is (action == "unblock")
+
+
 def test_change_page_shows_ltv_read_only_and_the_inlines(client: Client) -> None:
     ada = register("Ada", "ada@example.com")
     get_core().addresses.add(

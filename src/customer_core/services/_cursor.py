@@ -6,11 +6,11 @@ query's filters and the last row's keyset (its sort value and id). The tag is an
 HMAC-SHA256 of the payload under the core's cursor secret, cut to 128 bits.
 
 The secret is the host's ``cursor_secret``; without one it is derived from the
-database URL with its password (``from_url``/``from_engine``: stable across the
-processes that share the database, never shown), from Django's ``SECRET_KEY``
-(``get_core``), or drawn at random per core (``in_memory``, a URL without a
-password, a storage of the host's): never a public constant, so nobody without
-the secret can sign a cursor.
+database URL without its password (``from_url``/``from_engine``: stable across the
+processes that share the database, but not a secret), from Django's ``SECRET_KEY``
+(``get_core``), or drawn at random per core (``in_memory``, a storage of the
+host's). Never from the password: a cursor goes to API clients, and its tag would
+let them test password guesses offline.
 
 A cursor decodes only for the sort and filters it was made for: anything else (a
 cursor edited, truncated, forged without the secret, or made by another scroll)

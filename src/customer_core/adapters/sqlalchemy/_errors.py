@@ -115,7 +115,18 @@ def _qualified_name(error: BaseException) -> str:
 
 
 def _first_line(error: object) -> str:
-    return str(error).split("\n", 1)[0].strip()
+    """The message's first line, without a quoted parameter value.
+
+    asyncpg words an argument it cannot encode as ``invalid input for query argument
+    $N: <the value's repr, cut>``: a value (a password hash, say) must not reach a
+    library error's message or chain, so everything after the argument's number goes.
+    """
+    line = str(error).split("\n", 1)[0].strip()
+    return _ARGUMENT_VALUE.sub(r"\1", line)
+
+
+#: asyncpg's "query argument $N: <value>": the part to keep is up to the number.
+_ARGUMENT_VALUE = re.compile(r"(query argument \$\d+):.*")
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:

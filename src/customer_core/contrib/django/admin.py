@@ -158,12 +158,12 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
         return format_html("<ul>{}</ul><p>{} event(s) in all</p>", rows, page.total)
 
-    @admin.action(description="Block the selected customers")
+    @admin.action(description="Block the selected customers", permissions=["change"])
     def block(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """``core.customers.block`` for each selected customer."""
         self._each(request, queryset, "block", "blocked")
 
-    @admin.action(description="Unblock the selected customers")
+    @admin.action(description="Unblock the selected customers", permissions=["change"])
     def unblock(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """``core.customers.unblock`` for each selected customer."""
         self._each(request, queryset, "unblock", "unblocked")
