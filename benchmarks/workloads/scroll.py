@@ -56,7 +56,8 @@ def _cursor_at(database: Database, text: str | None, sort: str, page: int) -> st
         offset=0,
         limit=PER_PAGE,
     )
-    return _cursor.encode(query, _cursor.keyset_of(last, key), _cursor.DEFAULT_CURSOR_SECRET)
+    secret = database.core.customers._context.cursor_key  # the core's own key
+    return _cursor.encode(query, _cursor.keyset_of(last, key), secret)
 
 
 def _samples_ms(action: Callable[[], object], rounds: int) -> list[float]:
