@@ -42,6 +42,7 @@ def _url_key(url: str, **options: object) -> bytes:
     return key
 
 
+@pytest.mark.sql
 def test_a_database_url_gives_one_key_to_every_process_and_never_uses_its_password() -> None:
     """from_url derives the default key from the URL without its password: the same for every
     core on that database whatever the password (a cursor's tag must not let its holder test

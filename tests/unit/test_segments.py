@@ -196,6 +196,7 @@ def test_numbers_flags_and_between() -> None:
     assert holds(C.id.in_([1, 7]), who)
 
 
+@pytest.mark.sql
 def test_the_sql_compiler_takes_only_segment_fields() -> None:
     """A forged condition on another column never becomes SQL, even past ``as_segment``."""
     from sqlalchemy.dialects import sqlite

@@ -11,6 +11,7 @@ functions: PostgreSQL, SQLite ≥ 3.25, MySQL 8, MariaDB ≥ 10.2.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from customer_core._segment import Segment
 from customer_core.adapters.sqlalchemy._schema import CustomerTables
@@ -67,7 +68,7 @@ def scored_query(customers: Table, *where: ColumnElement[bool], monetary: bool =
     )
 
 
-def summary_query(scored: Subquery) -> Select[str, int]:
+def summary_query(scored: Subquery) -> Select[Any]:
     """Label → count of ``scored``'s rows, labelled and grouped in the database."""
     label = case(
         *(
@@ -102,7 +103,7 @@ class SQLAlchemyAnalytics:
         """Label → how many scored customers (of ``segment``) carry it, in one statement."""
         scored = scored_query(self._customers, *self._where(segment), monetary=False)
         rows = self._connection.execute(summary_query(scored))
-        return ordered_summary(dict(rows.all()))
+        return ordered_summary({str(label): int(count) for label, count in rows})
 
     def _where(self, segment: Segment | None) -> list[ColumnElement[bool]]:
         """The segment's condition (S's compiler): the windows then run over its members."""
