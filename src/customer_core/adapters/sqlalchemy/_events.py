@@ -4,6 +4,12 @@ The outbox's claim locks the rows it leases with ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL and MySQL/MariaDB, so concurrent claimers each take other rows
 without waiting; on SQLite every write transaction begins ``IMMEDIATE``, so
 the single writer serializes claims (SQLAlchemy renders no ``FOR UPDATE`` there).
+
+A *deferred* log (``deferred=True``, which the storage asks for on psycopg, see
+:mod:`._pipeline`) queues what ``append`` is given and sends it in one INSERT
+when :meth:`SQLAlchemyEventLog.flush` is called: the storage does so right before
+COMMIT, in the same round trip. Every other method flushes first, so what the
+transaction reads or changes of the timeline includes its own events, in order.
 """
 
 from __future__ import annotations
@@ -26,18 +32,38 @@ CHUNK = 1000
 class SQLAlchemyEventLog:
     """An :class:`~customer_core.ports.EventLog` on the ``customer_events`` table."""
 
-    def __init__(self, connection: Connection, table: Table, customers: Table) -> None:
+    def __init__(
+        self, connection: Connection, table: Table, customers: Table, *, deferred: bool = False
+    ) -> None:
         self._conn = connection
         self._t = table
         self._customers = customers
+        self._deferred = deferred
+        self._pending: builtins.list[dict[str, Any]] = []
+
+    @property
+    def pending(self) -> bool:
+        """Whether a deferred log holds events :meth:`flush` has yet to send."""
+        return bool(self._pending)
 
     def append(self, event: NewEvent) -> None:
-        """One INSERT; ``inline``: nobody reads the new id back (no RETURNING, no
-        ``nextval`` fetched first on PostgreSQL)."""
+        """One INSERT (deferred: queued for :meth:`flush`); ``inline``: nobody reads the
+        new id back (no RETURNING, no ``nextval`` fetched first on PostgreSQL)."""
+        if self._deferred:
+            self._pending.append(_row(event))
+            return
         self._conn.execute(self._t.insert().inline(), _row(event))
+
+    def flush(self) -> None:
+        """Send the queued events, if any, in one INSERT (executemany for several)."""
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        self._conn.execute(self._t.insert().inline(), rows[0] if len(rows) == 1 else rows)
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
         """One multi-row INSERT (executemany) for all."""
+        self.flush()
         if events:
             self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
 
@@ -45,6 +71,7 @@ class SQLAlchemyEventLog:
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
     ) -> None:
         """One INSERT … SELECT over the customers just inserted with these e-mails."""
+        self.flush()
         if not emails:
             return
         c = self._customers.c
@@ -62,6 +89,7 @@ class SQLAlchemyEventLog:
         self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
     ) -> tuple[builtins.list[CustomerEvent], int]:
         """A page and the count, newest first."""
+        self.flush()
         t = self._t.c
         where = [t.customer_id == customer_id]
         if types is not None:
@@ -80,6 +108,7 @@ class SQLAlchemyEventLog:
         self, limit: int, now: datetime, lease_until: datetime
     ) -> builtins.list[CustomerEvent]:
         """Lock the oldest claimable rows (skipping rows another claimer holds), then lease them."""
+        self.flush()
         t = self._t.c
         claimable = select(*self._columns()).where(
             t.published_at.is_(None), or_(t.leased_until.is_(None), t.leased_until <= now)
@@ -95,6 +124,7 @@ class SQLAlchemyEventLog:
 
     def ack(self, event_ids: Sequence[int], now: datetime) -> int:
         """UPDATE the unpublished ones, a thousand ids per statement."""
+        self.flush()
         t = self._t.c
         done = 0
         for start in range(0, len(event_ids), CHUNK):
@@ -109,6 +139,7 @@ class SQLAlchemyEventLog:
 
     def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
         """One UPDATE per thousand customers: ``data`` becomes ``{}`` but for ``keep``'s types."""
+        self.flush()
         t = self._t.c
         kept = [kind.value for kind in keep]
         for start in range(0, len(customer_ids), CHUNK):
@@ -120,6 +151,7 @@ class SQLAlchemyEventLog:
 
     def purge(self, customer_id: int) -> None:
         """One DELETE of the customer's events."""
+        self.flush()
         self._conn.execute(self._t.delete().where(self._t.c.customer_id == customer_id))
 
     def _columns(self) -> builtins.list[Any]:

@@ -60,6 +60,7 @@ from customer_core.adapters.sqlalchemy._orders import (
     OrdersTable,
     SQLAlchemyOrderLedger,
 )
+from customer_core.adapters.sqlalchemy._pipeline import commit_with_events, defers_events
 from customer_core.adapters.sqlalchemy._privacy import SQLAlchemyAnonymizer
 from customer_core.adapters.sqlalchemy._replicas import Replicas
 from customer_core.adapters.sqlalchemy._reset_tokens import SQLAlchemyResetTokens
@@ -93,6 +94,8 @@ class SQLAlchemyTransaction:
         orders: OrdersTable | None,
         users_table: str | None,
         reset_table_exists: Callable[[Connection], bool],
+        *,
+        defer_events: bool = False,
     ) -> None:
         columns = None if orders is None else OrderColumns.of(orders)
         self.connection = connection
@@ -109,7 +112,9 @@ class SQLAlchemyTransaction:
         self.reset_tokens = SQLAlchemyResetTokens(
             connection, tables.reset_tokens, reset_table_exists
         )
-        self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
+        self.events = SQLAlchemyEventLog(
+            connection, tables.events, tables.customers, deferred=defer_events
+        )
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
         self.analytics = SQLAlchemyAnalytics(connection, tables)
@@ -156,6 +161,8 @@ class SQLAlchemyStorage:
         self._users_lock = Lock()
         self._orders_hint: tuple[bool, str | None] = (orders is None, None)
         self._reset_table_found = False
+        # Events sent with the COMMIT (:mod:`._pipeline`); never on a replica (read-only).
+        self._defer_events = defers_events(self.engine)
 
     @property
     def metadata(self) -> MetaData:
@@ -194,9 +201,16 @@ class SQLAlchemyStorage:
         try:
             connection, begun = self._begin(options, replica=read_only and may_lag)
             with connection, begun:
-                yield SQLAlchemyTransaction(
-                    connection, self.tables, self.orders, users, self.reset_table_exists
+                tx = SQLAlchemyTransaction(
+                    connection,
+                    self.tables,
+                    self.orders,
+                    users,
+                    self.reset_table_exists,
+                    defer_events=self._defer_events and not read_only,
                 )
+                yield tx
+                commit_with_events(connection, begun, tx.events)
         except CustomerCoreError as error:
             detached(error)
             raise

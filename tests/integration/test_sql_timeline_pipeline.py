@@ -1,0 +1,112 @@
+"""The timeline's events sent with the COMMIT (``adapters.sqlalchemy._pipeline``).
+
+On psycopg the events of a transaction are queued and go out in one INSERT, in one
+pipeline with the COMMIT. These tests hold on every SQL storage (elsewhere the
+events go out at once): a failed event INSERT leaves nothing of the transaction
+written and raises a library error; a transaction reads its own events; the
+connection serves the next call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from host_shop import open_shop
+
+from customer_core import CustomerCore, EventType
+from customer_core.errors import CustomerCoreError
+from customer_core.timeline import NewEvent
+from sql_fixtures import BACKEND_PARAMS
+
+pytestmark = pytest.mark.parametrize("backend", BACKEND_PARAMS, indirect=True)
+
+WHEN = datetime(2030, 1, 1, tzinfo=UTC)  # after the frozen clock's registration
+
+
+@pytest.fixture
+def shop(fresh_database_url: str) -> Iterator[tuple[CustomerCore, sa.Engine, int]]:
+    """A core (pool of one: the failed transaction's connection serves the next) and Ada."""
+    with open_shop(fresh_database_url, pool_size=1) as (core, _, engine, _):
+        ada = core.customers.register(name="Ada", email="ada@x.io", password="p" * 12)
+        yield core, engine, ada.id
+
+
+def _names_and_events(engine: sa.Engine, customer_id: int) -> tuple[str, int]:
+    with engine.connect() as connection:
+        name = connection.execute(
+            sa.text("select name from customers where id = :i"), {"i": customer_id}
+        ).scalar_one()
+        events = connection.execute(sa.text("select count(*) from customer_events")).scalar_one()
+    return name, int(events)
+
+
+def test_a_failed_event_insert_rolls_the_whole_transaction_back(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """The change and the good event are gone, a library error is raised, the next call works."""
+    core, engine, ada_id = shop
+    before = _names_and_events(engine, ada_id)
+    storage = core.storage
+    with pytest.raises(CustomerCoreError) as raised:
+        with storage.transaction() as tx:
+            tx.connection.execute(  # type: ignore[attr-defined]
+                sa.text("update customers set name = 'Changed' where id = :i"), {"i": ada_id}
+            )
+            tx.events.append(NewEvent(ada_id, EventType.PROFILE_UPDATED, None, {}, WHEN))
+            # customer_id is NOT NULL: the database refuses the row.
+            tx.events.append(NewEvent(None, EventType.PROFILE_UPDATED, None, {}, WHEN))
+    assert not isinstance(raised.value.__cause__, sa.exc.SQLAlchemyError)
+    assert _names_and_events(engine, ada_id) == before
+    renamed = core.customers.update(ada_id, name="Ada L")
+    assert renamed.name == "Ada L"
+    assert _names_and_events(engine, ada_id) == ("Ada L", before[1] + 1)
+
+
+def test_a_transaction_reads_and_purges_its_own_events(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """Queued events are flushed before the timeline is read or changed in the transaction."""
+    core, engine, ada_id = shop
+    with core.storage.transaction() as tx:
+        tx.events.append(
+            NewEvent(ada_id, EventType.PROFILE_UPDATED, None, {"fields": ["name"]}, WHEN)
+        )
+        events, total = tx.events.list(ada_id, None, 0, 10)
+        assert total == 2  # registered, then this one
+        assert events[0].type is EventType.PROFILE_UPDATED
+        tx.events.append(NewEvent(ada_id, EventType.BLOCKED, None, {}, WHEN))
+        tx.events.purge(ada_id)
+    assert _names_and_events(engine, ada_id) == ("Ada", 0)
+
+
+def test_psycopg_commits_the_events_in_one_pipeline(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """On psycopg the event INSERT is sent in pipeline mode, and the COMMIT with it."""
+    core, engine, ada_id = shop
+    if engine.dialect.driver != "psycopg":
+        pytest.skip("pipeline mode is psycopg's")
+    seen: list[tuple[str, bool]] = []
+
+    def in_pipeline(connection: sa.Connection) -> bool:
+        raw = connection.connection.dbapi_connection
+        return bool(raw.pgconn.pipeline_status)  # type: ignore[union-attr]
+
+    def statement(connection: sa.Connection, *args: object) -> None:
+        seen.append((str(args[1]).split()[0].upper(), in_pipeline(connection)))
+
+    def commit(connection: sa.Connection) -> None:
+        seen.append(("COMMIT", in_pipeline(connection)))
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        core.customers.update(ada_id, name="Ada L")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
+    assert seen[-2:] == [("INSERT", True), ("COMMIT", True)], seen
+    assert not any(flag for _, flag in seen[:-2]), seen
