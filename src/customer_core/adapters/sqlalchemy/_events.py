@@ -17,11 +17,15 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from customer_core.adapters.sqlalchemy._types import read_time
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
-from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
+from sqlalchemy import BigInteger, Connection, Row, Select, Table, and_, func, literal, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
+
+if TYPE_CHECKING:
+    from customer_core.adapters.sqlalchemy._customers import SQLAlchemyImports
 
 __all__ = ["SQLAlchemyEventLog"]
 
@@ -33,11 +37,18 @@ class SQLAlchemyEventLog:
     """An :class:`~customer_core.ports.EventLog` on the ``customer_events`` table."""
 
     def __init__(
-        self, connection: Connection, table: Table, customers: Table, *, deferred: bool = False
+        self,
+        connection: Connection,
+        table: Table,
+        customers: Table,
+        *,
+        deferred: bool = False,
+        imports: SQLAlchemyImports | None = None,
     ) -> None:
         self._conn = connection
         self._t = table
         self._customers = customers
+        self._imports = imports
         self._deferred = deferred
         self._pending: builtins.list[dict[str, Any]] = []
 
@@ -70,18 +81,30 @@ class SQLAlchemyEventLog:
     def append_imported(
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
     ) -> None:
-        """One INSERT … SELECT over the customers just inserted with these e-mails."""
+        """One INSERT … SELECT over the customers just inserted with these e-mails: from
+        their ids when the import's INSERT returned them (PostgreSQL), else read back."""
         self.flush()
         if not emails:
             return
-        c = self._customers.c
-        query = select(
-            c.id,
+        values = [
             literal(EventType.IMPORTED.value, self._t.c.type.type),
             literal(actor_id, self._t.c.actor_id.type),
             literal({}, self._t.c.data.type),
             literal(occurred_at, self._t.c.occurred_at.type),
-        ).where(c.email.in_(list(emails)))
+        ]
+        added = None if self._imports is None else self._imports.last_added
+        query: Select[Any]
+        if added is not None and added[0] == list(emails):
+            # One array parameter: no IN list of a thousand e-mails to plan and look up.
+            ids = (
+                func.unnest(literal(sorted(added[1]), ARRAY(BigInteger)))
+                .table_valued("id")
+                .render_derived()
+            )
+            query = select(ids.c.id, *values)
+        else:
+            c = self._customers.c
+            query = select(c.id, *values).where(c.email.in_(list(emails)))
         columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
         self._conn.execute(self._t.insert().from_select(columns, query))
 

@@ -113,7 +113,7 @@ class SQLAlchemyTransaction:
             connection, tables.reset_tokens, reset_table_exists
         )
         self.events = SQLAlchemyEventLog(
-            connection, tables.events, tables.customers, deferred=defer_events
+            connection, tables.events, tables.customers, deferred=defer_events, imports=self.imports
         )
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
