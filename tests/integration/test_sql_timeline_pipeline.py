@@ -146,3 +146,30 @@ def test_imported_events_take_the_ids_the_insert_returned(
     if engine.dialect.name == "postgresql":
         assert "email" not in events, events
         assert "unnest" in events, events
+
+
+def test_events_appended_together_keep_every_value(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """``append_many`` (one JSON document on PostgreSQL) stores what ``append`` stores:
+    types, actors, odd data and the times, in the given order."""
+    core, _, ada_id = shop
+    data: list[dict[str, object]] = [
+        {"old": {"total_orders": 0, "lifetime_value": "0.00"}, "new": {"lifetime_value": "10.50"}},
+        {"fields": ["name", "phone"], "email": "Äda ünïcode \\\" ' 😀"},
+        {},
+        {"none": None, "number": 2**53, "list": [1, "two", None]},
+    ]
+    events = [
+        NewEvent(ada_id, EventType.LIFETIME_VALUE_CHANGED, None, data[0], WHEN),
+        NewEvent(ada_id, EventType.PROFILE_UPDATED, 7, data[1], WHEN.replace(second=1)),
+        NewEvent(ada_id, EventType.BLOCKED, 2**62, data[2], WHEN.replace(second=2)),
+        NewEvent(ada_id, EventType.UNBLOCKED, None, data[3], WHEN.replace(second=3)),
+    ]
+    with core.storage.transaction() as tx:
+        tx.events.append_many(events)
+    with core.storage.transaction(read_only=True) as tx:
+        stored, _ = tx.events.list(ada_id, None, 0, 10)
+    got = [(e.type, e.actor_id, e.data, e.occurred_at) for e in reversed(stored[:4])]
+    assert got == [(e.type, e.actor_id, e.data, e.occurred_at) for e in events]
+    assert [e.id for e in stored[:4]] == sorted((e.id for e in stored[:4]), reverse=True)

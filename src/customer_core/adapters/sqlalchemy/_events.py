@@ -15,14 +15,31 @@ transaction reads or changes of the timeline includes its own events, in order.
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from customer_core.adapters.sqlalchemy._types import read_time
+from customer_core.clock import stored_time
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
-from sqlalchemy import BigInteger, Connection, Row, Select, Table, and_, func, literal, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Insert,
+    Row,
+    Select,
+    Table,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 if TYPE_CHECKING:
     from customer_core.adapters.sqlalchemy._customers import SQLAlchemyImports
@@ -73,10 +90,40 @@ class SQLAlchemyEventLog:
         self._conn.execute(self._t.insert().inline(), rows[0] if len(rows) == 1 else rows)
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
-        """One multi-row INSERT (executemany) for all."""
+        """One INSERT for all: on PostgreSQL of one JSON document (:func:`_json_rows`), else
+        an executemany."""
         self.flush()
-        if events:
-            self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
+        if not events:
+            return
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(self._json_insert(events))
+            return
+        self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
+
+    def _json_insert(self, events: Sequence[NewEvent]) -> Insert:
+        """``INSERT … SELECT`` from ``jsonb_array_elements`` of one parameter, in order.
+
+        psycopg's executemany adapts each row's values in Python (a thousand rows of
+        ``recalculate_all``'s batch cost more than its UPDATE); ``json.dumps`` of all of
+        them is C, and the server parses the document once (as ``_fast``'s bulk insert).
+        """
+        t = self._t.c
+        document = json.dumps([_json_row(event) for event in events], ensure_ascii=False)
+        rows = (
+            func.jsonb_array_elements(cast(literal(document, Text()), JSONB))
+            .table_valued(column("value", JSONB), with_ordinality="position")
+            .render_derived()
+        )
+        value = rows.c.value
+        query = select(
+            cast(value.op("->>")(0), t.customer_id.type),
+            value.op("->>")(1),
+            cast(value.op("->>")(2), t.actor_id.type),
+            cast(value.op("->", return_type=JSONB)(3), t.data.type),
+            cast(value.op("->>")(4), t.occurred_at.type),
+        ).order_by(rows.c.position)
+        columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
+        return self._t.insert().from_select(columns, query)
 
     def append_imported(
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
@@ -190,6 +237,19 @@ def _row(event: NewEvent) -> dict[str, Any]:
         "data": event.data,
         "occurred_at": event.occurred_at,
     }
+
+
+def _json_row(event: NewEvent) -> list[Any]:
+    """An event as the JSON array :meth:`SQLAlchemyEventLog._json_insert` reads: the time as
+    the naive UTC text the column stores (whole seconds, as its type binds it)."""
+    occurred = stored_time(event.occurred_at).replace(tzinfo=None)
+    return [
+        event.customer_id,
+        event.type.value,
+        event.actor_id,
+        event.data,
+        occurred.isoformat(" "),
+    ]
 
 
 def _event(row: Row[Any]) -> CustomerEvent:
