@@ -37,11 +37,11 @@ def defers_events(engine: Engine) -> bool:
 
 
 def commit_with_events(
-    connection: Connection, transaction: RootTransaction, events: SQLAlchemyEventLog
+    connection: Connection, transaction: RootTransaction, events: object
 ) -> None:
-    """Flush ``events`` and COMMIT ``transaction`` in one pipeline (nothing queued: nothing done,
-    the transaction commits as usual when its block ends)."""
-    if not events.pending:
+    """Flush ``events`` and COMMIT ``transaction`` in one pipeline (nothing queued, or another
+    log than the SQL one: nothing done, the transaction commits as usual when its block ends)."""
+    if not (isinstance(events, SQLAlchemyEventLog) and events.pending):
         return
     raw: Any = connection.connection.dbapi_connection
     try:
