@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from customer_core.adapters.sqlalchemy._dialects import driver_placeholder
 from customer_core.adapters.sqlalchemy._types import read_time
 from customer_core.clock import stored_time
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
@@ -67,7 +68,7 @@ class SQLAlchemyEventLog:
         self._customers = customers
         self._imports = imports
         self._deferred = deferred
-        self._pending: builtins.list[dict[str, Any]] = []
+        self._pending: builtins.list[NewEvent] = []
 
     @property
     def pending(self) -> bool:
@@ -78,21 +79,46 @@ class SQLAlchemyEventLog:
         """One INSERT (deferred: queued for :meth:`flush`); ``inline``: nobody reads the
         new id back (no RETURNING, no ``nextval`` fetched first on PostgreSQL)."""
         if self._deferred:
-            self._pending.append(_row(event))
+            self._pending.append(event)
             return
         self._conn.execute(self._t.insert().inline(), _row(event))
 
     def flush(self) -> None:
-        """Send the queued events, if any, in one INSERT (executemany for several)."""
+        """Send the queued events, if any, in one INSERT.
+
+        One event (a call's usual lot) as SQL for the driver: the call's latency is mostly
+        Python, and SQLAlchemy's compiled-cache look-up of an ``insert()`` costs about as
+        much as the driver's whole execute (docs/performance.md). Several as one JSON
+        document (:meth:`append_many`).
+        """
         if not self._pending:
             return
-        rows, self._pending = self._pending, []
-        self._conn.execute(self._t.insert().inline(), rows[0] if len(rows) == 1 else rows)
+        events, self._pending = self._pending, []
+        marker = driver_placeholder(self._conn)
+        if len(events) > 1 or marker is None:
+            self._insert_many(events)
+            return
+        (event,) = events
+        table = self._conn.dialect.identifier_preparer.format_table(self._t)
+        self._conn.exec_driver_sql(
+            f"INSERT INTO {table} (customer_id, type, actor_id, data, occurred_at)"
+            f" VALUES ({', '.join([marker] * 5)})",
+            (
+                event.customer_id,
+                event.type.value,
+                event.actor_id,
+                json.dumps(event.data, ensure_ascii=False),
+                stored_time(event.occurred_at).replace(tzinfo=None),
+            ),
+        )
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
-        """One INSERT for all: on PostgreSQL of one JSON document (:func:`_json_rows`), else
-        an executemany."""
+        """One INSERT for all: on PostgreSQL of one JSON document (:meth:`_json_insert`),
+        else an executemany."""
         self.flush()
+        self._insert_many(events)
+
+    def _insert_many(self, events: Sequence[NewEvent]) -> None:
         if not events:
             return
         if self._conn.dialect.name == "postgresql":
