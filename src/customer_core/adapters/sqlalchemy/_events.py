@@ -76,29 +76,31 @@ class SQLAlchemyEventLog:
         return bool(self._pending)
 
     def append(self, event: NewEvent) -> None:
-        """One INSERT (deferred: queued for :meth:`flush`); ``inline``: nobody reads the
-        new id back (no RETURNING, no ``nextval`` fetched first on PostgreSQL)."""
+        """One INSERT (deferred: queued for :meth:`flush`); nobody reads the new id back
+        (no RETURNING, no ``nextval`` fetched first on PostgreSQL)."""
         if self._deferred:
             self._pending.append(event)
             return
-        self._conn.execute(self._t.insert().inline(), _row(event))
+        self._insert_one(event)
 
     def flush(self) -> None:
-        """Send the queued events, if any, in one INSERT.
-
-        One event (a call's usual lot) as SQL for the driver: the call's latency is mostly
-        Python, and SQLAlchemy's compiled-cache look-up of an ``insert()`` costs about as
-        much as the driver's whole execute (docs/performance.md). Several as one JSON
-        document (:meth:`append_many`).
-        """
+        """Send the queued events, if any, in one INSERT (several: :meth:`append_many`'s)."""
         if not self._pending:
             return
         events, self._pending = self._pending, []
-        marker = driver_placeholder(self._conn)
-        if len(events) > 1 or marker is None:
+        if len(events) == 1:
+            self._insert_one(events[0])
+        else:
             self._insert_many(events)
+
+    def _insert_one(self, event: NewEvent) -> None:
+        """On PostgreSQL as SQL for the driver: a call's latency there is mostly Python, and
+        SQLAlchemy's compiled-cache look-up of an ``insert()`` costs about as much as the
+        driver's whole execute (docs/performance.md, "The timeline's cost")."""
+        marker = driver_placeholder(self._conn)
+        if self._conn.dialect.name != "postgresql" or marker is None:
+            self._conn.execute(self._t.insert().inline(), _row(event))
             return
-        (event,) = events
         table = self._conn.dialect.identifier_preparer.format_table(self._t)
         self._conn.exec_driver_sql(
             f"INSERT INTO {table} (customer_id, type, actor_id, data, occurred_at)"
