@@ -4,12 +4,6 @@ The outbox's claim locks the rows it leases with ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL and MySQL/MariaDB, so concurrent claimers each take other rows
 without waiting; on SQLite every write transaction begins ``IMMEDIATE``, so
 the single writer serializes claims (SQLAlchemy renders no ``FOR UPDATE`` there).
-
-A *deferred* log (``deferred=True``, which the storage asks for on psycopg, see
-:mod:`._pipeline`) queues what ``append`` is given and sends it in one INSERT
-when :meth:`SQLAlchemyEventLog.flush` is called: the storage does so right before
-COMMIT, in the same round trip. Every other method flushes first, so what the
-transaction reads or changes of the timeline includes its own events, in order.
 """
 
 from __future__ import annotations
@@ -60,43 +54,21 @@ class SQLAlchemyEventLog:
         table: Table,
         customers: Table,
         *,
-        deferred: bool = False,
         imports: SQLAlchemyImports | None = None,
     ) -> None:
         self._conn = connection
         self._t = table
         self._customers = customers
         self._imports = imports
-        self._deferred = deferred
-        self._pending: builtins.list[NewEvent] = []
-
-    @property
-    def pending(self) -> bool:
-        """Whether a deferred log holds events :meth:`flush` has yet to send."""
-        return bool(self._pending)
 
     def append(self, event: NewEvent) -> None:
-        """One INSERT (deferred: queued for :meth:`flush`); nobody reads the new id back
-        (no RETURNING, no ``nextval`` fetched first on PostgreSQL)."""
-        if self._deferred:
-            self._pending.append(event)
-            return
-        self._insert_one(event)
+        """One INSERT; nobody reads the new id back (no RETURNING, no ``nextval`` fetched
+        first on PostgreSQL).
 
-    def flush(self) -> None:
-        """Send the queued events, if any, in one INSERT (several: :meth:`append_many`'s)."""
-        if not self._pending:
-            return
-        events, self._pending = self._pending, []
-        if len(events) == 1:
-            self._insert_one(events[0])
-        else:
-            self._insert_many(events)
-
-    def _insert_one(self, event: NewEvent) -> None:
-        """On PostgreSQL as SQL for the driver: a call's latency there is mostly Python, and
+        On PostgreSQL as SQL for the driver: a call's latency there is mostly Python, and
         SQLAlchemy's compiled-cache look-up of an ``insert()`` costs about as much as the
-        driver's whole execute (docs/performance.md, "The timeline's cost")."""
+        driver's whole execute (docs/performance.md, "The timeline's cost").
+        """
         marker = driver_placeholder(self._conn)
         if self._conn.dialect.name != "postgresql" or marker is None:
             self._conn.execute(self._t.insert().inline(), _row(event))
@@ -117,10 +89,6 @@ class SQLAlchemyEventLog:
     def append_many(self, events: Sequence[NewEvent]) -> None:
         """One INSERT for all: on PostgreSQL of one JSON document (:meth:`_json_insert`),
         else an executemany."""
-        self.flush()
-        self._insert_many(events)
-
-    def _insert_many(self, events: Sequence[NewEvent]) -> None:
         if not events:
             return
         if self._conn.dialect.name == "postgresql":
@@ -158,7 +126,6 @@ class SQLAlchemyEventLog:
     ) -> None:
         """One INSERT … SELECT over the customers just inserted with these e-mails: from
         their ids when the import's INSERT returned them (PostgreSQL), else read back."""
-        self.flush()
         if not emails:
             return
         values = [
@@ -187,7 +154,6 @@ class SQLAlchemyEventLog:
         self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
     ) -> tuple[builtins.list[CustomerEvent], int]:
         """A page and the count, newest first."""
-        self.flush()
         t = self._t.c
         where = [t.customer_id == customer_id]
         if types is not None:
@@ -206,7 +172,6 @@ class SQLAlchemyEventLog:
         self, limit: int, now: datetime, lease_until: datetime
     ) -> builtins.list[CustomerEvent]:
         """Lock the oldest claimable rows (skipping rows another claimer holds), then lease them."""
-        self.flush()
         t = self._t.c
         claimable = select(*self._columns()).where(
             t.published_at.is_(None), or_(t.leased_until.is_(None), t.leased_until <= now)
@@ -222,7 +187,6 @@ class SQLAlchemyEventLog:
 
     def ack(self, event_ids: Sequence[int], now: datetime) -> int:
         """UPDATE the unpublished ones, a thousand ids per statement."""
-        self.flush()
         t = self._t.c
         done = 0
         for start in range(0, len(event_ids), CHUNK):
@@ -237,7 +201,6 @@ class SQLAlchemyEventLog:
 
     def scrub(self, customer_ids: Sequence[int], keep: Sequence[EventType]) -> None:
         """One UPDATE per thousand customers: ``data`` becomes ``{}`` but for ``keep``'s types."""
-        self.flush()
         t = self._t.c
         kept = [kind.value for kind in keep]
         for start in range(0, len(customer_ids), CHUNK):
@@ -249,7 +212,6 @@ class SQLAlchemyEventLog:
 
     def purge(self, customer_id: int) -> None:
         """One DELETE of the customer's events."""
-        self.flush()
         self._conn.execute(self._t.delete().where(self._t.c.customer_id == customer_id))
 
     def _columns(self) -> builtins.list[Any]:

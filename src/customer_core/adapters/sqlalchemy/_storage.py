@@ -60,7 +60,6 @@ from customer_core.adapters.sqlalchemy._orders import (
     OrdersTable,
     SQLAlchemyOrderLedger,
 )
-from customer_core.adapters.sqlalchemy._pipeline import commit_with_events, defers_events
 from customer_core.adapters.sqlalchemy._privacy import SQLAlchemyAnonymizer
 from customer_core.adapters.sqlalchemy._replicas import Replicas
 from customer_core.adapters.sqlalchemy._reset_tokens import SQLAlchemyResetTokens
@@ -94,8 +93,6 @@ class SQLAlchemyTransaction:
         orders: OrdersTable | None,
         users_table: str | None,
         reset_table_exists: Callable[[Connection], bool],
-        *,
-        defer_events: bool = False,
     ) -> None:
         columns = None if orders is None else OrderColumns.of(orders)
         self.connection = connection
@@ -113,7 +110,7 @@ class SQLAlchemyTransaction:
             connection, tables.reset_tokens, reset_table_exists
         )
         self.events = SQLAlchemyEventLog(
-            connection, tables.events, tables.customers, deferred=defer_events, imports=self.imports
+            connection, tables.events, tables.customers, imports=self.imports
         )
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
@@ -161,8 +158,6 @@ class SQLAlchemyStorage:
         self._users_lock = Lock()
         self._orders_hint: tuple[bool, str | None] = (orders is None, None)
         self._reset_table_found = False
-        # Events sent with the COMMIT (:mod:`._pipeline`); never on a replica (read-only).
-        self._defer_events = defers_events(self.engine)
 
     @property
     def metadata(self) -> MetaData:
@@ -201,16 +196,9 @@ class SQLAlchemyStorage:
         try:
             connection, begun = self._begin(options, replica=read_only and may_lag)
             with connection, begun:
-                tx = SQLAlchemyTransaction(
-                    connection,
-                    self.tables,
-                    self.orders,
-                    users,
-                    self.reset_table_exists,
-                    defer_events=self._defer_events and not read_only,
+                yield SQLAlchemyTransaction(
+                    connection, self.tables, self.orders, users, self.reset_table_exists
                 )
-                yield tx
-                commit_with_events(connection, begun, tx.events)
         except CustomerCoreError as error:
             detached(error)
             raise

@@ -1,10 +1,9 @@
-"""The timeline's events sent with the COMMIT (``adapters.sqlalchemy._pipeline``).
+"""The timeline's INSERTs on SQL (PostgreSQL's take shortcuts: driver SQL for one event,
+one JSON document for many, the ids the import's INSERT returned).
 
-On psycopg the events of a transaction are queued and go out in one INSERT, in one
-pipeline with the COMMIT. These tests hold on every SQL storage (elsewhere the
-events go out at once): a failed event INSERT leaves nothing of the transaction
-written and raises a library error; a transaction reads its own events; the
-connection serves the next call.
+On every SQL storage: a failed event INSERT leaves nothing of the transaction written
+and raises a library error, and the connection serves the next call; the bulk paths
+store what the single one stores.
 """
 
 from __future__ import annotations
@@ -67,53 +66,6 @@ def test_a_failed_event_insert_rolls_the_whole_transaction_back(
     renamed = core.customers.update(ada_id, name="Ada L")
     assert renamed.name == "Ada L"
     assert _names_and_events(engine, ada_id) == ("Ada L", before[1] + 1)
-
-
-def test_a_transaction_reads_and_purges_its_own_events(
-    shop: tuple[CustomerCore, sa.Engine, int],
-) -> None:
-    """Queued events are flushed before the timeline is read or changed in the transaction."""
-    core, engine, ada_id = shop
-    with core.storage.transaction() as tx:
-        tx.events.append(
-            NewEvent(ada_id, EventType.PROFILE_UPDATED, None, {"fields": ["name"]}, WHEN)
-        )
-        events, total = tx.events.list(ada_id, None, 0, 10)
-        assert total == 2  # registered, then this one
-        assert events[0].type is EventType.PROFILE_UPDATED
-        tx.events.append(NewEvent(ada_id, EventType.BLOCKED, None, {}, WHEN))
-        tx.events.purge(ada_id)
-    assert _names_and_events(engine, ada_id) == ("Ada", 0)
-
-
-def test_psycopg_commits_the_events_in_one_pipeline(
-    shop: tuple[CustomerCore, sa.Engine, int],
-) -> None:
-    """On psycopg the event INSERT is sent in pipeline mode, and the COMMIT with it."""
-    core, engine, ada_id = shop
-    if engine.dialect.driver != "psycopg":
-        pytest.skip("pipeline mode is psycopg's")
-    seen: list[tuple[str, bool]] = []
-
-    def in_pipeline(connection: sa.Connection) -> bool:
-        raw = connection.connection.dbapi_connection
-        return bool(raw.pgconn.pipeline_status)  # type: ignore[union-attr]
-
-    def statement(connection: sa.Connection, *args: object) -> None:
-        seen.append((str(args[1]).split()[0].upper(), in_pipeline(connection)))
-
-    def commit(connection: sa.Connection) -> None:
-        seen.append(("COMMIT", in_pipeline(connection)))
-
-    sa.event.listen(engine, "before_cursor_execute", statement)
-    sa.event.listen(engine, "commit", commit)
-    try:
-        core.customers.update(ada_id, name="Ada L")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", statement)
-        sa.event.remove(engine, "commit", commit)
-    assert seen[-2:] == [("INSERT", True), ("COMMIT", True)], seen
-    assert not any(flag for _, flag in seen[:-2]), seen
 
 
 def test_imported_events_take_the_ids_the_insert_returned(
