@@ -105,7 +105,7 @@ def test_events_appended_together_keep_every_value(
 ) -> None:
     """``append_many`` (one JSON document on PostgreSQL) stores what ``append`` stores:
     types, actors, odd data and the times, in the given order."""
-    core, _, ada_id = shop
+    core, engine, ada_id = shop
     data: list[dict[str, object]] = [
         {"old": {"total_orders": 0, "lifetime_value": "0.00"}, "new": {"lifetime_value": "10.50"}},
         {"fields": ["name", "phone"], "email": "Äda ünïcode \\\" ' 😀"},
@@ -118,8 +118,20 @@ def test_events_appended_together_keep_every_value(
         NewEvent(ada_id, EventType.BLOCKED, 2**62, data[2], WHEN.replace(second=2)),
         NewEvent(ada_id, EventType.UNBLOCKED, None, data[3], WHEN.replace(second=3)),
     ]
-    with core.storage.transaction() as tx:
-        tx.events.append_many(events)
+    sent: list[str] = []
+
+    def statement(connection: object, cursor: object, text: str, *args: object) -> None:
+        sent.append(" ".join(text.lower().split()))
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        with core.storage.transaction() as tx:
+            tx.events.append_many(events)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+    (insert,) = [s for s in sent if s.startswith("insert into customer_events")]
+    if engine.dialect.name == "postgresql":  # one document, not an executemany of four rows
+        assert "jsonb_array_elements" in insert, insert
     with core.storage.transaction(read_only=True) as tx:
         stored, _ = tx.events.list(ada_id, None, 0, 10)
     got = [(e.type, e.actor_id, e.data, e.occurred_at) for e in reversed(stored[:4])]
