@@ -72,8 +72,15 @@ def without_events() -> Iterator[None]:
 
 
 def empty(engine: sa.Engine) -> None:
+    """Every table emptied. On PostgreSQL by TRUNCATE: a DELETE leaves the dead rows of the
+    last round's N events (and their index entries) to the next round's per-call INSERTs
+    until autovacuum comes, which charged them to the "with" mode only (1.2-1.8× at N=100 000)."""
+    tables = ("customer_events", "customer_notes", "addresses", "orders", "customers")
     with engine.begin() as connection:
-        for table in ("customer_events", "customer_notes", "addresses", "orders", "customers"):
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"truncate {', '.join(tables)}")
+            return
+        for table in tables:
             connection.exec_driver_sql(f"delete from {table}")
 
 

@@ -294,6 +294,9 @@ class SQLAlchemyImports:
         # One import is one transaction: the legacy rows are read once for all its windows.
         self._legacy = _fast.LegacyEmails()
         self._planned = False
+        #: The e-mails and new ids of the last ``add_many`` (PostgreSQL): its events need no
+        #: read-back (:meth:`SQLAlchemyEventLog.append_imported`).
+        self.last_added: tuple[list[str], list[int]] | None = None
 
     def _plan_each_statement(self) -> None:
         """PostgreSQL 12+: plan every statement of this transaction for its own values.
@@ -330,7 +333,8 @@ class SQLAlchemyImports:
             _unique_email("(one of the imported e-mails)"),
             self._conn.begin_nested() if pg else nullcontext(),
         ):
-            _fast.insert_columns(self._conn, self._c, columns)
+            ids = _fast.insert_columns(self._conn, self._c, columns, ids=pg)
+        self.last_added = None if ids is None else ([c.email for c in customers], ids)
         return len(customers)
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:

@@ -9,13 +9,35 @@ the single writer serializes claims (SQLAlchemy renders no ``FOR UPDATE`` there)
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from customer_core.adapters.sqlalchemy._dialects import driver_placeholder
 from customer_core.adapters.sqlalchemy._types import read_time
+from customer_core.clock import stored_time
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
-from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Insert,
+    Row,
+    Select,
+    Table,
+    Text,
+    and_,
+    cast,
+    column,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+if TYPE_CHECKING:
+    from customer_core.adapters.sqlalchemy._customers import SQLAlchemyImports
 
 __all__ = ["SQLAlchemyEventLog"]
 
@@ -26,35 +48,105 @@ CHUNK = 1000
 class SQLAlchemyEventLog:
     """An :class:`~customer_core.ports.EventLog` on the ``customer_events`` table."""
 
-    def __init__(self, connection: Connection, table: Table, customers: Table) -> None:
+    def __init__(
+        self,
+        connection: Connection,
+        table: Table,
+        customers: Table,
+        *,
+        imports: SQLAlchemyImports | None = None,
+    ) -> None:
         self._conn = connection
         self._t = table
         self._customers = customers
+        self._imports = imports
 
     def append(self, event: NewEvent) -> None:
-        """One INSERT; ``inline``: nobody reads the new id back (no RETURNING, no
-        ``nextval`` fetched first on PostgreSQL)."""
-        self._conn.execute(self._t.insert().inline(), _row(event))
+        """One INSERT; nobody reads the new id back (no RETURNING, no ``nextval`` fetched
+        first on PostgreSQL).
+
+        On PostgreSQL as SQL for the driver: a call's latency there is mostly Python, and
+        SQLAlchemy's compiled-cache look-up of an ``insert()`` costs about as much as the
+        driver's whole execute (docs/performance.md, "The timeline's cost").
+        """
+        marker = driver_placeholder(self._conn)
+        if self._conn.dialect.name != "postgresql" or marker is None:
+            self._conn.execute(self._t.insert().inline(), _row(event))
+            return
+        table = self._conn.dialect.identifier_preparer.format_table(self._t)
+        self._conn.exec_driver_sql(
+            f"INSERT INTO {table} (customer_id, type, actor_id, data, occurred_at)"
+            f" VALUES ({', '.join([marker] * 5)})",
+            (
+                event.customer_id,
+                event.type.value,
+                event.actor_id,
+                json.dumps(event.data, ensure_ascii=False),
+                stored_time(event.occurred_at).replace(tzinfo=None),
+            ),
+        )
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
-        """One multi-row INSERT (executemany) for all."""
-        if events:
-            self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
+        """One INSERT for all: on PostgreSQL of one JSON document (:meth:`_json_insert`),
+        else an executemany."""
+        if not events:
+            return
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(self._json_insert(events))
+            return
+        self._conn.execute(self._t.insert().inline(), [_row(event) for event in events])
+
+    def _json_insert(self, events: Sequence[NewEvent]) -> Insert:
+        """``INSERT … SELECT`` from ``jsonb_array_elements`` of one parameter, in order.
+
+        psycopg's executemany adapts each row's values in Python (a thousand rows of
+        ``recalculate_all``'s batch cost more than its UPDATE); ``json.dumps`` of all of
+        them is C, and the server parses the document once (as ``_fast``'s bulk insert).
+        """
+        t = self._t.c
+        document = json.dumps([_json_row(event) for event in events], ensure_ascii=False)
+        rows = (
+            func.jsonb_array_elements(cast(literal(document, Text()), JSONB))
+            .table_valued(column("value", JSONB), with_ordinality="position")
+            .render_derived()
+        )
+        value = rows.c.value
+        query = select(
+            cast(value.op("->>")(0), t.customer_id.type),
+            value.op("->>")(1),
+            cast(value.op("->>")(2), t.actor_id.type),
+            cast(value.op("->", return_type=JSONB)(3), t.data.type),
+            cast(value.op("->>")(4), t.occurred_at.type),
+        ).order_by(rows.c.position)
+        columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
+        return self._t.insert().from_select(columns, query)
 
     def append_imported(
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
     ) -> None:
-        """One INSERT … SELECT over the customers just inserted with these e-mails."""
+        """One INSERT … SELECT over the customers just inserted with these e-mails: from
+        their ids when the import's INSERT returned them (PostgreSQL), else read back."""
         if not emails:
             return
-        c = self._customers.c
-        query = select(
-            c.id,
+        values = [
             literal(EventType.IMPORTED.value, self._t.c.type.type),
             literal(actor_id, self._t.c.actor_id.type),
             literal({}, self._t.c.data.type),
             literal(occurred_at, self._t.c.occurred_at.type),
-        ).where(c.email.in_(list(emails)))
+        ]
+        added = None if self._imports is None else self._imports.last_added
+        query: Select[Any]
+        if added is not None and added[0] == list(emails):
+            # One array parameter: no IN list of a thousand e-mails to plan and look up.
+            ids = (
+                func.unnest(literal(sorted(added[1]), ARRAY(BigInteger)))
+                .table_valued("id")
+                .render_derived()
+            )
+            query = select(ids.c.id, *values)
+        else:
+            c = self._customers.c
+            query = select(c.id, *values).where(c.email.in_(list(emails)))
         columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
         self._conn.execute(self._t.insert().from_select(columns, query))
 
@@ -135,6 +227,19 @@ def _row(event: NewEvent) -> dict[str, Any]:
         "data": event.data,
         "occurred_at": event.occurred_at,
     }
+
+
+def _json_row(event: NewEvent) -> list[Any]:
+    """An event as the JSON array :meth:`SQLAlchemyEventLog._json_insert` reads: the time as
+    the naive UTC text the column stores (whole seconds, as its type binds it)."""
+    occurred = stored_time(event.occurred_at).replace(tzinfo=None)
+    return [
+        event.customer_id,
+        event.type.value,
+        event.actor_id,
+        event.data,
+        occurred.isoformat(" "),
+    ]
 
 
 def _event(row: Row[Any]) -> CustomerEvent:

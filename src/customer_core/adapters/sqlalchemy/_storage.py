@@ -109,7 +109,9 @@ class SQLAlchemyTransaction:
         self.reset_tokens = SQLAlchemyResetTokens(
             connection, tables.reset_tokens, reset_table_exists
         )
-        self.events = SQLAlchemyEventLog(connection, tables.events, tables.customers)
+        self.events = SQLAlchemyEventLog(
+            connection, tables.events, tables.customers, imports=self.imports
+        )
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
         self.analytics = SQLAlchemyAnalytics(connection, tables)

@@ -40,10 +40,13 @@ __all__ = [
 ]
 
 
-def reference_insert(connection: Connection, table: Table, columns: dict[str, list[Any]]) -> None:
+def reference_insert(
+    connection: Connection, table: Table, columns: dict[str, list[Any]], *, ids: bool = False
+) -> None:
     """What :func:`insert_columns` does, the plain way: ``insert(table)`` with one dictionary
     a row, so SQLAlchemy binds every value through its type (an executemany, or
-    ``insertmanyvalues`` where the dialect uses it)."""
+    ``insertmanyvalues`` where the dialect uses it). ``ids`` is ignored: no ids are
+    returned (the imported events then read them back)."""
     names = list(columns)
     rows = [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
     connection.execute(insert(table), rows)

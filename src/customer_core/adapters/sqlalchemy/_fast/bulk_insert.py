@@ -77,15 +77,23 @@ class _Constant:
 _Bound = list[Any] | _Constant
 
 
-def insert_columns(connection: Connection, table: Table, columns: dict[str, list[Any]]) -> None:
+def insert_columns(
+    connection: Connection, table: Table, columns: dict[str, list[Any]], *, ids: bool = False
+) -> list[int] | None:
     """Insert the rows given as ``columns[name][row]`` (every list as long, at least one
-    row), by the fastest path the connection allows (see the module doc)."""
+    row), by the fastest path the connection allows (see the module doc).
+
+    With ``ids``, PostgreSQL's path returns the new rows' ids (``RETURNING id``, in no
+    promised order), so that the caller need not read them back; None on other paths.
+    """
     count = len(next(iter(columns.values())))
     bound = _bound_columns(connection.dialect, table, columns)
-    if _json_insert(connection, table, bound, count):
-        return
+    done, new_ids = _json_insert(connection, table, bound, count, ids=ids)
+    if done:
+        return new_ids
     if not _driver_insert(connection, table, bound, count):
         _untyped_insert(connection, table, bound, count)
+    return None
 
 
 def _bound_columns(
@@ -196,8 +204,8 @@ def _sqlite_rows_per_statement(connection: Connection, width: int) -> int:
 
 
 def _json_insert(
-    connection: Connection, table: Table, bound: dict[str, _Bound], count: int
-) -> bool:
+    connection: Connection, table: Table, bound: dict[str, _Bound], count: int, *, ids: bool
+) -> tuple[bool, list[int] | None]:
     """PostgreSQL: ``INSERT ... SELECT`` from ``jsonb_array_elements`` of one JSON text
     of every row, in the rows' order. False (nothing done) elsewhere, when the
     connection needs SQLAlchemy's compiler, or when a column has no exact JSON
@@ -206,18 +214,19 @@ def _json_insert(
     Each value arrives as the text PostgreSQL would parse had it been bound
     (a text column takes the JSON string as it is, so an assignment that is too
     long still fails instead of being cut), cast to the column's type: the
-    stored values are the ones ``executemany`` stores.
+    stored values are the ones ``executemany`` stores. With ``ids``: ``RETURNING id``, and
+    the ids come back with True.
     """
     marker = driver_placeholder(connection)
     if connection.dialect.name != "postgresql" or marker is None:
-        return False
+        return False, None
     selected: list[str] = []
     sources: list[list[Any]] = []
     for name, column in bound.items():
         # A constant is converted once, then repeated.
         converted = _json_column(table.c[name].type, _every_row(column, 1))
         if converted is None:
-            return False
+            return False, None
         values, sql_type = converted
         source = f"{_BULK_ROWS}.value->>{len(sources)}"
         selected.append(source if sql_type is None else f"CAST({source} AS {sql_type})")
@@ -230,8 +239,11 @@ def _json_insert(
         f" WITH ORDINALITY AS {_BULK_ROWS}(value, position)"
         f" ORDER BY {_BULK_ROWS}.position"
     )
-    connection.exec_driver_sql(statement, (document,))
-    return True
+    if not ids:
+        connection.exec_driver_sql(statement, (document,))
+        return True, None
+    returned = connection.exec_driver_sql(f"{statement} RETURNING id", (document,))
+    return True, [int(row_id) for row_id in returned.scalars()]
 
 
 def _json_column(column_type: object, values: list[Any]) -> tuple[list[Any], str | None] | None:
