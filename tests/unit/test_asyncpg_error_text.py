@@ -14,11 +14,15 @@ from customer_core.adapters.sqlalchemy._errors import driver_cause, translate  #
 HASH_START = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHN"
 
 
-def test_a_parameter_quoted_by_asyncpg_stays_out_of_the_error_and_its_cause() -> None:
+@pytest.mark.parametrize(
+    "where",
+    ["query argument $2:", "query argument $2 in element #3 of executemany() sequence:"],
+)
+def test_a_parameter_quoted_by_asyncpg_stays_out_of_the_error_and_its_cause(where: str) -> None:
     """The message keeps "query argument $2", never the value asyncpg quoted after it."""
     dbapi = sa_asyncpg.AsyncAdapt_asyncpg_dbapi(asyncpg)
     raw = asyncpg.exceptions.DataError(
-        f"invalid input for query argument $2: '{HASH_START}...' (expected str)"
+        f"invalid input for {where} '{HASH_START}...' (expected str)"
     )
     mapping = dbapi._asyncpg_error_translate
     adapted = next(mapping[kind](raw.args[0], raw) for kind in type(raw).__mro__ if kind in mapping)

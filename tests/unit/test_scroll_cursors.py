@@ -51,6 +51,8 @@ def test_a_database_url_gives_one_key_to_every_process_and_never_uses_its_passwo
     assert _url_key(url) == _url_key(url)
     assert _url_key(url) == _url_key(url.replace("pw-1", "pw-2"))
     assert _url_key(url) == _url_key(url.replace(":pw-1", ""))
+    in_query = "postgresql+psycopg://shop@db.internal/shop?password="
+    assert _url_key(in_query + "pw-1") == _url_key(in_query + "pw-2")
     assert _url_key(url) != _url_key(url.replace("/shop", "/other"))
     assert _url_key(url) != _url_key(url, cursor_secret="host secret")
     assert _url_key("sqlite:///a.db") == _url_key("sqlite:///a.db")

@@ -21,7 +21,6 @@ __all__ = ["engine_cursor_secret"]
 def engine_cursor_secret(engine: Engine) -> bytes:
     """The cursor secret derived from ``engine``'s URL with its password left out."""
     url = engine.url
-    public = URL.create(
-        url.drivername, url.username, None, url.host, url.port, url.database, url.query
-    )
+    # No query string either: drivers take ``?password=…`` there too.
+    public = URL.create(url.drivername, url.username, None, url.host, url.port, url.database)
     return derived_secret("database URL", public.render_as_string(hide_password=False))

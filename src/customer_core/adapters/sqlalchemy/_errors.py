@@ -125,8 +125,9 @@ def _first_line(error: object) -> str:
     return _ARGUMENT_VALUE.sub(r"\1", line)
 
 
-#: asyncpg's "query argument $N: <value>": the part to keep is up to the number.
-_ARGUMENT_VALUE = re.compile(r"(query argument \$\d+):.*")
+#: asyncpg's "query argument $N: <value>" (and "$N in element #K of executemany()
+#: sequence: <value>"): the part to keep is up to the number.
+_ARGUMENT_VALUE = re.compile(r"(query argument \$\d+)\b.*")
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:
