@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import NoReturn
 
+from customer_core._driver_text import first_line
 from customer_core.errors import (
     CustomerCoreError,
     StorageConflict,
@@ -76,7 +77,8 @@ _MYSQL_BAD_VALUE = {1366: "cannot be stored", 1406: "is too long"}
 class DriverError(Exception):
     """The driver's error behind a library error: its class and the first line of its message.
 
-    Only the first line: the rest of a PostgreSQL message (DETAIL) may hold a row's values.
+    Only the first line (the rest of a PostgreSQL message, DETAIL, may hold a row's
+    values), and no quoted value in it (see :mod:`customer_core._driver_text`).
     """
 
 
@@ -89,7 +91,7 @@ def driver_cause(error: BaseException) -> DriverError:
     """
     orig = error.orig if isinstance(error, exc.StatementError) else None
     inner = orig if orig is not None else error
-    cause = DriverError(f"{_qualified_name(inner)}: {_first_line(inner)}")
+    cause = DriverError(f"{_qualified_name(inner)}: {first_line(inner)}")
     cause.__cause__ = cause.__context__ = None
     cause.__suppress_context__ = True
     return cause.with_traceback(error.__traceback__)
@@ -112,22 +114,6 @@ def detached(error: CustomerCoreError) -> CustomerCoreError:
 def _qualified_name(error: BaseException) -> str:
     kind = type(error)
     return f"{kind.__module__}.{kind.__qualname__}"
-
-
-def _first_line(error: object) -> str:
-    """The message's first line, without a quoted parameter value.
-
-    asyncpg words an argument it cannot encode as ``invalid input for query argument
-    $N: <the value's repr, cut>``: a value (a password hash, say) must not reach a
-    library error's message or chain, so everything after the argument's number goes.
-    """
-    line = str(error).split("\n", 1)[0].strip()
-    return _ARGUMENT_VALUE.sub(r"\1", line)
-
-
-#: asyncpg's "query argument $N: <value>" (and "$N in element #K of executemany()
-#: sequence: <value>"): the part to keep is up to the number.
-_ARGUMENT_VALUE = re.compile(r"(query argument \$\d+)\b.*")
 
 
 def _sqlstate(error: exc.DBAPIError) -> str | None:
@@ -201,7 +187,7 @@ def _is_conflict(error: exc.DBAPIError) -> bool:
     """True when the statement lost a deadlock or timed out waiting for another's lock."""
     state = _sqlstate(error)
     if state == _PG_CANCELED:
-        return "timeout" in _first_line(error.orig)
+        return "timeout" in first_line(error.orig)
     code = _sqlite_code(error)
     return (
         state in _PG_CONFLICT
@@ -216,7 +202,8 @@ def _too_long(error: exc.DBAPIError, columns: Mapping[str, str]) -> ValidationEr
         return ValidationError.single("value", "is too long")
     code = _mysql_code(error)
     if code in _MYSQL_BAD_VALUE:
-        match = _MYSQL_COLUMN.search(str(error.orig))
+        # In the text without the value, which could hold "column" itself.
+        match = _MYSQL_COLUMN.search(first_line(error.orig))
         column = match.group(1).split(".")[-1].strip("`'") if match else "value"
         return ValidationError.single(columns.get(column, column), _MYSQL_BAD_VALUE[code])
     return None
@@ -230,18 +217,18 @@ def translate(error: Exception, columns: Mapping[str, str] | None = None) -> Cus
         return StorageUnavailable(f"storage unavailable: {type(error).__name__}")
     if isinstance(error, exc.DBAPIError):
         if _is_unavailable(error):
-            return StorageUnavailable(f"storage unavailable: {_first_line(error.orig)}")
+            return StorageUnavailable(f"storage unavailable: {first_line(error.orig)}")
         if _is_conflict(error):
-            return StorageConflict(f"storage conflict: {_first_line(error.orig)}")
+            return StorageConflict(f"storage conflict: {first_line(error.orig)}")
         too_long = _too_long(error, columns or {})
         if too_long is not None:
             return too_long
         return StorageError(
-            f"storage error: {type(error.orig).__name__}: {_first_line(error.orig)}"
+            f"storage error: {type(error.orig).__name__}: {first_line(error.orig)}"
         )
     # A statement's error: the text of the error it wraps, without the statement's parameters.
     inner = error.orig if isinstance(error, exc.StatementError) and error.orig else error
-    return StorageError(f"storage error: {type(inner).__name__}: {_first_line(inner)}")
+    return StorageError(f"storage error: {type(inner).__name__}: {first_line(inner)}")
 
 
 @contextmanager

@@ -5,7 +5,8 @@ its own ``django.db`` classes and keeps the driver's as ``__cause__``; the
 codes that tell a duplicate key from a lost connection are the driver's. A
 library error is chained from a :class:`DriverError` that holds the first line
 of the driver's message only (a PostgreSQL DETAIL can list a row's values, a
-password hash among them): no Django or driver exception is reachable from it.
+password hash among them), without the values it quotes (see
+:mod:`customer_core._driver_text`): no Django or driver exception is reachable from it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import NoReturn
 from django.db import Error as DjangoError
 from django.db import IntegrityError, InterfaceError
 
+from customer_core._driver_text import first_line
 from customer_core.errors import (
     CustomerCoreError,
     DuplicateEmail,
@@ -46,14 +48,10 @@ def _driver(error: BaseException) -> BaseException:
     return error.__cause__ if error.__cause__ is not None else error
 
 
-def _first_line(error: BaseException) -> str:
-    return str(error).split("\n", 1)[0].strip()
-
-
 def _cause(error: BaseException) -> DriverError:
     inner = _driver(error)
     kind = type(inner)
-    cause = DriverError(f"{kind.__module__}.{kind.__qualname__}: {_first_line(inner)}")
+    cause = DriverError(f"{kind.__module__}.{kind.__qualname__}: {first_line(inner)}")
     cause.__suppress_context__ = True
     return cause
 
@@ -83,7 +81,7 @@ def is_unique_violation(error: BaseException) -> bool:
 def translate(error: BaseException) -> CustomerCoreError:
     """The library error for a Django database error."""
     state, mysql, sqlite = _codes(error)
-    line = _first_line(_driver(error))
+    line = first_line(_driver(error))
     if isinstance(error, InterfaceError) or (state or "").startswith("08"):
         return StorageUnavailable(f"storage unavailable: {line}")
     if (
