@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 from host_shop import CHEAP
+from leaks import MARKER, assert_no_marker
 
 from customer_core import CustomerCore
 from customer_core.errors import CustomerCoreError
-
-MARKER = "Quokka Zebedee"
 
 #: DDL making the second customer named MARKER a unique-key violation.
 UNIQUE_NAME = "create unique index customers_name_unique on customers (name)"
@@ -43,36 +41,6 @@ KEPT = {
     ("number", "postgres"): "invalid input syntax for type integer",
     ("number", "mariadb"): "Incorrect integer value: '…' for column",
 }
-ASYNC_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "mariadb": "mariadb+asyncmy",
-}
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    """Every exception reachable through __cause__ and __context__."""
-    seen: list[BaseException] = []
-    todo = [error]
-    while todo:
-        current = todo.pop()
-        if not any(current is known for known in seen):
-            seen.append(current)
-            todo += [e for e in (current.__cause__, current.__context__) if e is not None]
-    return seen
-
-
-def _texts(error: BaseException) -> Iterator[str]:
-    for linked in _chain(error):
-        yield from (str(linked), repr(linked), repr(linked.args), repr(vars(linked)))
-    yield "".join(traceback.format_exception(error))
-
-
-def assert_no_marker(error: BaseException, log: str, kept: str) -> None:
-    """The marker nowhere in the error, its chain or the log; the message's point stays."""
-    for text in [*_texts(error), log]:
-        assert MARKER not in text, text
-    assert any(kept in str(linked) for linked in _chain(error)), _chain(error)
 
 
 @pytest.fixture(params=["unique", "number"])
@@ -121,15 +89,15 @@ def test_a_refused_value_is_in_no_error_text_on_the_asyncio_front(
 ) -> None:
     """asyncpg, asyncmy and aiosqlite through ``AsyncCustomerCore``: the same."""
     pytest.importorskip("greenlet")
+    from aio_front import async_url
+
     from customer_core.aio import AsyncCustomerCore
 
     caplog.set_level(logging.DEBUG, logger="customer_core")
-    url = sa.make_url(fresh_database_url).set(drivername=ASYNC_DRIVERS[backend])
 
     async def register_twice() -> CustomerCoreError:
-        async with AsyncCustomerCore.from_url(
-            url.render_as_string(False), password_hasher=CHEAP
-        ) as core:
+        url = async_url(fresh_database_url, backend)
+        async with AsyncCustomerCore.from_url(url, password_hasher=CHEAP) as core:
             for email in ("first@example.com", "second@example.com"):
                 try:
                     await core.customers.register(name=MARKER, email=email, password="pw" * 6)
