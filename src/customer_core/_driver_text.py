@@ -20,8 +20,9 @@ value), except where the MySQL error code tells exactly what follows the value.
 from __future__ import annotations
 
 import re
+import traceback
 
-__all__ = ["first_line"]
+__all__ = ["first_line", "strip"]
 
 #: What replaces a quoted value.
 PLACEHOLDER = "…"
@@ -94,3 +95,23 @@ def _value_end(text: str, start: int, quote: str, value_end: str | None) -> int:
         return anchor + 1
     closing = text.rfind(quote, start + 1)
     return len(text) if closing < 0 else closing + 1
+
+
+def strip(error: BaseException) -> None:
+    """Empty ``error`` and its chain once a library error has been built from it.
+
+    The object outlives the translation: a context manager it passed through keeps it
+    in its ``__exit__`` frame, which the library error's traceback holds. So its message
+    (a quoted value) and chain go, and the traceback's returned calls lose their local
+    variables (the statement's parameters, the row's values), keeping their lines.
+    Call it last: it leaves ``str(error)`` empty.
+    """
+    todo: list[BaseException | None] = [error]
+    while todo:
+        current = todo.pop()
+        if current is None:
+            continue
+        todo += [current.__cause__, current.__context__]
+        traceback.clear_frames(current.__traceback__)  # skips the calls still running
+        current.args = ()
+        current.__cause__ = current.__context__ = current.__traceback__ = None

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import NoReturn
 
-from customer_core._driver_text import first_line
+from customer_core._driver_text import first_line, strip
 from customer_core.errors import (
     CustomerCoreError,
     StorageConflict,
@@ -88,13 +88,25 @@ def driver_cause(error: BaseException) -> DriverError:
     A :class:`DriverError` naming the driver's (or SQLAlchemy's) error with the first
     line of its message and the traceback of where it was raised; it has no chain of
     its own, so no SQLAlchemy or driver exception object is reachable from it.
+
+    ``error`` is emptied (see :func:`customer_core._driver_text.strip`): a
+    ``StatementError`` keeps no ``.params`` (a password hash among them), statement or
+    driver's exception, since a context manager's frame in the library error's traceback
+    still holds it, and an error tracker that records local variables (Sentry's
+    default) would send it. Call it last, after :func:`translate`.
     """
     orig = error.orig if isinstance(error, exc.StatementError) else None
     inner = orig if orig is not None else error
     cause = DriverError(f"{_qualified_name(inner)}: {first_line(inner)}")
     cause.__cause__ = cause.__context__ = None
     cause.__suppress_context__ = True
-    return cause.with_traceback(error.__traceback__)
+    cause = cause.with_traceback(error.__traceback__)
+    if orig is not None:
+        strip(orig)
+    if isinstance(error, exc.StatementError):
+        error.params = error.statement = error.orig = None
+    strip(error)
+    return cause
 
 
 def detached(error: CustomerCoreError) -> CustomerCoreError:

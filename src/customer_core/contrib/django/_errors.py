@@ -18,7 +18,7 @@ from typing import NoReturn
 from django.db import Error as DjangoError
 from django.db import IntegrityError, InterfaceError
 
-from customer_core._driver_text import first_line
+from customer_core._driver_text import first_line, strip
 from customer_core.errors import (
     CustomerCoreError,
     DuplicateEmail,
@@ -101,9 +101,15 @@ def translate(error: BaseException) -> CustomerCoreError:
 
 
 def raise_translated(failure: CustomerCoreError, error: BaseException) -> NoReturn:
-    """Raise ``failure`` from the driver's description, with no ``__context__``."""
+    """Raise ``failure`` from the driver's description, with no ``__context__``.
+
+    ``error`` is emptied (:func:`customer_core._driver_text.strip`): a context
+    manager's frame in ``failure``'s traceback still holds it.
+    """
+    cause = _cause(error)
+    strip(error)
     try:
-        raise failure from _cause(error)
+        raise failure from cause
     except CustomerCoreError as raised:
         raised.__context__ = None
         raise
