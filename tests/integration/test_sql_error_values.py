@@ -23,7 +23,7 @@ from host_shop import CHEAP
 from leaks import MARKER, assert_no_marker
 
 from customer_core import CustomerCore
-from customer_core.errors import CustomerCoreError
+from customer_core.errors import CustomerCoreError, ValidationError
 
 #: DDL making the second customer named MARKER a unique-key violation.
 UNIQUE_NAME = "create unique index customers_name_unique on customers (name)"
@@ -106,3 +106,23 @@ def test_a_refused_value_is_in_no_error_text_on_the_asyncio_front(
         raise AssertionError("the database took both customers")
 
     assert_no_marker(asyncio.run(register_twice()), caplog.text, KEPT[scenario, backend])
+
+
+@pytest.mark.parametrize("scenario", ["number"], indirect=True)
+def test_a_value_holding_column_does_not_name_the_field(
+    fresh_database_url: str, backend: str, scenario: str
+) -> None:
+    """MariaDB's "Incorrect integer value: '<value>' for column `db`.`customers`.`name`":
+    the field is read after the value is cut, so "Ada column Quokka" names no field."""
+    if backend != "mariadb":
+        pytest.skip("only MySQL/MariaDB name the column after the value")
+    engine = sa.create_engine(fresh_database_url)
+    try:
+        core = CustomerCore.from_engine(engine, password_hasher=CHEAP)
+        with pytest.raises(ValidationError) as raised:
+            core.customers.register(
+                name="Ada column Quokka", email="ada@example.com", password="pw" * 6
+            )
+    finally:
+        engine.dispose()
+    assert raised.value.errors == {"name": "cannot be stored"}
