@@ -53,12 +53,17 @@ def first_line(error: BaseException) -> str:
     """The first line of ``error``'s message, every quoted value replaced by ``'…'``.
 
     A MySQL-family error (``args == (code, message)``) keeps PyMySQL's
-    ``(code, "message")`` form.
+    ``(code, "message")`` form; of an error with other arguments after its message,
+    only the message is read.
     """
     args = error.args
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
         code, message = args
         return str((code, _line(message, _MYSQL_VALUE_ENDS.get(code))))
+    if len(args) > 1 and isinstance(args[0], str) and type(error).__str__ is BaseException.__str__:
+        # str() would be the arguments' repr, the others quoting the message again (an
+        # adapted asyncpg error carries asyncpg's): the message alone.
+        return _line(args[0], None)
     return _line(str(error), None)
 
 
