@@ -241,11 +241,12 @@ class AsyncCustomerCore(Generic[OrdersT]):
         engines = []
         for each in (url, *_urls(replicas)):
             parsed, options = engine_settings(each, **engine_options)
-            # Before the storage reads the engine: what it saves per call (see _asyncpg).
-            options, session_lock_timeout = asyncpg_options(
-                parsed, lock_timeout, options, engine_options
-            )
+            # An unknown dialect fails at its first look-up: asyncpg_options'.
             with translating():
+                # Before the storage reads the engine: what it saves per call (see _asyncpg).
+                options, session_lock_timeout = asyncpg_options(
+                    parsed, lock_timeout, options, engine_options
+                )
                 engines.append(create_async_engine(parsed, **options))
             prepare_asyncpg_engine(engines[-1].sync_engine, session_lock_timeout)
         return cls._on_engine(
