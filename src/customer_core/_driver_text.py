@@ -36,9 +36,7 @@ _NAMES = (
 )
 #: An opening quote, with the naming word before it when there is one; a ``'`` right
 #: after a letter is an apostrophe (MySQL's "Can't connect"), not a quote.
-_OPENING = re.compile(
-    rf"(?P<name>\b(?:{_NAMES})\s+)?(?P<quote>(?<!\w)'|[\"`])", re.IGNORECASE
-)
+_OPENING = re.compile(rf"(?P<name>\b(?:{_NAMES})\s+)?(?P<quote>(?<!\w)'|[\"`])", re.IGNORECASE)
 #: MySQL/MariaDB messages whose value is followed by known words: the value ends at
 #: their last occurrence (a value holding the same words comes before it).
 _MYSQL_VALUE_ENDS = {1062: "' for key ", 1366: "' for column "}
@@ -49,17 +47,17 @@ _HEX_BYTES = re.compile(r"\b0x[0-9a-f]{2,}(?:\s+0x[0-9a-f]{2,})*", re.IGNORECASE
 _ARGUMENT_VALUE = re.compile(r"(query argument \$\d+)\b.*", re.DOTALL)
 
 
-def first_line(error: BaseException) -> str:
+def first_line(error: object) -> str:
     """The first line of ``error``'s message, every quoted value replaced by ``'…'``.
 
     A MySQL-family error (``args == (code, message)``) keeps PyMySQL's
     ``(code, "message")`` form; of an error with other arguments after its message,
     only the message is read.
     """
-    args = error.args
-    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
-        code, message = args
-        return str((code, _line(message, _MYSQL_VALUE_ENDS.get(code))))
+    args: tuple[object, ...] = getattr(error, "args", ())
+    match args:
+        case (int() as code, str() as message):
+            return str((code, _line(message, _MYSQL_VALUE_ENDS.get(code))))
     if len(args) > 1 and isinstance(args[0], str) and type(error).__str__ is BaseException.__str__:
         # str() would be the arguments' repr, the others quoting the message again (an
         # adapted asyncpg error carries asyncpg's): the message alone.

@@ -27,8 +27,8 @@ class MySQLError(Exception):
             """(1062, "Duplicate entry '…' for key 'email_unique'")""",
         ),
         (
-            MySQLError(1366, f"Incorrect integer value: '{SECRET}' for column `db`.`t`.`c` at row 1"),
-            """(1366, "Incorrect integer value: '…' for column `db`.`t`.`c` at row 1")""",
+            MySQLError(1366, f"Incorrect integer value: '{SECRET}' for column `c` at row 1"),
+            """(1366, "Incorrect integer value: '…' for column `c` at row 1")""",
         ),
         (
             MySQLError(1366, "Incorrect string value: '\\xF0\\x9F\\x98\\x80s3...' for column `c`"),

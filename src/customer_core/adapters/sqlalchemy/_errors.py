@@ -235,9 +235,7 @@ def translate(error: Exception, columns: Mapping[str, str] | None = None) -> Cus
         too_long = _too_long(error, columns or {})
         if too_long is not None:
             return too_long
-        return StorageError(
-            f"storage error: {type(error.orig).__name__}: {first_line(error.orig)}"
-        )
+        return StorageError(f"storage error: {type(error.orig).__name__}: {first_line(error.orig)}")
     # A statement's error: the text of the error it wraps, without the statement's parameters.
     inner = error.orig if isinstance(error, exc.StatementError) and error.orig else error
     return StorageError(f"storage error: {type(inner).__name__}: {first_line(inner)}")
