@@ -343,7 +343,8 @@ class SQLAlchemyImports:
         """The highest id stored (0: none). SQLite's write transactions begin ``IMMEDIATE``,
         so no other writer inserts until this one ends: the rows with a higher id after
         ``add_many`` are exactly the ones it inserted."""
-        return int(self._conn.execute(select(func.coalesce(func.max(self._c.c.id), 0))).scalar_one())
+        table = self._dialect.identifier_preparer.format_table(self._c)
+        return int(self._conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0)
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case
