@@ -95,7 +95,9 @@ def _reference(window: list[object], rules_: _importer.Rules) -> list[object] | 
 
 @SETTINGS
 @given(st.lists(records(), min_size=1, max_size=8), st.sampled_from((None, "GB")))
-def test_by_columns_makes_what_the_reference_makes(window: list[object], region: str | None) -> None:
+def test_by_columns_makes_what_the_reference_makes(
+    window: list[object], region: str | None
+) -> None:
     """Whenever the columns settle a window, the reference makes the same customers of it."""
     rules_ = _rules(region)
     fast = _importer._by_columns(window, rules_, NOW)
@@ -126,7 +128,9 @@ def test_by_columns_settles_plain_valid_windows(window: list[dict[str, object]])
 
 def _outcome(records: list[object], batch_size: int) -> tuple[object, list[object]]:
     core = CustomerCore.in_memory(clock=FrozenClock(NOW), password_hasher=CHEAP)
-    core.customers.import_many([{"name": "Taken", "email": "taken@shop.example", "password_hash": BCRYPT}])
+    core.customers.import_many(
+        [{"name": "Taken", "email": "taken@shop.example", "password_hash": BCRYPT}]
+    )
     try:
         answer: object = core.customers.import_many(records, batch_size=batch_size)  # type: ignore[arg-type]
     except ValidationError as error:
