@@ -174,6 +174,8 @@ class _Stream:
     def _refuse_taken(self, tx: Transaction, pending: list[tuple[int, NewCustomer]]) -> None:
         """Report each record whose e-mail a stored customer uses."""
         taken = tx.imports.existing_emails([customer.email for _, customer in pending])
+        if not taken:
+            return
         for index, customer in pending:
             if customer.email in taken:
                 _gather(self.errors, {f"{index}.email": "is already taken"})
