@@ -11,7 +11,9 @@ it at the end rolls back the batches already inserted.
 
 The rules are those of :func:`_rules`. A window of plain records is checked a
 field at a time (:func:`_by_columns`, the fast path: each field's values in one
-list, the same rule on each, no :class:`Fields` per record); a window with
+list, through the rule's column check where it has one,
+:data:`customer_core.rules.COLUMN_CHECKS`, else the rule on each value; no
+:class:`Fields` per record); a window with
 anything it does not settle (a bad field, a repeated e-mail, a record not a
 plain ``dict``) is taken again record by record through :func:`_record`, the
 reference, which runs every rule and words every error. So the errors, and
@@ -265,7 +267,9 @@ def _column(rule: Callable[[Any], object], values: list[object]) -> list[Any] | 
         # A field no record has, or one flag for all: the rule once.
         once = _each(rule, [first])
         return None if once is None else once * len(values)
-    return _each(rule, values)
+    check = rules.COLUMN_CHECKS.get(rule)
+    checked = None if check is None else check(values)
+    return _each(rule, values) if checked is None else checked
 
 
 def _each(rule: Callable[[Any], object], values: list[object]) -> list[Any] | None:
