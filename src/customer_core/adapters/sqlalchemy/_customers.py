@@ -340,9 +340,10 @@ class SQLAlchemyImports:
         return len(customers)
 
     def _last_id(self) -> int:
-        """The highest id stored (0: none). SQLite's write transactions begin ``IMMEDIATE``,
-        so no other writer inserts until this one ends: the rows with a higher id after
-        ``add_many`` are exactly the ones it inserted."""
+        """The highest id stored (0: none). A SQLite transaction is serializable (and the
+        library's write transactions begin ``IMMEDIATE``): no other connection's row
+        appears in it, so the rows with a higher id after ``add_many`` are the ones it
+        inserted."""
         table = self._dialect.identifier_preparer.format_table(self._c)
         return int(self._conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0)
 
