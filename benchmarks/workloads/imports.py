@@ -38,6 +38,7 @@ from benchmarks.timing import fastest
 from customer_core import rules
 from customer_core.adapters.sqlalchemy import _fast
 from customer_core.adapters.sqlalchemy._fast import bulk_insert
+from customer_core.services import _importer
 
 __all__ = ["FAST_PATHS", "run"]
 
@@ -62,7 +63,15 @@ def _never(*_: object) -> None:
 FAST_PATHS: dict[str, tuple[tuple[str, ...], list[tuple[object, str, object]]]] = {
     "e-mail rule: rules.plain_email / email_validator": (
         ("sqlite", "postgres"),
-        [(rules, "plain_email", _never)],
+        [(rules, "plain_email", _never), (rules, "_plain_emails_check", lambda: _never)],
+    ),
+    "record checks: _importer._by_columns / _record per record": (
+        ("sqlite", "postgres"),
+        [(_importer, "_by_columns", _never)],
+    ),
+    "record checks part: rules.COLUMN_CHECKS / the rule per value": (
+        ("sqlite",),
+        [(rules, "COLUMN_CHECKS", {})],
     ),
     "bulk insert: _fast.insert_columns / insert() of dicts": (
         ("sqlite", "postgres"),

@@ -126,7 +126,11 @@ def test_duplicate_check_reads_the_table_once(
     # 500 e-mails a statement, or one array parameter on PostgreSQL.
     assert len(probes) == (1 if backend == "postgres" else 3), selects
     assert all("lower(" not in s.lower() for s in probes), probes
-    others = [s for s in selects if s not in probes]
+    # SQLite reads the highest id before each batch: the batch's imported events take the
+    # rows after it (no e-mail look-up).
+    last_ids = [s for s in selects if "max(id)" in s]
+    assert len(last_ids) == (-(-COUNT // 1000) if backend == "sqlite" else 0), selects
+    others = [s for s in selects if s not in probes and s not in last_ids]
     assert len(counter.catalog()) == (backend == "postgres"), counter.seen
     if backend == "mariadb":
         # The case-insensitive collation: the unique index finds every spelling.

@@ -5,6 +5,9 @@
   ``rules.email`` calls it) accepts, with the same normalised result.
 - ``rules._clean`` returns early for printable text: the result (or the
   refusal) is the one of the per-character loop.
+- The import's column checks (``rules.COLUMN_CHECKS``, with
+  ``passwords.BCRYPT_WITHIN_LIMITS`` and ``rules._plain_emails_check``) give, when
+  they settle a column, what the rule gives value by value.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from customer_core import rules
+from customer_core import passwords, rules
 
 FAST = settings(
     max_examples=1500,
@@ -268,3 +271,100 @@ def test_the_reserved_invalid_domain_is_refused_even_if_a_host_allows_it(
     monkeypatch.setattr(email_validator, "SPECIAL_USE_DOMAIN_NAMES", names)
     with pytest.raises(rules.Invalid, match="reserved"):
         rules.email(address)
+
+
+# -- column checks (the import's) ------------------------------------------------
+
+
+def _by_rule(rule: object, values: list[object]) -> list[object] | None:
+    """The reference of a column check: the rule on each value, None if it refuses one."""
+    try:
+        return [rule(value) for value in values]  # type: ignore[operator]
+    except rules.Invalid:
+        return None
+
+
+class _Text(str):
+    """A ``str`` subclass, which the rules take as it is."""
+
+
+BCRYPT_CHARS = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+bcrypt_like = st.builds(
+    lambda prefix, cost, salt, last, digest, tail: f"{prefix}{cost}${salt}{last}{digest}{tail}",
+    st.sampled_from(("$2y$", "$2b$", "$2a$", "$2x$", "$2$", "2y$", "$2Y$")),
+    st.one_of(
+        st.sampled_from(("03", "04", "09", "10", "12", "16", "17", "31", "4", "012", "+4", "$4")),
+        st.text(alphabet="0123456789", max_size=3),
+    ),
+    st.text(alphabet=BCRYPT_CHARS, min_size=20, max_size=22),
+    st.sampled_from((".", "O", "e", "u", "a", "")),
+    st.text(alphabet=BCRYPT_CHARS, min_size=30, max_size=32),
+    st.sampled_from(("", "", "", "\n", " ", "\x00", "u")),
+)
+GOOD_BCRYPT = "$2y$04$" + "abcdefghijklmnopqrstue" + "w" * 30 + "u"
+column_values = st.one_of(
+    address_like,
+    plain_addresses,
+    plain_addresses.map(lambda a: f" {a.upper()}\t"),
+    plain_addresses.map(lambda a: a + ".invalid"),
+    bcrypt_like,
+    st.just(GOOD_BCRYPT),
+    texts,
+    st.text(max_size=300),
+    plain_addresses.map(_Text),
+    st.sampled_from((None, 1, b"a@b.com", True)),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(value=bcrypt_like)
+@example(value=GOOD_BCRYPT)
+@example(value=GOOD_BCRYPT + "\n")
+@example(value=GOOD_BCRYPT.replace("$04$", "$16$"))
+@example(value=GOOD_BCRYPT.replace("$04$", "$17$"))
+@example(value=GOOD_BCRYPT.replace("$04$", "$03$"))
+def test_the_bcrypt_pattern_accepts_exactly_the_bcrypt_hashes_cost_problem_accepts(
+    value: str,
+) -> None:
+    """``BCRYPT_WITHIN_LIMITS`` (one match) agrees with ``cost_problem`` on bcrypt's forms."""
+    fast = passwords.BCRYPT_WITHIN_LIMITS.fullmatch(value) is not None
+    assert fast == (passwords.is_bcrypt(value) and passwords.cost_problem(value) is None)
+
+
+@FAST
+@given(texts=st.lists(st.one_of(address_like, plain_addresses), min_size=1, max_size=6))
+def test_the_column_e_mail_check_is_the_check_of_each(texts: list[str]) -> None:
+    """``_plain_emails_check`` gives ``plain_email`` of each text, or None when one has none."""
+    each = [rules.plain_email(text) for text in texts]
+    assert rules._plain_emails_check()(texts) == (None if None in each else each)
+
+
+@FAST
+@given(
+    rule=st.sampled_from(sorted(rules.COLUMN_CHECKS, key=lambda rule: rule.__name__)),
+    values=st.lists(column_values, min_size=1, max_size=6),
+)
+def test_a_column_check_gives_what_its_rule_gives(rule: object, values: list[object]) -> None:
+    """Whenever a column check settles a column, its rule gives the same values for it."""
+    fast = rules.COLUMN_CHECKS[rule](values)  # type: ignore[index]
+    if fast is not None:
+        assert fast == _by_rule(rule, values)
+
+
+@FAST
+@given(addresses=st.lists(plain_addresses, min_size=1, max_size=6))
+def test_plain_columns_take_the_column_checks(addresses: list[str]) -> None:
+    """They are fast paths: plain names, addresses and bcrypt hashes are settled."""
+    assert rules.email_column(addresses) == _by_rule(rules.email, addresses)
+    names = [f" {address.split('@')[0]} " for address in addresses]
+    assert rules.required_text_column(names) == _by_rule(rules.name, names)
+    hashes = [GOOD_BCRYPT, GOOD_BCRYPT.replace("$2y$04$", "$2b$16$")]
+    assert rules.password_hash_column(hashes) == hashes
+
+
+def test_column_checks_follow_email_validators_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like ``plain_email``: the special-use names of the moment of the call."""
+    assert rules.email_column(["ada@corp.internal"]) == ["ada@corp.internal"]
+    names = [*email_validator.SPECIAL_USE_DOMAIN_NAMES, "internal"]
+    monkeypatch.setattr(email_validator, "SPECIAL_USE_DOMAIN_NAMES", names)
+    assert rules.email_column(["ada@corp.internal"]) is None

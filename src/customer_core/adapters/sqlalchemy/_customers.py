@@ -294,9 +294,9 @@ class SQLAlchemyImports:
         # One import is one transaction: the legacy rows are read once for all its windows.
         self._legacy = _fast.LegacyEmails()
         self._planned = False
-        #: The e-mails and new ids of the last ``add_many`` (PostgreSQL): its events need no
-        #: read-back (:meth:`SQLAlchemyEventLog.append_imported`).
-        self.last_added: tuple[list[str], list[int]] | None = None
+        #: The rows of the last ``add_many``, so that its events need no read-back by e-mail
+        #: (:meth:`SQLAlchemyEventLog.append_imported`).
+        self.last_added: Added | None = None
 
     def _plan_each_statement(self) -> None:
         """PostgreSQL 12+: plan every statement of this transaction for its own values.
@@ -329,13 +329,23 @@ class SQLAlchemyImports:
         # for the service's second probe after a lost race (MySQL and SQLite undo only the
         # statement, and need no extra round trips).
         pg = self._dialect.name == "postgresql"
+        after = self._last_id() if self._dialect.name == "sqlite" else None
         with (
             _unique_email("(one of the imported e-mails)"),
             self._conn.begin_nested() if pg else nullcontext(),
         ):
             ids = _fast.insert_columns(self._conn, self._c, columns, ids=pg)
-        self.last_added = None if ids is None else ([c.email for c in customers], ids)
+        emails = [customer.email for customer in customers]
+        self.last_added = None if ids is None and after is None else Added(emails, ids, after)
         return len(customers)
+
+    def _last_id(self) -> int:
+        """The highest id stored (0: none). A SQLite transaction is serializable (and the
+        library's write transactions begin ``IMMEDIATE``): no other connection's row
+        appears in it, so the rows with a higher id after ``add_many`` are the ones it
+        inserted."""
+        table = self._dialect.identifier_preparer.format_table(self._c)
+        return int(self._conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar() or 0)
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:
         """Those of ``emails`` (lower-cased) some stored customer uses, ignoring case
@@ -345,6 +355,16 @@ class SQLAlchemyImports:
             return _taken_under_collation(self._conn, self._c, emails)
         self._plan_each_statement()
         return _fast.existing_emails(self._conn, self._c, emails, self._legacy)
+
+
+@attrs.frozen
+class Added:
+    """The customers one ``add_many`` inserted: their e-mails, in order, and where their
+    rows are: their ids (PostgreSQL's ``RETURNING``) or the id they all come after (SQLite)."""
+
+    emails: list[str]
+    ids: list[int] | None
+    after_id: int | None
 
 
 def _taken_under_collation(connection: Connection, table: Table, emails: Sequence[str]) -> set[str]:

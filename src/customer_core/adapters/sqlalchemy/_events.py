@@ -125,7 +125,8 @@ class SQLAlchemyEventLog:
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
     ) -> None:
         """One INSERT … SELECT over the customers just inserted with these e-mails: from
-        their ids when the import's INSERT returned them (PostgreSQL), else read back."""
+        their ids when the import's INSERT returned them (PostgreSQL), from the id range
+        they fill (SQLite: the primary key, no e-mail look-ups), else read back by e-mail."""
         if not emails:
             return
         values = [
@@ -136,17 +137,19 @@ class SQLAlchemyEventLog:
         ]
         added = None if self._imports is None else self._imports.last_added
         query: Select[Any]
-        if added is not None and added[0] == list(emails):
+        c = self._customers.c
+        if added is None or added.emails != list(emails):
+            query = select(c.id, *values).where(c.email.in_(list(emails)))
+        elif added.ids is not None:
             # One array parameter: no IN list of a thousand e-mails to plan and look up.
             ids = (
-                func.unnest(literal(sorted(added[1]), ARRAY(BigInteger)))
+                func.unnest(literal(sorted(added.ids), ARRAY(BigInteger)))
                 .table_valued("id")
                 .render_derived()
             )
             query = select(ids.c.id, *values)
         else:
-            c = self._customers.c
-            query = select(c.id, *values).where(c.email.in_(list(emails)))
+            query = select(c.id, *values).where(c.id > added.after_id).order_by(c.id)
         columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
         self._conn.execute(self._t.insert().from_select(columns, query))
 
