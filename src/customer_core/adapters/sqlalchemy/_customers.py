@@ -22,7 +22,7 @@ The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
@@ -58,9 +58,13 @@ from customer_core.ports import (
     OrderLedger,
 )
 from sqlalchemy import (
+    CTE,
     Column,
     Connection,
+    CursorResult,
+    Insert,
     Select,
+    Update,
     Table,
     delete,
     exc,
@@ -75,6 +79,9 @@ from sqlalchemy import (
 )
 
 __all__ = ["SQLAlchemyCustomerRepository", "SQLAlchemyImports", "SQLAlchemyTotals"]
+
+#: Makes the INSERT of a write's event from the written row (a CTE of its RETURNING).
+Logged = Callable[[CTE], CTE]
 
 #: E-mails per collation probe on MySQL/MariaDB (one UNION ALL branch, one parameter each).
 _COLLATION_CHUNK = 500
@@ -104,15 +111,18 @@ class SQLAlchemyCustomerRepository:
         self._orders = orders
         self._dialect = connection.dialect
 
-    def add(self, customer: NewCustomer) -> Customer:
-        """Insert; ``DuplicateEmail`` if a stored e-mail equals it ignoring case."""
+    def add(self, customer: NewCustomer, *, logged: Logged | None = None) -> Customer:
+        """Insert; ``DuplicateEmail`` if a stored e-mail equals it ignoring case.
+
+        ``logged`` (where the database has RETURNING): see :meth:`_returning`.
+        """
         values = {name: column[0] for name, column in _new_columns([customer]).items()}
         check_lengths(self._dialect, self._c, values)
         self._refuse_taken(customer.email)
         statement = insert(self._c).values(values)
         with _unique_email(customer.email):
             if self._dialect.insert_returning:
-                return customer_from(self._conn.execute(statement.returning(*self._columns)).one())
+                return customer_from(self._returning(statement, logged).one())
             result = self._conn.execute(statement)
         return self._get(inserted_id(result))
 
@@ -150,8 +160,13 @@ class SQLAlchemyCustomerRepository:
             return None
         return Credentials(customer=customer_from(row), password_hash=str(row.password))
 
-    def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
-        """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's."""
+    def update(
+        self, customer_id: int, changes: Mapping[str, object], *, logged: Logged | None = None
+    ) -> Customer:
+        """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's.
+
+        ``logged`` (where the database has RETURNING): see :meth:`_returning`.
+        """
         email = changes.get("email")
         check_lengths(self._dialect, self._c, changes)
         if isinstance(email, str):
@@ -159,7 +174,7 @@ class SQLAlchemyCustomerRepository:
         statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
         with _unique_email(str(email or "")):
             if self._dialect.update_returning:
-                row = self._conn.execute(statement.returning(*self._columns)).first()
+                row = self._returning(statement, logged).first()
                 if row is None:
                     raise CustomerNotFound(customer_id)
                 return customer_from(row)
@@ -193,6 +208,16 @@ class SQLAlchemyCustomerRepository:
         return [int(i) for i in self._conn.execute(query).scalars()]
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _returning(self, statement: Insert | Update, logged: Logged | None) -> CursorResult[Any]:
+        """``statement`` returning the customer's columns. With ``logged``, one statement
+        with the INSERT ``logged`` makes of the written row (a data-modifying CTE): the
+        event costs no round trip of its own, and no row written means no event."""
+        returning = statement.returning(*self._columns)
+        if logged is None:
+            return self._conn.execute(returning)
+        written = returning.cte("written")
+        return self._conn.execute(select(written).add_cte(logged(written)))
 
     def _refuse_taken(self, email: str, owner: int | None = None) -> None:
         """``DuplicateEmail`` if another customer's e-mail equals ``email`` ignoring case."""

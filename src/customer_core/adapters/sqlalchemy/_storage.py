@@ -51,7 +51,7 @@ from customer_core.adapters.sqlalchemy._errors import (
     translate,
     translating,
 )
-from customer_core.adapters.sqlalchemy._events import SQLAlchemyEventLog
+from customer_core.adapters.sqlalchemy._events import SQLAlchemyChanges, SQLAlchemyEventLog
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy._notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy._orders import (
@@ -112,6 +112,7 @@ class SQLAlchemyTransaction:
         self.events = SQLAlchemyEventLog(
             connection, tables.events, tables.customers, imports=self.imports
         )
+        self.changes = SQLAlchemyChanges(self.customers, self.events)
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
         self.analytics = SQLAlchemyAnalytics(connection, tables)
