@@ -4,7 +4,8 @@
     PYTHONPATH=src python -m benchmarks.timeline_versus postgres [N]   # a throwaway server
 
 "Without" is the same code on the same database with the transactions' event log
-swapped for :class:`~customer_core.port_defaults.NoEventLog` (0.1's statements: the
+swapped for :class:`~customer_core.port_defaults.NoEventLog` and their customer writes
+for :class:`~customer_core.port_defaults.ChangeThenAppend` on it (0.1's statements: the
 change and nothing else). Per call: ``register`` (a cheap Argon2 hasher: the hash is
 not what is compared), ``update``, ``block``; in bulk: ``import_many`` of N customers
 and ``recalculate_all`` of them with orders for half. Each is timed ROUNDS times per
@@ -31,7 +32,7 @@ import sqlalchemy as sa
 
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import OrdersTable, _storage
-from customer_core.port_defaults import NoEventLog
+from customer_core.port_defaults import ChangeThenAppend, NoEventLog
 
 ROUNDS = 3
 PER_CALL = 300
@@ -63,6 +64,8 @@ def without_events() -> Iterator[None]:
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         self.events = NoEventLog()
+        # The customer writes alone (on PostgreSQL they would carry their event's INSERT).
+        self.changes = ChangeThenAppend(self.customers, self.events)
 
     _storage.SQLAlchemyTransaction.__init__ = init  # type: ignore[method-assign]
     try:

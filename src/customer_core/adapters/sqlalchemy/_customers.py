@@ -22,10 +22,11 @@ The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -49,23 +50,25 @@ from customer_core.adapters.sqlalchemy._search import search_customers
 from customer_core.adapters.sqlalchemy._types import read_money, read_time
 from customer_core.errors import CustomerNotFound, DuplicateEmail
 from customer_core.model import Customer, ListedCustomer, OrderTotals
-from customer_core.port_defaults import LedgerTotals
+from customer_core.port_defaults import ChangeThenAppend, LedgerTotals
 from customer_core.ports import (
     NEW_CUSTOMER_FIELDS,
     Credentials,
     CustomerQuery,
+    EventLog,
     NewCustomer,
     OrderLedger,
 )
+from customer_core.timeline import NewEvent
 from sqlalchemy import (
-    CTE,
     Column,
     Connection,
     CursorResult,
     Insert,
     Select,
-    Update,
     Table,
+    Update,
+    bindparam,
     delete,
     exc,
     exists,
@@ -78,10 +81,12 @@ from sqlalchemy import (
     update,
 )
 
-__all__ = ["SQLAlchemyCustomerRepository", "SQLAlchemyImports", "SQLAlchemyTotals"]
-
-#: Makes the INSERT of a write's event from the written row (a CTE of its RETURNING).
-Logged = Callable[[CTE], CTE]
+__all__ = [
+    "SQLAlchemyChanges",
+    "SQLAlchemyCustomerRepository",
+    "SQLAlchemyImports",
+    "SQLAlchemyTotals",
+]
 
 #: E-mails per collation probe on MySQL/MariaDB (one UNION ALL branch, one parameter each).
 _COLLATION_CHUNK = 500
@@ -110,19 +115,24 @@ class SQLAlchemyCustomerRepository:
         self._columns = customer_columns(tables.customers)
         self._orders = orders
         self._dialect = connection.dialect
+        self.dialect_name = connection.dialect.name
 
-    def add(self, customer: NewCustomer, *, logged: Logged | None = None) -> Customer:
+    def add(self, customer: NewCustomer, *, event: NewEvent | None = None) -> Customer:
         """Insert; ``DuplicateEmail`` if a stored e-mail equals it ignoring case.
 
-        ``logged`` (where the database has RETURNING): see :meth:`_returning`.
+        With ``event`` (PostgreSQL), the event of the new customer in the same statement
+        (:func:`_with_event`; its ``customer_id`` is the new id).
         """
         values = {name: column[0] for name, column in _new_columns([customer]).items()}
         check_lengths(self._dialect, self._c, values)
         self._refuse_taken(customer.email)
-        statement = insert(self._c).values(values)
         with _unique_email(customer.email):
+            if event is not None:
+                query = _insert_with_event(self._c, self._t.events, tuple(values))
+                return customer_from(self._with_event(query, values, event).one())
+            statement = insert(self._c).values(values)
             if self._dialect.insert_returning:
-                return customer_from(self._returning(statement, logged).one())
+                return customer_from(self._conn.execute(statement.returning(*self._columns)).one())
             result = self._conn.execute(statement)
         return self._get(inserted_id(result))
 
@@ -161,20 +171,26 @@ class SQLAlchemyCustomerRepository:
         return Credentials(customer=customer_from(row), password_hash=str(row.password))
 
     def update(
-        self, customer_id: int, changes: Mapping[str, object], *, logged: Logged | None = None
+        self, customer_id: int, changes: Mapping[str, object], *, event: NewEvent | None = None
     ) -> Customer:
         """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's.
 
-        ``logged`` (where the database has RETURNING): see :meth:`_returning`.
+        With ``event`` (PostgreSQL), the event in the same statement (:func:`_with_event`).
         """
         email = changes.get("email")
         check_lengths(self._dialect, self._c, changes)
         if isinstance(email, str):
             self._refuse_taken(email, customer_id)
-        statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
         with _unique_email(str(email or "")):
+            if event is not None:
+                query = _update_with_event(self._c, self._t.events, tuple(changes))
+                row = self._with_event(query, {**changes, "id": customer_id}, event).first()
+                if row is None:
+                    raise CustomerNotFound(customer_id)
+                return customer_from(row)
+            statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
             if self._dialect.update_returning:
-                row = self._returning(statement, logged).first()
+                row = self._conn.execute(statement.returning(*self._columns)).first()
                 if row is None:
                     raise CustomerNotFound(customer_id)
                 return customer_from(row)
@@ -209,15 +225,16 @@ class SQLAlchemyCustomerRepository:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _returning(self, statement: Insert | Update, logged: Logged | None) -> CursorResult[Any]:
-        """``statement`` returning the customer's columns. With ``logged``, one statement
-        with the INSERT ``logged`` makes of the written row (a data-modifying CTE): the
-        event costs no round trip of its own, and no row written means no event."""
-        returning = statement.returning(*self._columns)
-        if logged is None:
-            return self._conn.execute(returning)
-        written = returning.cte("written")
-        return self._conn.execute(select(written).add_cte(logged(written)))
+    def _with_event(
+        self, query: Select[Any], values: Mapping[str, object], event: NewEvent
+    ) -> CursorResult[Any]:
+        """Run a statement of :func:`_with_event` with the row's and the event's values."""
+        bound = {_NEW + name: value for name, value in values.items()}
+        bound[_EVENT + "type"] = event.type.value
+        bound[_EVENT + "actor_id"] = event.actor_id
+        bound[_EVENT + "data"] = event.data
+        bound[_EVENT + "occurred_at"] = event.occurred_at
+        return self._conn.execute(query, bound)
 
     def _refuse_taken(self, email: str, owner: int | None = None) -> None:
         """``DuplicateEmail`` if another customer's e-mail equals ``email`` ignoring case."""
@@ -370,6 +387,68 @@ class SQLAlchemyImports:
             return _taken_under_collation(self._conn, self._c, emails)
         self._plan_each_statement()
         return _fast.existing_emails(self._conn, self._c, emails, self._legacy)
+
+
+class SQLAlchemyChanges(ChangeThenAppend):
+    """:class:`~customer_core.ports.RecordedChanges` on SQL: on PostgreSQL a write and its
+    event as one statement (:func:`_with_event`); elsewhere two (MySQL/MariaDB have no
+    data-modifying CTE; SQLite's round trips are calls inside the process)."""
+
+    def __init__(self, customers: SQLAlchemyCustomerRepository, events: EventLog) -> None:
+        super().__init__(customers, events)
+        self._sql = customers
+        self._one_statement = customers.dialect_name == "postgresql"
+
+    def add(self, customer: NewCustomer, event: NewEvent) -> Customer:
+        """Insert the customer with its event."""
+        if not self._one_statement:
+            return super().add(customer, event)
+        return self._sql.add(customer, event=event)
+
+    def update(self, customer_id: int, changes: Mapping[str, object], event: NewEvent) -> Customer:
+        """Update the customer with its event."""
+        if not self._one_statement:
+            return super().update(customer_id, changes, event)
+        return self._sql.update(customer_id, changes, event=event)
+
+
+#: Prefixes of the bound parameters of :func:`_with_event`'s statements (a parameter may
+#: not be named like a column its statement sets).
+_NEW, _EVENT = "new_", "event_"
+#: The event's columns bound per call; its ``customer_id`` is the written row's id.
+_EVENT_VALUES = ("type", "actor_id", "data", "occurred_at")
+
+
+@lru_cache(maxsize=256)
+def _insert_with_event(customers: Table, events: Table, names: tuple[str, ...]) -> Select[Any]:
+    """``INSERT`` of a customer's ``names`` columns, with its event (:func:`_with_event`)."""
+    values = {name: bindparam(_NEW + name, type_=customers.c[name].type) for name in names}
+    return _with_event(insert(customers).values(values), customers, events)
+
+
+@lru_cache(maxsize=256)
+def _update_with_event(customers: Table, events: Table, names: tuple[str, ...]) -> Select[Any]:
+    """``UPDATE`` of a customer's ``names`` columns, with its event (:func:`_with_event`)."""
+    c = customers.c
+    values = {name: bindparam(_NEW + name, type_=c[name].type) for name in names}
+    where = c.id == bindparam(_NEW + "id", type_=c.id.type)
+    return _with_event(update(customers).where(where).values(values), customers, events)
+
+
+def _with_event(statement: Insert | Update, customers: Table, events: Table) -> Select[Any]:
+    """``WITH written AS (statement RETURNING …), logged AS (INSERT INTO customer_events …
+    SELECT written.id, :event_type, … FROM written) SELECT … FROM written`` (PostgreSQL).
+
+    One round trip for the write and its event, and a statement that writes no row writes
+    no event. Built once per table and set of columns, with bound parameters only: a
+    statement object reused keeps its compiled-cache key, and building and keying this
+    one per call cost more CPU than the second round trip it saves.
+    """
+    written = statement.returning(*customer_columns(customers)).cte("written")
+    t = events.c
+    bound = [bindparam(_EVENT + name, type_=t[name].type) for name in _EVENT_VALUES]
+    logged = events.insert().from_select(["customer_id", *_EVENT_VALUES], select(written.c.id, *bound))
+    return select(written).add_cte(logged.cte("logged"))
 
 
 def _taken_under_collation(connection: Connection, table: Table, emails: Sequence[str]) -> set[str]:

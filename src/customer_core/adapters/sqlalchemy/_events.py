@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import builtins
 import json
-from functools import partial
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from customer_core.adapters.sqlalchemy._dialects import driver_placeholder
 from customer_core.adapters.sqlalchemy._types import read_time
 from customer_core.clock import stored_time
-from customer_core.model import Customer
-from customer_core.port_defaults import ChangeThenAppend
-from customer_core.ports import NewCustomer
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 from sqlalchemy import (
-    CTE,
     BigInteger,
     Connection,
     Insert,
@@ -42,15 +37,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 if TYPE_CHECKING:
-    from customer_core.adapters.sqlalchemy._customers import (
-        SQLAlchemyCustomerRepository,
-        SQLAlchemyImports,
-    )
+    from customer_core.adapters.sqlalchemy._customers import SQLAlchemyImports
 
-__all__ = ["SQLAlchemyChanges", "SQLAlchemyEventLog"]
-
-#: The columns an event's INSERT fills (the id is the table's).
-_COLUMNS = ["customer_id", "type", "actor_id", "data", "occurred_at"]
+__all__ = ["SQLAlchemyEventLog"]
 
 #: Ids per statement of ``ack`` (bound parameters stay far below every driver's limit).
 CHUNK = 1000
@@ -71,11 +60,6 @@ class SQLAlchemyEventLog:
         self._t = table
         self._customers = customers
         self._imports = imports
-
-    def in_one_statement(self) -> bool:
-        """Whether a write and its event go as one statement (:class:`SQLAlchemyChanges`):
-        PostgreSQL's data-modifying CTEs."""
-        return self._conn.dialect.name == "postgresql"
 
     def append(self, event: NewEvent) -> None:
         """One INSERT; nobody reads the new id back (no RETURNING, no ``nextval`` fetched
@@ -101,19 +85,6 @@ class SQLAlchemyEventLog:
                 stored_time(event.occurred_at).replace(tzinfo=None),
             ),
         )
-
-    def logged(self, event: NewEvent, written: CTE) -> CTE:
-        """The INSERT of ``event`` for the row ``written`` returned (its id), as a CTE
-        to send with that write (:class:`SQLAlchemyChanges`)."""
-        t = self._t.c
-        query = select(
-            written.c.id,
-            literal(event.type.value, t.type.type),
-            literal(event.actor_id, t.actor_id.type),
-            literal(event.data, t.data.type),
-            literal(event.occurred_at, t.occurred_at.type),
-        )
-        return self._t.insert().from_select(_COLUMNS, query).cte("logged")
 
     def append_many(self, events: Sequence[NewEvent]) -> None:
         """One INSERT for all: on PostgreSQL of one JSON document (:meth:`_json_insert`),
@@ -147,7 +118,8 @@ class SQLAlchemyEventLog:
             cast(value.op("->", return_type=JSONB)(3), t.data.type),
             cast(value.op("->>")(4), t.occurred_at.type),
         ).order_by(rows.c.position)
-        return self._t.insert().from_select(_COLUMNS, query)
+        columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
+        return self._t.insert().from_select(columns, query)
 
     def append_imported(
         self, emails: Sequence[str], actor_id: int | None, occurred_at: datetime
@@ -175,7 +147,8 @@ class SQLAlchemyEventLog:
         else:
             c = self._customers.c
             query = select(c.id, *values).where(c.email.in_(list(emails)))
-        self._conn.execute(self._t.insert().from_select(_COLUMNS, query))
+        columns = ["customer_id", "type", "actor_id", "data", "occurred_at"]
+        self._conn.execute(self._t.insert().from_select(columns, query))
 
     def list(
         self, customer_id: int, types: Sequence[EventType] | None, offset: int, limit: int
@@ -244,35 +217,6 @@ class SQLAlchemyEventLog:
     def _columns(self) -> builtins.list[Any]:
         t = self._t.c
         return [t.id, t.customer_id, t.type, t.actor_id, t.data, t.occurred_at]
-
-
-class SQLAlchemyChanges(ChangeThenAppend):
-    """:class:`~customer_core.ports.RecordedChanges` on SQL: on PostgreSQL the write and its
-    event in one statement (``WITH written AS (UPDATE … RETURNING …), logged AS (INSERT
-    INTO customer_events … SELECT … FROM written) SELECT * FROM written``); elsewhere two
-    (MySQL/MariaDB have no data-modifying CTE; SQLite's round trips are calls in-process).
-    """
-
-    def __init__(
-        self, customers: SQLAlchemyCustomerRepository, events: SQLAlchemyEventLog
-    ) -> None:
-        super().__init__(customers, events)
-        self._sql_customers = customers
-        self._sql_events = events
-        self._one_statement = events.in_one_statement()
-
-    def add(self, customer: NewCustomer, event: NewEvent) -> Customer:
-        """Insert the customer with its event."""
-        if not self._one_statement:
-            return super().add(customer, event)
-        return self._sql_customers.add(customer, logged=partial(self._sql_events.logged, event))
-
-    def update(self, customer_id: int, changes: Mapping[str, object], event: NewEvent) -> Customer:
-        """Update the customer with its event."""
-        if not self._one_statement:
-            return super().update(customer_id, changes, event)
-        logged = partial(self._sql_events.logged, event)
-        return self._sql_customers.update(customer_id, changes, logged=logged)
 
 
 def _row(event: NewEvent) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from threading import Lock
 from customer_core.adapters.sqlalchemy._addresses import SQLAlchemyAddressRepository
 from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
 from customer_core.adapters.sqlalchemy._customers import (
+    SQLAlchemyChanges,
     SQLAlchemyCustomerRepository,
     SQLAlchemyImports,
     SQLAlchemyTotals,
@@ -51,7 +52,7 @@ from customer_core.adapters.sqlalchemy._errors import (
     translate,
     translating,
 )
-from customer_core.adapters.sqlalchemy._events import SQLAlchemyChanges, SQLAlchemyEventLog
+from customer_core.adapters.sqlalchemy._events import SQLAlchemyEventLog
 from customer_core.adapters.sqlalchemy._ltv import INDEX_HINT_OPTION, customer_index_hint
 from customer_core.adapters.sqlalchemy._notes import SQLAlchemyNoteRepository
 from customer_core.adapters.sqlalchemy._orders import (
