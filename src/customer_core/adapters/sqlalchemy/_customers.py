@@ -447,7 +447,8 @@ def _with_event(statement: Insert | Update, customers: Table, events: Table) -> 
     written = statement.returning(*customer_columns(customers)).cte("written")
     t = events.c
     bound = [bindparam(_EVENT + name, type_=t[name].type) for name in _EVENT_VALUES]
-    logged = events.insert().from_select(["customer_id", *_EVENT_VALUES], select(written.c.id, *bound))
+    event = select(written.c.id, *bound)
+    logged = events.insert().from_select(["customer_id", *_EVENT_VALUES], event)
     return select(written).add_cte(logged.cte("logged"))
 
 
