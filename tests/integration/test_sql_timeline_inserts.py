@@ -137,3 +137,29 @@ def test_events_appended_together_keep_every_value(
     got = [(e.type, e.actor_id, e.data, e.occurred_at) for e in reversed(stored[:4])]
     assert got == [(e.type, e.actor_id, e.data, e.occurred_at) for e in events]
     assert [e.id for e in stored[:4]] == sorted((e.id for e in stored[:4]), reverse=True)
+
+
+def test_the_totals_before_and_after_a_recalculation_are_read_by_one_array_on_postgresql(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """``recalculate_all``'s reads of the stored totals (its events' old and new values)
+    bind the ids as one array on PostgreSQL (``= ANY``), not as an IN list of as many
+    placeholders; every customer still gets its totals read."""
+    core, engine, _ = shop
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one array parameter: PostgreSQL only")
+    for i in range(4):
+        core.customers.register(name=f"C{i}", email=f"c{i}@x.io", password="p" * 12)
+    sent: list[str] = []
+
+    def statement(connection: object, cursor: object, text: str, *args: object) -> None:
+        sent.append(" ".join(text.lower().split()))
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        assert core.ltv.recalculate_all() == 5
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+    reads = [s for s in sent if s.startswith("select") and "lifetime_value" in s.split(" from ")[0]]
+    assert len(reads) == 2, sent  # before and after the batch's UPDATE
+    assert all("= any (" in s and " in (" not in s for s in reads), reads
