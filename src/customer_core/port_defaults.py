@@ -87,6 +87,18 @@ class LedgerTotals:
         found = self._recalculate(self.customers.ids_after(after_id, limit), updated_at)
         return (found[-1], len(found)) if found else None
 
+    def recalculate_changes_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int, dict[int, OrderTotals], dict[int, OrderTotals]] | None:
+        """``current`` of the next ``limit`` ids, :meth:`recalculate_after`, ``current`` of
+        those it handled."""
+        before = self.current(self.customers.ids_after(after_id, limit))
+        batch = self.recalculate_after(after_id, limit, updated_at)
+        if batch is None:
+            return None
+        last, handled = batch
+        return last, handled, before, self.current([i for i in before if i <= last])
+
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """The customers among ``ids``, locked and recomputed in ascending id order."""
         return self._recalculate(sorted(set(ids)), updated_at)

@@ -279,6 +279,15 @@ class TotalsWriter(Protocol):
         """
         ...
 
+    def recalculate_changes_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int, dict[int, OrderTotals], dict[int, OrderTotals]] | None:
+        """:meth:`recalculate_after`, and the stored totals of the batch's customers before
+        and after it, by id (the timeline's ``lifetime_value_changed`` events): read with
+        the batch's locks where the storage can (PostgreSQL: the locking SELECT and the
+        UPDATE's ``RETURNING``). None when there was none left."""
+        ...
+
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """Recompute the totals of the customers among ``ids``; returns the ids found, ascending.
 

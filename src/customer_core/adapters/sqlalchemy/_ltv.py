@@ -60,6 +60,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Row,
     Table,
     Update,
     and_,
@@ -78,6 +79,7 @@ __all__ = [
     "INDEX_HINT_OPTION",
     "customer_index_hint",
     "recalculate_batch",
+    "recalculate_batch_returning",
     "recalculate_ids",
     "uses_joined_update",
 ]
@@ -106,18 +108,36 @@ def recalculate_batch(
     Returns ``(highest id handled, how many)``, or None when none is left.
     Two statements per batch whatever its size: the locking SELECT and the UPDATE.
     """
+    found = recalculate_batch_returning(
+        connection, customers, orders, after_id, limit, updated_at, ()
+    )
+    return None if found is None else (found[0], found[1])
+
+
+def recalculate_batch_returning(
+    connection: Connection,
+    customers: Table,
+    orders: OrderColumns | None,
+    after_id: int,
+    limit: int,
+    updated_at: datetime,
+    columns: Sequence[ColumnElement[Any]],
+) -> tuple[int, int, Sequence[Row[Any]], Sequence[Row[Any]]] | None:
+    """:func:`recalculate_batch`, and ``(id, *columns)`` of each customer of the batch as
+    its locking SELECT read them (before) and as its UPDATE wrote them (``RETURNING``,
+    after): a database with UPDATE … RETURNING only, when ``columns`` are given."""
     c = customers.c
     batch = (
-        select(c.id)
+        select(c.id, *columns)
         .where(c.id > after_id)
         .order_by(c.id)
         .limit(limit)
         .with_for_update(key_share=True)
     )
-    ids = connection.execute(batch).scalars().all()
-    if not ids:
+    before = connection.execute(batch).all()
+    if not before:
         return None
-    last = int(ids[-1])
+    last = int(before[-1][0])
     # Typed like the customers' ids: an untyped bound int is an INTEGER on PostgreSQL.
     low, high = literal(after_id, c.id.type), literal(last, c.id.type)
 
@@ -125,8 +145,12 @@ def recalculate_batch(
         return and_(column > low, column <= high)
 
     hint = connection.get_execution_options().get(INDEX_HINT_OPTION)
-    connection.execute(_update(connection.dialect, customers, orders, in_batch, updated_at, hint))
-    return last, len(ids)
+    statement = _update(connection.dialect, customers, orders, in_batch, updated_at, hint)
+    if not columns:
+        connection.execute(statement)
+        return last, len(before), before, ()
+    after = connection.execute(statement.returning(c.id, *columns)).all()
+    return last, len(before), before, after
 
 
 def recalculate_ids(
