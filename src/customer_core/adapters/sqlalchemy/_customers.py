@@ -296,9 +296,10 @@ class SQLAlchemyTotals(LedgerTotals):
         self, after_id: int, limit: int, updated_at: datetime
     ) -> tuple[int, int] | None:
         """Recompute the next ``limit`` customers above ``after_id``: two statements."""
-        return _ltv.recalculate_batch(
+        found = _ltv.recalculate_batch(
             self._conn, self._c, self._orders, after_id, limit, updated_at
         )
+        return None if found is None else (found[0], found[1])
 
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """Lock the customers among ``ids`` and recompute them in one UPDATE."""
@@ -314,7 +315,7 @@ class SQLAlchemyTotals(LedgerTotals):
             return super().recalculate_changes_after(after_id, limit, updated_at)
         c = self._c.c
         raw = [type_coerce(c[name], NullType()) for name in _TOTALS]
-        found = _ltv.recalculate_batch_returning(
+        found = _ltv.recalculate_batch(
             self._conn, self._c, self._orders, after_id, limit, updated_at, raw
         )
         if found is None:

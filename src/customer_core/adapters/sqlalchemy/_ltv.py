@@ -79,7 +79,6 @@ __all__ = [
     "INDEX_HINT_OPTION",
     "customer_index_hint",
     "recalculate_batch",
-    "recalculate_batch_returning",
     "recalculate_ids",
     "uses_joined_update",
 ]
@@ -102,30 +101,16 @@ def recalculate_batch(
     after_id: int,
     limit: int,
     updated_at: datetime,
-) -> tuple[int, int] | None:
+    columns: Sequence[ColumnElement[Any]] = (),
+) -> tuple[int, int, Sequence[Row[Any]], Sequence[Row[Any]]] | None:
     """Recompute customers with ids in ``(after_id, ...]``, at most ``limit`` of them.
 
-    Returns ``(highest id handled, how many)``, or None when none is left.
+    Returns ``(highest id handled, how many, before, after)``, or None when none is left.
     Two statements per batch whatever its size: the locking SELECT and the UPDATE.
+    With ``columns`` (a database with UPDATE … RETURNING only), ``before`` and
+    ``after`` are ``(id, *columns)`` of each customer of the batch as the locking
+    SELECT read them and as the UPDATE wrote them (``RETURNING``); else empty.
     """
-    found = recalculate_batch_returning(
-        connection, customers, orders, after_id, limit, updated_at, ()
-    )
-    return None if found is None else (found[0], found[1])
-
-
-def recalculate_batch_returning(
-    connection: Connection,
-    customers: Table,
-    orders: OrderColumns | None,
-    after_id: int,
-    limit: int,
-    updated_at: datetime,
-    columns: Sequence[ColumnElement[Any]],
-) -> tuple[int, int, Sequence[Row[Any]], Sequence[Row[Any]]] | None:
-    """:func:`recalculate_batch`, and ``(id, *columns)`` of each customer of the batch as
-    its locking SELECT read them (before) and as its UPDATE wrote them (``RETURNING``,
-    after): a database with UPDATE … RETURNING only, when ``columns`` are given."""
     c = customers.c
     batch = (
         select(c.id, *columns)
@@ -148,7 +133,7 @@ def recalculate_batch_returning(
     statement = _update(connection.dialect, customers, orders, in_batch, updated_at, hint)
     if not columns:
         connection.execute(statement)
-        return last, len(before), before, ()
+        return last, len(before), (), ()
     after = connection.execute(statement.returning(c.id, *columns)).all()
     return last, len(before), before, after
 
