@@ -2,9 +2,11 @@
 
     PYTHONPATH=src python -m benchmarks.timeline_versus sqlite [N]
     PYTHONPATH=src python -m benchmarks.timeline_versus postgres [N]   # a throwaway server
+    PYTHONPATH=src python -m benchmarks.timeline_versus postgres [N] --bare-batches
 
 "Without" is the same code on the same database with the transactions' event log
-swapped for :class:`~customer_core.port_defaults.NoEventLog` (0.1's statements: the
+swapped for :class:`~customer_core.port_defaults.NoEventLog` and their customer writes
+for :class:`~customer_core.port_defaults.ChangeThenAppend` on it (0.1's statements: the
 change and nothing else). Per call: ``register`` (a cheap Argon2 hasher: the hash is
 not what is compared), ``update``, ``block``; in bulk: ``import_many`` of N customers
 and ``recalculate_all`` of them with orders for half. Each is timed ROUNDS times per
@@ -31,7 +33,8 @@ import sqlalchemy as sa
 
 from customer_core import Argon2Hasher, CustomerCore
 from customer_core.adapters.sqlalchemy import OrdersTable, _storage
-from customer_core.port_defaults import NoEventLog
+from customer_core.port_defaults import ChangeThenAppend, NoEventLog
+from customer_core.services._lifetime_value import LifetimeValue
 
 ROUNDS = 3
 PER_CALL = 300
@@ -55,20 +58,34 @@ def database(backend: str) -> str:
     return url
 
 
+#: ``--bare-batches``: "without" recalculates each batch as 0.1 did, without the reads of
+#: the totals before and after it that the timeline's events need.
+BARE_BATCHES = "--bare-batches" in sys.argv
+
+
 @contextmanager
 def without_events() -> Iterator[None]:
     """Every transaction opened meanwhile keeps no timeline (the 0.1 statements)."""
     original = _storage.SQLAlchemyTransaction.__init__
+    batch = LifetimeValue._next_batch
 
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         self.events = NoEventLog()
+        # The customer writes alone (on PostgreSQL they would carry their event's INSERT).
+        self.changes = ChangeThenAppend(self.customers, self.events)
+
+    def bare_batch(self: LifetimeValue, after_id: int, size: int, tx: Any) -> Any:
+        return tx.totals.recalculate_after(after_id, size, self._context.now())
 
     _storage.SQLAlchemyTransaction.__init__ = init  # type: ignore[method-assign]
+    if BARE_BATCHES:
+        LifetimeValue._next_batch = bare_batch  # type: ignore[method-assign]
     try:
         yield
     finally:
         _storage.SQLAlchemyTransaction.__init__ = original  # type: ignore[method-assign]
+        LifetimeValue._next_batch = batch  # type: ignore[method-assign]
 
 
 def empty(engine: sa.Engine) -> None:
@@ -178,7 +195,8 @@ def main(backend: str, count: int) -> None:
                 figures = workload(core, engine, count)
             for name, value in figures.items():
                 best[mode][name] = min(best[mode].get(name, value), value)
-    print(f"{backend}, N={count}, best of {ROUNDS}:")
+    bare = ', "without" recalculating bare batches' if BARE_BATCHES else ""
+    print(f"{backend}, N={count}, best of {ROUNDS}{bare}:")
     for name, target in TARGETS.items():
         with_, without = best["with"][name], best["without"][name]
         unit = "µs/call" if name in ("register", "update", "block") else "s"

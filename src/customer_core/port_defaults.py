@@ -11,7 +11,7 @@ they stand on: every write goes through it, in the caller's transaction.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -33,6 +33,7 @@ from customer_core.ports import (
     CustomerQuery,
     CustomerRepository,
     CustomerSegments,
+    EventLog,
     NewCustomer,
     OrderLedger,
     ResetToken,
@@ -42,6 +43,7 @@ from customer_core.rfm import RfmInput, RfmScore, score, summarize
 from customer_core.timeline import CustomerEvent, EventType, NewEvent
 
 __all__ = [
+    "ChangeThenAppend",
     "LedgerTotals",
     "NoEventLog",
     "NoResetTokens",
@@ -84,6 +86,18 @@ class LedgerTotals:
         """The next ``limit`` customers above ``after_id``, one by one."""
         found = self._recalculate(self.customers.ids_after(after_id, limit), updated_at)
         return (found[-1], len(found)) if found else None
+
+    def recalculate_changes_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int, dict[int, OrderTotals], dict[int, OrderTotals]] | None:
+        """``current`` of the next ``limit`` ids, :meth:`recalculate_after`, ``current`` of
+        those it handled."""
+        before = self.current(self.customers.ids_after(after_id, limit))
+        batch = self.recalculate_after(after_id, limit, updated_at)
+        if batch is None:
+            return None
+        last, handled = batch
+        return last, handled, before, self.current([i for i in before if i <= last])
 
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """The customers among ``ids``, locked and recomputed in ascending id order."""
@@ -143,6 +157,28 @@ class NoResetTokens:
 
     def delete(self, email: str) -> None:
         """Nothing to delete."""
+
+
+class ChangeThenAppend:
+    """A :class:`~customer_core.ports.RecordedChanges` of two calls: the customer write,
+    then :meth:`~customer_core.ports.EventLog.append` of its event (a failed write
+    raises before the event is stored)."""
+
+    def __init__(self, customers: CustomerRepository, events: EventLog) -> None:
+        self._customers = customers
+        self._events = events
+
+    def add(self, customer: NewCustomer, event: NewEvent) -> Customer:
+        """Add the customer, then append the event with its id."""
+        added = self._customers.add(customer)
+        self._events.append(attrs.evolve(event, customer_id=added.id))
+        return added
+
+    def update(self, customer_id: int, changes: Mapping[str, object], event: NewEvent) -> Customer:
+        """Update the customer, then append the event."""
+        updated = self._customers.update(customer_id, changes)
+        self._events.append(event)
+        return updated
 
 
 class NoEventLog:

@@ -49,6 +49,7 @@ __all__ = [
     "NewNote",
     "NoteRepository",
     "OrderLedger",
+    "RecordedChanges",
     "ResetToken",
     "ResetTokens",
     "SortKey",
@@ -278,6 +279,15 @@ class TotalsWriter(Protocol):
         """
         ...
 
+    def recalculate_changes_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int, dict[int, OrderTotals], dict[int, OrderTotals]] | None:
+        """:meth:`recalculate_after`, and the stored totals of the batch's customers before
+        and after it, by id (the timeline's ``lifetime_value_changed`` events): read with
+        the batch's locks where the storage can (PostgreSQL: the locking SELECT and the
+        UPDATE's ``RETURNING``). None when there was none left."""
+        ...
+
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """Recompute the totals of the customers among ``ids``; returns the ids found, ascending.
 
@@ -492,6 +502,26 @@ class EventLog(Protocol):
         ...
 
 
+class RecordedChanges(Protocol):
+    """Customer writes together with their timeline event, in the caller's transaction.
+
+    Optional fast path: :class:`customer_core.port_defaults.ChangeThenAppend` implements
+    it on :class:`CustomerRepository` and :class:`EventLog` (the write, then
+    :meth:`EventLog.append`); the SQL adapter sends both as one statement on PostgreSQL
+    (a data-modifying CTE), so that a change costs one round trip, not two. A write
+    that fails stores no event.
+    """
+
+    def add(self, customer: NewCustomer, event: NewEvent) -> Customer:
+        """:meth:`CustomerRepository.add`, and store ``event`` for the new customer (its
+        ``customer_id`` is replaced by the new customer's id)."""
+        ...
+
+    def update(self, customer_id: int, changes: Mapping[str, object], event: NewEvent) -> Customer:
+        """:meth:`CustomerRepository.update`, and store ``event``."""
+        ...
+
+
 class Anonymizer(Protocol):
     """The privacy service's writes: customers anonymized a batch at a time.
 
@@ -584,6 +614,11 @@ class Transaction(Protocol):
     @property
     def events(self) -> EventLog:
         """The customer timeline and outbox, written in this transaction."""
+        ...
+
+    @property
+    def changes(self) -> RecordedChanges:
+        """Customer writes with their event (default: ``ChangeThenAppend(customers, events)``)."""
         ...
 
     @property

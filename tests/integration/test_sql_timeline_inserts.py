@@ -8,7 +8,7 @@ store what the single one stores.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -142,3 +142,56 @@ def test_events_appended_together_keep_every_value(
     got = [(e.type, e.actor_id, e.data, e.occurred_at) for e in reversed(stored[:4])]
     assert got == [(e.type, e.actor_id, e.data, e.occurred_at) for e in events]
     assert [e.id for e in stored[:4]] == sorted((e.id for e in stored[:4]), reverse=True)
+
+
+def _statements_of(engine: sa.Engine, call: Callable[[], object]) -> list[str]:
+    sent: list[str] = []
+
+    def statement(connection: object, cursor: object, text: str, *args: object) -> None:
+        sent.append(" ".join(text.lower().split()))
+
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    try:
+        call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+    return sent
+
+
+def test_recalculate_all_reads_the_totals_with_its_lock_and_its_update_on_postgresql(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """On PostgreSQL a batch's events take the totals before from its locking SELECT and
+    those after from its UPDATE's RETURNING: no read of the totals of its own, and the
+    events are right."""
+    core, engine, ada_id = shop
+    if engine.dialect.name != "postgresql":
+        pytest.skip("UPDATE … RETURNING of the batch: PostgreSQL only")
+    sent = _statements_of(engine, core.ltv.recalculate_all)
+    locks = [s for s in sent if s.startswith("select") and "for no key update" in s]
+    assert locks, sent
+    assert all("lifetime_value" in s.split(" from ")[0] for s in locks), locks
+    (write,) = [s for s in sent if s.startswith("update customers")]
+    assert "returning" in write, write
+    reads = [s for s in sent if s.startswith("select") and s not in locks and "lifetime" in s]
+    assert reads == [], reads
+    assert not core.timeline.list(ada_id, types=["lifetime_value_changed"]).items
+
+
+def test_recalculate_many_reads_the_totals_by_one_array_on_postgresql(
+    shop: tuple[CustomerCore, sa.Engine, int],
+) -> None:
+    """``recalculate_many``'s reads of the stored totals (its events' old and new values)
+    bind the ids as one array on PostgreSQL (``= ANY``), not as an IN list of as many
+    placeholders."""
+    core, engine, ada_id = shop
+    if engine.dialect.name != "postgresql":
+        pytest.skip("one array parameter: PostgreSQL only")
+    ids = [ada_id]
+    for i in range(4):
+        ids.append(core.customers.register(name=f"C{i}", email=f"c{i}@x.io", password="p" * 12).id)
+    sent = _statements_of(engine, lambda: core.ltv.recalculate_many(ids))
+    reads = [s for s in sent if s.startswith("select") and "lifetime_value" in s.split(" from ")[0]]
+    reads = [s for s in reads if "for no key update" not in s]
+    assert len(reads) == 2, sent  # before and after the UPDATE
+    assert all("= any (" in s and " in (" not in s for s in reads), reads

@@ -121,7 +121,14 @@ class Context:
         ``data`` is what a support agent needs (field names, ids, e-mails), never a
         password, hash or token.
         """
-        tx.events.append(NewEvent(customer_id, type, self.actor_id, data or {}, self.now()))
+        tx.events.append(self.event(customer_id, type, data))
+
+    def event(
+        self, customer_id: int, type: EventType, data: dict[str, Any] | None = None
+    ) -> NewEvent:
+        """The timeline event of a change, attributed to :attr:`actor_id`, stamped now
+        (for :attr:`Transaction.changes`, which writes it with the change)."""
+        return NewEvent(customer_id, type, self.actor_id, data or {}, self.now())
 
     def read(self, work: Callable[[Transaction], T], *, may_lag: bool = True) -> T:
         """``work(tx)`` in a new read-only transaction (no write lock; not retried).

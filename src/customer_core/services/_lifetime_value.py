@@ -93,23 +93,23 @@ class LifetimeValue:
         """One chunk of :meth:`recalculate_many`: how many of ``ids`` were customers."""
         before = tx.totals.current(ids)
         found = tx.totals.recalculate_ids(ids, self._context.now())
-        self._record_changes(tx, before, found)
+        self._record_changes(tx, before, tx.totals.current(found))
         return len(found)
 
     def _next_batch(self, after_id: int, size: int, tx: Transaction) -> tuple[int, int] | None:
         """One batch of :meth:`recalculate_all`: (last id, how many), or None when done."""
-        before = tx.totals.current(tx.customers.ids_after(after_id, size))
-        batch = tx.totals.recalculate_after(after_id, size, self._context.now())
-        if batch is not None:
-            self._record_changes(tx, before, [i for i in before if i <= batch[0]])
-        return batch
+        batch = tx.totals.recalculate_changes_after(after_id, size, self._context.now())
+        if batch is None:
+            return None
+        last, handled, before, after = batch
+        self._record_changes(tx, before, after)
+        return last, handled
 
     def _record_changes(
-        self, tx: Transaction, before: dict[int, OrderTotals], ids: list[int]
+        self, tx: Transaction, before: dict[int, OrderTotals], after: dict[int, OrderTotals]
     ) -> None:
-        """One ``lifetime_value_changed`` per customer of ``ids`` whose stored totals changed,
-        written in one call (three set-based statements per batch on SQL)."""
-        after = tx.totals.current(ids)
+        """One ``lifetime_value_changed`` per customer of ``after`` whose stored totals
+        changed since ``before``, written in one call (one set-based INSERT on SQL)."""
         now, actor = self._context.now(), self._context.actor_id
         events = []
         for customer_id, totals in after.items():

@@ -198,9 +198,9 @@ class CustomerRegistry:
 
         def work(tx: Transaction) -> Customer:
             # The storage owns the uniqueness check (DuplicateEmail): a unique index, or a probe.
-            customer = tx.customers.add(new)
-            context.record(tx, customer.id, EventType.REGISTERED, {"email": customer.email})
-            return customer
+            # The event's customer id is the new customer's (``RecordedChanges.add``).
+            event = context.event(0, EventType.REGISTERED, {"email": new.email})
+            return tx.changes.add(new, event)
 
         return context.write(work)
 
@@ -246,11 +246,10 @@ class CustomerRegistry:
             if not changed:
                 # Nothing differs: nothing is written, so the timeline gets no event.
                 return customer
-            updated = tx.customers.update(
-                customer.id, {**changes, "updated_at": self._context.now()}
+            event = self._context.event(customer.id, EventType.PROFILE_UPDATED, {"fields": changed})
+            return tx.changes.update(
+                customer.id, {**changes, "updated_at": self._context.now()}, event
             )
-            self._context.record(tx, customer.id, EventType.PROFILE_UPDATED, {"fields": changed})
-            return updated
 
         return self._context.write(work)
 
@@ -427,12 +426,10 @@ class CustomerRegistry:
             # block survive into the unblock.
             if field == "email" or (field == "is_blocked" and value):
                 tx.reset_tokens.delete(customer.email)
-            updated = tx.customers.update(
-                customer.id, {field: value, "updated_at": self._context.now()}
+            event = self._context.event(customer.id, *_event_of(field, old, value))
+            return tx.changes.update(
+                customer.id, {field: value, "updated_at": self._context.now()}, event
             )
-            type, data = _event_of(field, old, value)
-            self._context.record(tx, customer.id, type, data)
-            return updated
 
         return self._context.write(work)
 

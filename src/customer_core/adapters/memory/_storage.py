@@ -17,7 +17,12 @@ from customer_core.adapters.memory._repositories import (
 )
 from customer_core.adapters.memory._reset_tokens import InMemoryResetTokens
 from customer_core.adapters.memory._segments import InMemorySegments
-from customer_core.port_defaults import LedgerTotals, OneByOneAnonymizer, OneByOneImports
+from customer_core.port_defaults import (
+    ChangeThenAppend,
+    LedgerTotals,
+    OneByOneAnonymizer,
+    OneByOneImports,
+)
 from customer_core.ports import Transaction
 
 __all__ = ["InMemoryStorage", "InMemoryTransaction"]
@@ -35,6 +40,7 @@ class InMemoryTransaction:
         self.imports = OneByOneImports(self.customers)
         self.reset_tokens = InMemoryResetTokens(tables, journal)
         self.events = InMemoryEventLog(tables, journal)
+        self.changes = ChangeThenAppend(self.customers, self.events)
         self.segments = InMemorySegments(tables, self.customers)
         self.privacy = OneByOneAnonymizer(self)
         self.analytics = InMemoryAnalytics(tables)

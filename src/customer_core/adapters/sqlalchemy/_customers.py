@@ -22,10 +22,11 @@ The optional ports have SQL fast paths here too: :class:`SQLAlchemyTotals`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -49,19 +50,28 @@ from customer_core.adapters.sqlalchemy._search import search_customers
 from customer_core.adapters.sqlalchemy._types import read_money, read_time
 from customer_core.errors import CustomerNotFound, DuplicateEmail
 from customer_core.model import Customer, ListedCustomer, OrderTotals
-from customer_core.port_defaults import LedgerTotals
+from customer_core.port_defaults import ChangeThenAppend, LedgerTotals
 from customer_core.ports import (
     NEW_CUSTOMER_FIELDS,
     Credentials,
     CustomerQuery,
+    EventLog,
     NewCustomer,
     OrderLedger,
 )
+from customer_core.timeline import NewEvent
 from sqlalchemy import (
+    BigInteger,
     Column,
+    ColumnElement,
     Connection,
+    CursorResult,
+    Insert,
     Select,
     Table,
+    Update,
+    any_,
+    bindparam,
     delete,
     exc,
     exists,
@@ -70,11 +80,19 @@ from sqlalchemy import (
     literal,
     literal_column,
     select,
+    type_coerce,
     union_all,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import NullType
 
-__all__ = ["SQLAlchemyCustomerRepository", "SQLAlchemyImports", "SQLAlchemyTotals"]
+__all__ = [
+    "SQLAlchemyChanges",
+    "SQLAlchemyCustomerRepository",
+    "SQLAlchemyImports",
+    "SQLAlchemyTotals",
+]
 
 #: E-mails per collation probe on MySQL/MariaDB (one UNION ALL branch, one parameter each).
 _COLLATION_CHUNK = 500
@@ -103,14 +121,22 @@ class SQLAlchemyCustomerRepository:
         self._columns = customer_columns(tables.customers)
         self._orders = orders
         self._dialect = connection.dialect
+        self.dialect_name = connection.dialect.name
 
-    def add(self, customer: NewCustomer) -> Customer:
-        """Insert; ``DuplicateEmail`` if a stored e-mail equals it ignoring case."""
+    def add(self, customer: NewCustomer, *, event: NewEvent | None = None) -> Customer:
+        """Insert; ``DuplicateEmail`` if a stored e-mail equals it ignoring case.
+
+        With ``event`` (PostgreSQL), the event of the new customer in the same statement
+        (:func:`_with_event`; its ``customer_id`` is the new id).
+        """
         values = {name: column[0] for name, column in _new_columns([customer]).items()}
         check_lengths(self._dialect, self._c, values)
         self._refuse_taken(customer.email)
-        statement = insert(self._c).values(values)
         with _unique_email(customer.email):
+            if event is not None:
+                query = _insert_with_event(self._c, self._t.events, tuple(values))
+                return customer_from(self._with_event(query, values, event).one())
+            statement = insert(self._c).values(values)
             if self._dialect.insert_returning:
                 return customer_from(self._conn.execute(statement.returning(*self._columns)).one())
             result = self._conn.execute(statement)
@@ -150,14 +176,25 @@ class SQLAlchemyCustomerRepository:
             return None
         return Credentials(customer=customer_from(row), password_hash=str(row.password))
 
-    def update(self, customer_id: int, changes: Mapping[str, object]) -> Customer:
-        """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's."""
+    def update(
+        self, customer_id: int, changes: Mapping[str, object], *, event: NewEvent | None = None
+    ) -> Customer:
+        """Write the given columns; ``DuplicateEmail`` when ``email`` is another customer's.
+
+        With ``event`` (PostgreSQL), the event in the same statement (:func:`_with_event`).
+        """
         email = changes.get("email")
         check_lengths(self._dialect, self._c, changes)
         if isinstance(email, str):
             self._refuse_taken(email, customer_id)
-        statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
         with _unique_email(str(email or "")):
+            if event is not None:
+                query = _update_with_event(self._c, self._t.events, tuple(changes))
+                row = self._with_event(query, {**changes, "id": customer_id}, event).first()
+                if row is None:
+                    raise CustomerNotFound(customer_id)
+                return customer_from(row)
+            statement = update(self._c).where(self._c.c.id == customer_id).values(dict(changes))
             if self._dialect.update_returning:
                 row = self._conn.execute(statement.returning(*self._columns)).first()
                 if row is None:
@@ -193,6 +230,17 @@ class SQLAlchemyCustomerRepository:
         return [int(i) for i in self._conn.execute(query).scalars()]
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _with_event(
+        self, query: Select[Any], values: Mapping[str, object], event: NewEvent
+    ) -> CursorResult[Any]:
+        """Run a statement of :func:`_with_event` with the row's and the event's values."""
+        bound = {_NEW + name: value for name, value in values.items()}
+        bound[_EVENT + "type"] = event.type.value
+        bound[_EVENT + "actor_id"] = event.actor_id
+        bound[_EVENT + "data"] = event.data
+        bound[_EVENT + "occurred_at"] = event.occurred_at
+        return self._conn.execute(query, bound)
 
     def _refuse_taken(self, email: str, owner: int | None = None) -> None:
         """``DuplicateEmail`` if another customer's e-mail equals ``email`` ignoring case."""
@@ -248,40 +296,83 @@ class SQLAlchemyTotals(LedgerTotals):
         self, after_id: int, limit: int, updated_at: datetime
     ) -> tuple[int, int] | None:
         """Recompute the next ``limit`` customers above ``after_id``: two statements."""
-        return _ltv.recalculate_batch(
+        found = _ltv.recalculate_batch(
             self._conn, self._c, self._orders, after_id, limit, updated_at
         )
+        return None if found is None else (found[0], found[1])
 
     def recalculate_ids(self, ids: Sequence[int], updated_at: datetime) -> list[int]:
         """Lock the customers among ``ids`` and recompute them in one UPDATE."""
         return _ltv.recalculate_ids(self._conn, self._c, self._orders, ids, updated_at)
 
-    def current(self, ids: Sequence[int]) -> dict[int, OrderTotals]:
-        """One SELECT of the lifetime-value columns, a thousand ids at a time.
-
-        The columns are read raw and each distinct raw triple is converted once: a
-        batch's customers mostly share a few values (the conversions were most of a
-        ``recalculate_all`` with events).
-        """
+    def recalculate_changes_after(
+        self, after_id: int, limit: int, updated_at: datetime
+    ) -> tuple[int, int, dict[int, OrderTotals], dict[int, OrderTotals]] | None:
+        """On PostgreSQL the totals before come with the batch's locking SELECT and those
+        after with its UPDATE (``RETURNING``): two statements, as without the timeline,
+        instead of four (elsewhere :class:`LedgerTotals`'s reads around the batch)."""
+        if self._conn.dialect.name != "postgresql":
+            return super().recalculate_changes_after(after_id, limit, updated_at)
         c = self._c.c
-        raw: list[Any] = [
-            literal_column(name) for name in ("lifetime_value", "total_orders", "last_order_at")
-        ]
+        raw = [type_coerce(c[name], NullType()) for name in _TOTALS]
+        found = _ltv.recalculate_batch(
+            self._conn, self._c, self._orders, after_id, limit, updated_at, raw
+        )
+        if found is None:
+            return None
+        last, handled, before, after = found
+        made: dict[tuple[Any, ...], OrderTotals] = {}
+        return last, handled, _totals_by_id(before, made), _totals_by_id(after, made)
+
+    def current(self, ids: Sequence[int]) -> dict[int, OrderTotals]:
+        """One SELECT of the lifetime-value columns, a thousand ids at a time (read raw:
+        :func:`_totals_by_id`)."""
+        c = self._c.c
+        raw: list[Any] = [literal_column(name) for name in _TOTALS]
         stored: dict[int, OrderTotals] = {}
         made: dict[tuple[Any, ...], OrderTotals] = {}
         for start in range(0, len(ids), 1000):
-            rows = self._conn.execute(
-                select(c.id, *raw).where(c.id.in_(list(ids[start : start + 1000])))
-            )
-            for customer_id, *values in rows:
-                key = tuple(values)
-                totals = made.get(key)
-                if totals is None:
-                    value, count, last = values
-                    money_ = read_money(value) or Decimal("0.00")
-                    totals = made[key] = OrderTotals(money_, int(count), read_time(last))
-                stored[int(customer_id)] = totals
+            chunk = list(ids[start : start + 1000])
+            rows = self._conn.execute(select(c.id, *raw).where(self._among(chunk)))
+            stored.update(_totals_by_id(rows, made))
         return stored
+
+    def _among(self, ids: list[int]) -> ColumnElement[bool]:
+        """``id = ANY(:ids)`` of one array parameter on PostgreSQL, else ``id IN (…)``.
+
+        An IN list of a thousand placeholders is rendered anew by SQLAlchemy and parsed
+        anew by psycopg at every call (its query cache skips long statements): that
+        was most of a ``recalculate_all`` with events, two reads per batch.
+        """
+        column = self._c.c.id
+        if self._conn.dialect.name == "postgresql":
+            return column == any_(literal(ids, ARRAY(BigInteger)))
+        return column.in_(ids)
+
+
+#: The lifetime-value columns, in :class:`OrderTotals`' order.
+_TOTALS = ("lifetime_value", "total_orders", "last_order_at")
+
+
+def _totals_by_id(
+    rows: Iterable[Sequence[Any]], made: dict[tuple[Any, ...], OrderTotals]
+) -> dict[int, OrderTotals]:
+    """``(id, *raw lifetime-value columns)`` rows as totals by id.
+
+    Each distinct raw triple is converted once (``made`` keeps them): a batch's
+    customers mostly share a few values (the conversions were most of a
+    ``recalculate_all`` with events).
+    """
+    stored: dict[int, OrderTotals] = {}
+    for customer_id, *values in rows:
+        key = tuple(values)
+        totals = made.get(key)
+        if totals is None:
+            value, count, last = values
+            money_ = read_money(value) or Decimal("0.00")
+            totals = made[key] = OrderTotals(money_, int(count), read_time(last))
+        stored[int(customer_id)] = totals
+    return stored
 
 
 class SQLAlchemyImports:
@@ -365,6 +456,69 @@ class Added:
     emails: list[str]
     ids: list[int] | None
     after_id: int | None
+
+
+class SQLAlchemyChanges(ChangeThenAppend):
+    """:class:`~customer_core.ports.RecordedChanges` on SQL: on PostgreSQL a write and its
+    event as one statement (:func:`_with_event`); elsewhere two (MySQL/MariaDB have no
+    data-modifying CTE; SQLite's round trips are calls inside the process)."""
+
+    def __init__(self, customers: SQLAlchemyCustomerRepository, events: EventLog) -> None:
+        super().__init__(customers, events)
+        self._sql = customers
+        self._one_statement = customers.dialect_name == "postgresql"
+
+    def add(self, customer: NewCustomer, event: NewEvent) -> Customer:
+        """Insert the customer with its event."""
+        if not self._one_statement:
+            return super().add(customer, event)
+        return self._sql.add(customer, event=event)
+
+    def update(self, customer_id: int, changes: Mapping[str, object], event: NewEvent) -> Customer:
+        """Update the customer with its event."""
+        if not self._one_statement:
+            return super().update(customer_id, changes, event)
+        return self._sql.update(customer_id, changes, event=event)
+
+
+#: Prefixes of the bound parameters of :func:`_with_event`'s statements (a parameter may
+#: not be named like a column its statement sets).
+_NEW, _EVENT = "new_", "event_"
+#: The event's columns bound per call; its ``customer_id`` is the written row's id.
+_EVENT_VALUES = ("type", "actor_id", "data", "occurred_at")
+
+
+@lru_cache(maxsize=256)
+def _insert_with_event(customers: Table, events: Table, names: tuple[str, ...]) -> Select[Any]:
+    """``INSERT`` of a customer's ``names`` columns, with its event (:func:`_with_event`)."""
+    values = {name: bindparam(_NEW + name, type_=customers.c[name].type) for name in names}
+    return _with_event(insert(customers).values(values), customers, events)
+
+
+@lru_cache(maxsize=256)
+def _update_with_event(customers: Table, events: Table, names: tuple[str, ...]) -> Select[Any]:
+    """``UPDATE`` of a customer's ``names`` columns, with its event (:func:`_with_event`)."""
+    c = customers.c
+    values = {name: bindparam(_NEW + name, type_=c[name].type) for name in names}
+    where = c.id == bindparam(_NEW + "id", type_=c.id.type)
+    return _with_event(update(customers).where(where).values(values), customers, events)
+
+
+def _with_event(statement: Insert | Update, customers: Table, events: Table) -> Select[Any]:
+    """``WITH written AS (statement RETURNING …), logged AS (INSERT INTO customer_events …
+    SELECT written.id, :event_type, … FROM written) SELECT … FROM written`` (PostgreSQL).
+
+    One round trip for the write and its event, and a statement that writes no row writes
+    no event. Built once per table and set of columns, with bound parameters only: a
+    statement object reused keeps its compiled-cache key, and building and keying this
+    one per call cost more CPU than the second round trip it saves.
+    """
+    written = statement.returning(*customer_columns(customers)).cte("written")
+    t = events.c
+    bound = [bindparam(_EVENT + name, type_=t[name].type) for name in _EVENT_VALUES]
+    event = select(written.c.id, *bound)
+    logged = events.insert().from_select(["customer_id", *_EVENT_VALUES], event)
+    return select(written).add_cte(logged.cte("logged"))
 
 
 def _taken_under_collation(connection: Connection, table: Table, emails: Sequence[str]) -> set[str]:

@@ -60,6 +60,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Row,
     Table,
     Update,
     and_,
@@ -100,24 +101,28 @@ def recalculate_batch(
     after_id: int,
     limit: int,
     updated_at: datetime,
-) -> tuple[int, int] | None:
+    columns: Sequence[ColumnElement[Any]] = (),
+) -> tuple[int, int, Sequence[Row[Any]], Sequence[Row[Any]]] | None:
     """Recompute customers with ids in ``(after_id, ...]``, at most ``limit`` of them.
 
-    Returns ``(highest id handled, how many)``, or None when none is left.
+    Returns ``(highest id handled, how many, before, after)``, or None when none is left.
     Two statements per batch whatever its size: the locking SELECT and the UPDATE.
+    With ``columns`` (a database with UPDATE … RETURNING only), ``before`` and
+    ``after`` are ``(id, *columns)`` of each customer of the batch as the locking
+    SELECT read them and as the UPDATE wrote them (``RETURNING``); else empty.
     """
     c = customers.c
     batch = (
-        select(c.id)
+        select(c.id, *columns)
         .where(c.id > after_id)
         .order_by(c.id)
         .limit(limit)
         .with_for_update(key_share=True)
     )
-    ids = connection.execute(batch).scalars().all()
-    if not ids:
+    before = connection.execute(batch).all()
+    if not before:
         return None
-    last = int(ids[-1])
+    last = int(before[-1][0])
     # Typed like the customers' ids: an untyped bound int is an INTEGER on PostgreSQL.
     low, high = literal(after_id, c.id.type), literal(last, c.id.type)
 
@@ -125,8 +130,12 @@ def recalculate_batch(
         return and_(column > low, column <= high)
 
     hint = connection.get_execution_options().get(INDEX_HINT_OPTION)
-    connection.execute(_update(connection.dialect, customers, orders, in_batch, updated_at, hint))
-    return last, len(ids)
+    statement = _update(connection.dialect, customers, orders, in_batch, updated_at, hint)
+    if not columns:
+        connection.execute(statement)
+        return last, len(before), (), ()
+    after = connection.execute(statement.returning(c.id, *columns)).all()
+    return last, len(before), before, after
 
 
 def recalculate_ids(

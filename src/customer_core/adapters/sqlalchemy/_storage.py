@@ -31,6 +31,7 @@ from threading import Lock
 from customer_core.adapters.sqlalchemy._addresses import SQLAlchemyAddressRepository
 from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
 from customer_core.adapters.sqlalchemy._customers import (
+    SQLAlchemyChanges,
     SQLAlchemyCustomerRepository,
     SQLAlchemyImports,
     SQLAlchemyTotals,
@@ -112,6 +113,7 @@ class SQLAlchemyTransaction:
         self.events = SQLAlchemyEventLog(
             connection, tables.events, tables.customers, imports=self.imports
         )
+        self.changes = SQLAlchemyChanges(self.customers, self.events)
         self.segments = SQLAlchemySegments(connection, tables, self.customers)
         self.privacy = SQLAlchemyAnonymizer(connection, tables, self.events, reset_table_exists)
         self.analytics = SQLAlchemyAnalytics(connection, tables)

@@ -28,6 +28,7 @@ from customer_core.contrib.django._segments import DjangoSegments
 from customer_core.contrib.django._sqlite import install_functions
 from customer_core.errors import CustomerCoreError
 from customer_core.port_defaults import (
+    ChangeThenAppend,
     LedgerTotals,
     OneByOneAnonymizer,
     OneByOneImports,
@@ -53,6 +54,7 @@ class DjangoTransaction:
         self.imports = OneByOneImports(self.customers)
         self.reset_tokens = DjangoResetTokens(alias)
         self.events = DjangoEventLog(alias)
+        self.changes = ChangeThenAppend(self.customers, self.events)
         self.privacy = OneByOneAnonymizer(self)
         self.analytics = ScanAnalytics(self.customers, self.addresses)
 
