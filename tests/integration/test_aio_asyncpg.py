@@ -136,4 +136,5 @@ def test_one_statement_reads_send_no_transaction_block_and_rfm_keeps_its_own(
     assert len(reads) >= 5
     assert all(kind in ("SELECT", "EXPLAIN", "WITH") for kind, _ in reads), reads
     assert not any(in_transaction for _, in_transaction in reads), reads
-    assert others and all(in_transaction for _, in_transaction in others), others
+    assert others
+    assert all(in_transaction for _, in_transaction in others), others

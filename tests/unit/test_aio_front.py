@@ -14,6 +14,7 @@ import pytest
 from customer_core import Argon2Hasher, InvalidCredentials, ValidationError
 from customer_core.services import (
     AddressBook,
+    CustomerAnalytics,
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
@@ -26,6 +27,7 @@ pytest.importorskip("sqlalchemy")
 from aio_front import LoopRunner
 from customer_core.aio import (
     AsyncAddressBook,
+    AsyncCustomerAnalytics,
     AsyncCustomerCore,
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
@@ -44,6 +46,7 @@ FACES = [
     (CustomerNotes, AsyncCustomerNotes),
     (LifetimeValue, AsyncLifetimeValue),
     (Timeline, AsyncTimeline),
+    (CustomerAnalytics, AsyncCustomerAnalytics),
 ]
 
 

@@ -26,11 +26,11 @@ from customer_core._core import (
 )
 from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
-from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
 from customer_core.aio._hash_pool import hash_pool
 from customer_core.aio._services import (
     AsyncAddressBook,
+    AsyncCustomerAnalytics,
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
@@ -175,7 +175,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             CustomerAnalytics(context),
         )
         # Made once: a call through ``core.customers`` builds no proxy.
-        self._faces = tuple(AsyncService(service) for service in self._services[:6])
+        self._faces = tuple(AsyncService(service) for service in self._services)
 
     @classmethod
     def in_memory(
@@ -448,7 +448,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
     @property
     def analytics(self) -> AsyncCustomerAnalytics:
         """RFM scores (an async iterator) and their summary by label."""
-        return AsyncCustomerAnalytics(self._services[6])
+        return cast(AsyncCustomerAnalytics, self._faces[6])
 
     @property
     def storage(self) -> Storage:

@@ -156,7 +156,9 @@ class Context:
         with self._reading(False, single_statement) as tx:
             return work(tx)
 
-    def _reading(self, may_lag: bool, single_statement: bool) -> AbstractContextManager[Transaction]:
+    def _reading(
+        self, may_lag: bool, single_statement: bool
+    ) -> AbstractContextManager[Transaction]:
         """The storage's read-only unit: its ``single_statement`` one when asked and it has one."""
         if single_statement:
             statement = getattr(self.storage, "single_statement", None)
