@@ -64,12 +64,15 @@ async def iterate_sync(iterator: Iterator[T]) -> AsyncIterator[T]:
     snapshot) ends there and gives its connection back, not in a garbage collector
     outside the bridge.
     """
+    exhausted = False
     try:
         while batch := await run_sync(_take, iterator):
             for item in batch:
                 yield item
+        exhausted = True
     finally:
-        close = getattr(iterator, "close", None)
+        # An exhausted generator has run its own ``finally``: no trip to close it.
+        close = None if exhausted else getattr(iterator, "close", None)
         if close is not None:
             await run_sync(close)
 

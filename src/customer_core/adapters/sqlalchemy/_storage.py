@@ -81,7 +81,6 @@ MAX_LOCK_TIMEOUT = 86_400.0
 
 # connection_record.info key: the lock timeout this connection's session runs with.
 _SESSION_LOCK_TIMEOUT = "customer_core_lock_timeout"
-_SESSION_LOCK_TIMEOUT = "customer_core_lock_timeout"
 
 
 class SQLAlchemyTransaction:
