@@ -87,17 +87,16 @@ def test_rfm_streams_in_batches_and_closes_early(
 def test_stream_reads_in_batches_and_closes_early(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``stream`` goes through the same bridge as ``rfm``: every customer over several trips
-    (fewer than one per item), and leaving early closes the sync stream and gives the
-    connection back."""
-    monkeypatch.setattr(_bridge, "BATCH", 4)
+    """``stream`` goes through the same bridge as ``rfm``: every customer, one of the
+    stream's own batches per trip (not one trip per item), and leaving early closes the
+    sync stream and gives the connection back."""
     trips = 0
     take = _bridge._take
 
-    def counted(iterator: Iterator[object]) -> list[object]:
+    def counted(iterator: Iterator[object], size: int) -> list[object]:
         nonlocal trips
         trips += 1
-        return take(iterator)
+        return take(iterator, size)
 
     monkeypatch.setattr(_bridge, "_take", counted)
 
@@ -114,7 +113,7 @@ def test_stream_reads_in_batches_and_closes_early(
 
     ids, checked_out = asyncio.run(main())
     assert ids == list(range(1, 11))
-    assert trips == 4 + 1  # 4 + 4 + 2 + the empty end, then the early-left stream's first
+    assert trips == 5 + 1  # 3 + 3 + 3 + 1 + the empty end, then the early-left stream's first
     assert checked_out == 0
 
 

@@ -9,6 +9,7 @@ without a thread. Everything here builds on that one mechanism.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
@@ -55,9 +56,9 @@ ITERATOR_METHODS = frozenset({"rfm", "stream"})
 BATCH = 500
 
 
-async def iterate_sync(iterator: Iterator[T]) -> AsyncIterator[T]:
-    """``iterator``'s items, read :data:`BATCH` at a time in a greenlet (its I/O awaited
-    on the loop), so memory stays bounded and the loop is never blocked.
+async def iterate_sync(iterator: Iterator[T], batch: int | None = None) -> AsyncIterator[T]:
+    """``iterator``'s items, read ``batch`` (default :data:`BATCH`) at a time in a greenlet
+    (its I/O awaited on the loop), so memory stays bounded and the loop is never blocked.
 
     Leaving an ``async for`` early (``break``, an exception) or ``aclose()`` closes
     ``iterator`` in a greenlet too: a read transaction it holds open (RFM's streamed
@@ -66,8 +67,9 @@ async def iterate_sync(iterator: Iterator[T]) -> AsyncIterator[T]:
     """
     exhausted = False
     try:
-        while batch := await run_sync(_take, iterator):
-            for item in batch:
+        size = batch or BATCH
+        while items := await run_sync(_take, iterator, size):
+            for item in items:
                 yield item
         exhausted = True
     finally:
@@ -77,8 +79,8 @@ async def iterate_sync(iterator: Iterator[T]) -> AsyncIterator[T]:
             await run_sync(close)
 
 
-def _take(iterator: Iterator[T]) -> list[T]:
-    return list(islice(iterator, BATCH))
+def _take(iterator: Iterator[T], size: int) -> list[T]:
+    return list(islice(iterator, size))
 
 
 class AsyncService:
@@ -114,9 +116,14 @@ def _wrapped(name: str, method: object) -> Callable[..., Any]:
         raise AttributeError(name)
     sync = method
     if name in ITERATOR_METHODS:
+        # A method that reads in batches of its own (``stream``'s ``batch_size``) is taken
+        # one of its batches per trip: a trip never reads ahead into the next batch, so
+        # what changed between two batches is seen, as on the sync core.
+        own = inspect.signature(sync).parameters.get("batch_size")
+        default = None if own is None else own.default
 
         def iterate(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            return iterate_sync(sync(*args, **kwargs))
+            return iterate_sync(sync(*args, **kwargs), kwargs.get("batch_size", default))
 
         wrapper: Callable[..., Any] = iterate
     else:
