@@ -98,29 +98,16 @@ class _SyncService:
         return call
 
     def _iterate(self, iterator: Any) -> Iterator[Any]:
-        """The async iterator's items, each ``__anext__`` run on the runner's loop."""
-        while True:
-            try:
-                yield self._runner.run(iterator.__anext__())
-            except StopAsyncIteration:
-                return
-
-
-class _SyncAnalytics:
-    """The async analytics as sync calls: ``rfm()`` consumes the async iterator on the loop."""
-
-    def __init__(self, analytics: Any, runner: LoopRunner) -> None:
-        self._analytics = analytics
-        self._runner = runner
-
-    def rfm(self, **options: Any) -> Iterator[Any]:
-        async def collect() -> list[Any]:
-            return [score async for score in self._analytics.rfm(**options)]
-
-        return iter(self._runner.run(collect()))
-
-    def rfm_summary(self, **options: Any) -> dict[str, int]:
-        return cast(dict[str, int], self._runner.run(self._analytics.rfm_summary(**options)))
+        """The async iterator's items, each ``__anext__`` run on the runner's loop; closing
+        this iterator closes the async one there (its read transaction ends)."""
+        try:
+            while True:
+                try:
+                    yield self._runner.run(iterator.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._runner.run(iterator.aclose())
 
 
 class SyncFront:
@@ -143,7 +130,7 @@ class SyncFront:
         self.ltv = _SyncService(core.ltv, runner)
         self.timeline = _SyncService(core.timeline, runner)
         self.privacy = _SyncService(core.privacy, runner)
-        self.analytics = _SyncAnalytics(core.analytics, runner)
+        self.analytics = _SyncService(core.analytics, runner)
 
     @property
     def storage(self) -> Storage:

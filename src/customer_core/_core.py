@@ -333,13 +333,14 @@ class CustomerCore(Generic[OrdersT]):
         from the URL without its password (the same on every process using that
         database; not a secret: pass one to make cursors unforgeable).
         """
-        from customer_core.adapters.sqlalchemy import engine_from_url
+        from customer_core.adapters.sqlalchemy._session import library_engine
 
         if isinstance(replicas, str | bytes) or not isinstance(replicas, Sequence):
             raise ValidationError.single("replicas", "must be a list of URLs")
         if not all(isinstance(replica, str) for replica in replicas):
             raise ValidationError.single("replicas", "must be a list of URLs")
-        engine = engine_from_url(url, **engine_options)
+        # The lock timeout in every session (PostgreSQL): no SET LOCAL per transaction.
+        engine = library_engine(url, lock_timeout, engine_options)
         return cls.from_engine(
             engine,
             orders=orders,
@@ -349,7 +350,7 @@ class CustomerCore(Generic[OrdersT]):
             clock=clock,
             default_region=default_region,
             lock_timeout=lock_timeout,
-            replicas=[engine_from_url(replica, **engine_options) for replica in replicas],
+            replicas=[library_engine(each, lock_timeout, engine_options) for each in replicas],
             reset_token_ttl=reset_token_ttl,
             reset_table=reset_table,
             cursor_secret=cursor_secret,

@@ -8,7 +8,8 @@ the primary) is returned as it is, and ``using()`` unwraps the view to join the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import cast
 
 from customer_core.ports import Storage, Transaction
 
@@ -30,6 +31,13 @@ class OnPrimary:
         """The wrapped storage's transaction, never on a replica."""
         with self.storage.transaction(read_only=read_only) as tx:
             yield tx
+
+    def single_statement(self, *, may_lag: bool = False) -> AbstractContextManager[Transaction]:
+        """The wrapped storage's one-statement read (see ``Storage``), never on a replica."""
+        statement = getattr(self.storage, "single_statement", None)
+        if statement is None:
+            return self.storage.transaction(read_only=True)
+        return cast(AbstractContextManager[Transaction], statement())
 
     def create_schema(self) -> None:
         """The wrapped storage's."""

@@ -644,6 +644,11 @@ class Storage(Protocol):
         instead of ``BEGIN IMMEDIATE``); writing in it may fail. ``may_lag`` (with
         ``read_only``) says the caller accepts data a read replica's lag behind: an
         adapter with replicas may serve it there; one without ignores it.
+
+        Optional, looked up by name: ``single_statement(*, may_lag=False)``, a read-only
+        unit like ``transaction(read_only=True, may_lag=...)`` for work that sends one
+        statement; an adapter may run it without a transaction block (the SQL one does
+        on PostgreSQL). Without it the services use ``transaction``.
         """
         ...
 

@@ -90,3 +90,51 @@ def test_a_connection_the_server_closed_in_the_pool_is_replaced_on_checkout(
             return (await core.customers.get(ada.id)).name
 
     assert loop_runner.run(main(), timeout=60) == "A"
+
+
+def test_one_statement_reads_send_no_transaction_block_and_rfm_keeps_its_own(
+    database: AioDatabase, loop_runner: LoopRunner
+) -> None:
+    """``get``, ``find_by_email``, ``search`` and ``scroll`` run their one statement outside a
+    transaction block (no BEGIN/COMMIT round trips); a write and the RFM stream (a
+    server-side cursor) still run inside one; a held table lock still ends such a read
+    with StorageConflict (the session's lock_timeout bounds it)."""
+
+    async def main() -> list[tuple[str, bool]]:
+        core = AsyncCustomerCore.from_url(
+            database.async_url, password_hasher=CHEAP_HASHER, lock_timeout=0.5, pool_size=2
+        )
+        async with core:
+            ada = await core.customers.register(name="A", email="a@example.com", password="p" * 12)
+            seen: list[tuple[str, bool]] = []
+
+            def record(connection: sa.Connection, _c: object, statement: str, *_: object) -> None:
+                driver = connection.connection.dbapi_connection._connection  # type: ignore[union-attr]
+                seen.append((statement.split()[0].upper(), driver.is_in_transaction()))
+
+            engine = core.storage.engine  # type: ignore[attr-defined]
+            event.listen(engine, "after_cursor_execute", record)
+            await core.customers.get(ada.id)
+            await core.customers.find_by_email("a@example.com")
+            await core.customers.search("A")
+            await core.customers.search("A", total="estimate")
+            await core.customers.scroll()
+            reads = list(seen)
+            seen.clear()
+            await core.customers.update(ada.id, name="Ada")
+            _ = [score async for score in core.analytics.rfm()]
+            writes_and_stream = list(seen)
+            event.remove(engine, "after_cursor_execute", record)
+            with database.engine.connect() as holder, holder.begin():
+                holder.exec_driver_sql("lock table customers in access exclusive mode")
+                with pytest.raises(StorageConflict):
+                    await core.customers.get(ada.id)
+            return [*reads, ("--", False), *writes_and_stream]
+
+    seen = loop_runner.run(main(), timeout=60)
+    reads, others = seen[: seen.index(("--", False))], seen[seen.index(("--", False)) + 1 :]
+    assert len(reads) >= 5
+    assert all(kind in ("SELECT", "EXPLAIN", "WITH") for kind, _ in reads), reads
+    assert not any(in_transaction for _, in_transaction in reads), reads
+    assert others
+    assert all(in_transaction for _, in_transaction in others), others

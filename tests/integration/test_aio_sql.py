@@ -191,3 +191,34 @@ def test_aclose_leaves_a_hosts_engine_open_and_disposes_its_own(
         assert pool.checkedin() == 0  # disposed: its connections are closed
 
     loop_runner.run(main(), timeout=60)
+
+
+def test_the_async_factories_name_the_reset_tokens_table_as_the_sync_ones_do(
+    database: AioDatabase, loop_runner: LoopRunner
+) -> None:
+    """``reset_table`` (Laravel's password-reset layout) reaches the storage from both async
+    factories, as from ``CustomerCore``'s: a reset's token is stored in that table."""
+
+    async def main() -> list[int]:
+        host_engine = small_engine(database)
+        counts = []
+        for core in (
+            AsyncCustomerCore.from_url(
+                database.async_url, password_hasher=CHEAP_HASHER, reset_table="aio_resets"
+            ),
+            AsyncCustomerCore.from_engine(
+                host_engine, password_hasher=CHEAP_HASHER, reset_table="aio_resets"
+            ),
+        ):
+            async with core:
+                await core.create_schema()
+                email = f"r{len(counts)}@example.com"
+                await core.customers.register(name="R", email=email, password="p" * 12)
+                assert await core.customers.request_password_reset(email) is not None
+            with database.engine.connect() as connection:
+                count = connection.execute(sa.text("select count(*) from aio_resets"))
+                counts.append(count.scalar_one())
+        await host_engine.dispose()
+        return counts
+
+    assert loop_runner.run(main(), timeout=60) == [1, 2]

@@ -262,9 +262,10 @@ def test_readers_do_not_queue_behind_a_locked_row(
 
 
 def test_what_lock_timeout_costs_per_transaction(core: CustomerCore[object], backend: str) -> None:
-    """PostgreSQL: one SET LOCAL per transaction. MariaDB and SQLite: nothing per
-    transaction once the pooled connection is set up (MariaDB's own counter of SET
-    statements says so; SQLite's busy timeout is a per-connection pragma)."""
+    """Nothing per transaction once the pooled connection is set up: PostgreSQL's session
+    has it from the connection's start (libpq ``options``; a host's engine, below, pays a
+    SET LOCAL), MariaDB's own counter of SET statements says so, SQLite's busy timeout is a
+    per-connection pragma."""
     engine: sa.Engine = core.storage.engine  # type: ignore[attr-defined]
     ada = _ada(core)  # warms the pooled connection
     sets: list[str] = []
@@ -287,10 +288,49 @@ def test_what_lock_timeout_costs_per_transaction(core: CustomerCore[object], bac
             core.customers.get(ada)
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-    per_transaction = {"postgres": 5, "mariadb": 0, "sqlite": 0}[backend]
-    assert len(sets) == per_transaction, sets
-    assert all("lock_timeout" in statement for statement in sets)
+    assert sets == []
     assert server_sets() - before == 0
+    if backend == "postgres":
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("show lock_timeout").scalar_one() == "1s"
+
+
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("postgres",)], indirect=True
+)
+@pytest.mark.parametrize("own_engine", [True, False], ids=["from_url", "from_engine"])
+def test_a_get_needs_a_transaction_block_only_on_a_hosts_engine(
+    fresh_database_url: str, backend: str, own_engine: bool
+) -> None:
+    """A get is one statement: on the core's own engine (the session has the lock timeout) it
+    runs without BEGIN/COMMIT; on a host's engine the core's timeout needs a SET LOCAL,
+    so the read keeps its transaction block. Either way a held table lock ends it with
+    StorageConflict (above)."""
+    engine = engine_from_url(fresh_database_url)
+    if own_engine:
+        core = CustomerCore.from_url(
+            fresh_database_url, password_hasher=CHEAP, lock_timeout=LOCK_TIMEOUT
+        )
+        engine.dispose()
+        engine = core.storage.engine  # type: ignore[attr-defined]
+    else:
+        core = CustomerCore.from_engine(engine, password_hasher=CHEAP, lock_timeout=LOCK_TIMEOUT)
+    try:
+        core.create_schema()
+        ada = core.customers.register(name="Ada", email="ada@example.com", password="pw" * 6)
+        seen: list[tuple[str, bool]] = []
+
+        def record(conn: sa.Connection, _cursor: object, statement: str, *_: object) -> None:
+            driver = conn.connection.dbapi_connection
+            seen.append((statement.split()[0].upper(), driver.info.transaction_status != 0))  # type: ignore[union-attr]
+
+        sa.event.listen(engine, "after_cursor_execute", record)
+        core.customers.get(ada.id)
+        sa.event.remove(engine, "after_cursor_execute", record)
+    finally:
+        engine.dispose()
+    # psycopg's transaction status 0 is IDLE: no transaction block open.
+    assert seen == ([("SELECT", False)] if own_engine else [("SET", True), ("SELECT", True)])
 
 
 @pytest.mark.sqlite

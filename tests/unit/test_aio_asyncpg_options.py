@@ -41,9 +41,18 @@ def test_other_settings_of_the_host_are_kept_beside_the_lock_timeout() -> None:
     assert session == 1.0
 
 
-@pytest.mark.parametrize(
-    "url", ["postgresql+psycopg://u@h/db", "sqlite+aiosqlite:///x.db", "mysql+asyncmy://u@h/db"]
-)
+def test_psycopg_sessions_get_the_lock_timeout_through_libpq_options_and_keep_the_ping() -> None:
+    url = make_url("postgresql+psycopg://u@h/db")
+    host = {"connect_args": {"options": "-c jit=off"}}
+    options, session = asyncpg_options(url, 0.25, {**BASE, **host}, host)
+    assert options["pool_pre_ping"] is True  # psycopg does not read its socket in the pool
+    assert options["connect_args"] == {"options": "-c jit=off -c lock_timeout=250ms"}
+    assert session == 0.25
+    mine = {"connect_args": {"options": "-c lock_timeout=1s"}}
+    assert asyncpg_options(url, 0.25, {**BASE, **mine}, mine) == ({**BASE, **mine}, None)
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite:///x.db", "mysql+asyncmy://u@h/db"])
 def test_other_drivers_and_no_lock_timeout_are_left_alone(url: str) -> None:
     assert asyncpg_options(make_url(url), 10.0, dict(BASE), {}) == (BASE, None)
     options, session = asyncpg_options(ASYNCPG, None, dict(BASE), {})

@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from customer_core import Argon2Hasher, InvalidCredentials, ValidationError
+from customer_core import Argon2Hasher, CustomerCore, InvalidCredentials, ValidationError
 from customer_core.services import (
     AddressBook,
+    CustomerAnalytics,
     CustomerNotes,
     CustomerRegistry,
     LifetimeValue,
@@ -26,6 +27,7 @@ pytest.importorskip("sqlalchemy")
 from aio_front import LoopRunner
 from customer_core.aio import (
     AsyncAddressBook,
+    AsyncCustomerAnalytics,
     AsyncCustomerCore,
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
@@ -44,6 +46,7 @@ FACES = [
     (CustomerNotes, AsyncCustomerNotes),
     (LifetimeValue, AsyncLifetimeValue),
     (Timeline, AsyncTimeline),
+    (CustomerAnalytics, AsyncCustomerAnalytics),
 ]
 
 
@@ -265,3 +268,20 @@ def test_the_async_factories_take_a_cursor_secret() -> None:
                 await core.aclose()
 
     asyncio.run(main())
+
+
+@pytest.mark.parametrize("factory", ["in_memory", "from_url", "from_engine"])
+def test_the_async_factories_take_the_sync_ones_keywords_with_the_same_defaults(
+    factory: str,
+) -> None:
+    """Each factory is written out for its users (IDE completion, help()); this keeps the two
+    lists in step: the sync keywords with their defaults, plus the hashing pool's two."""
+    sync = inspect.signature(getattr(CustomerCore, factory)).parameters
+    front = inspect.signature(getattr(AsyncCustomerCore, factory)).parameters
+    assert set(front) - set(sync) == {"executor", "max_hash_workers"}
+    assert set(sync) <= set(front)
+    for name, parameter in sync.items():
+        assert front[name].kind == parameter.kind, name
+        assert front[name].default == parameter.default, name
+        if name not in ("engine", "replicas"):  # an AsyncEngine where the sync core's is sync
+            assert front[name].annotation == parameter.annotation, name

@@ -8,10 +8,10 @@ bounded worker pool. Needs SQLAlchemy with greenlet (the ``async`` extra).
 
 from __future__ import annotations
 
-from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._front import DEFAULT_MAX_HASH_WORKERS, AsyncCustomerCore
 from customer_core.aio._services import (
     AsyncAddressBook,
+    AsyncCustomerAnalytics,
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,

@@ -10,19 +10,23 @@ builds (a host's engine, ``from_engine``, is left as it is):
   that flag costs nothing and hands SQLAlchemy the same ``DisconnectionError`` a
   failed ping would (the pool then connects anew).
 - **``SET LOCAL lock_timeout`` per transaction.** On a connection only the library
-  uses, the timeout can be the session's (asyncpg's ``server_settings``), set once
-  when the connection opens; the storage then leaves the statement out.
+  uses, the timeout can be the session's (asyncpg's ``server_settings``, libpq's
+  ``options`` for psycopg), set once when the connection opens; the storage then leaves
+  the statement out, and a one-statement read needs no transaction block
+  (:mod:`customer_core.adapters.sqlalchemy._session`; the sync core's own engines too).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sqlalchemy import Engine, event, exc
 from sqlalchemy.engine import URL
 
-from customer_core.adapters.sqlalchemy._engine import SESSION_LOCK_TIMEOUT_OPTION
+from customer_core.adapters.sqlalchemy._session import (
+    mark_session_lock_timeout,
+    session_lock_timeout,
+)
 
 __all__ = ["asyncpg_options", "prepare_asyncpg_engine"]
 
@@ -30,34 +34,26 @@ __all__ = ["asyncpg_options", "prepare_asyncpg_engine"]
 def asyncpg_options(
     url: URL, lock_timeout: float | None, options: dict[str, Any], host: dict[str, Any]
 ) -> tuple[dict[str, Any], float | None]:
-    """``options`` for ``create_async_engine`` with the savings above (where ``url`` is
-    asyncpg's), and the lock timeout its sessions then run with (None: none set).
+    """``options`` for ``create_async_engine`` with the savings above, and the lock timeout
+    its sessions then run with (None: none set).
 
-    ``host``: the options the host passed itself; its ``pool_pre_ping`` and
-    ``server_settings`` win.
+    The pre-ping goes where ``url`` is asyncpg's; the session's lock timeout on every
+    PostgreSQL driver (:func:`~customer_core.adapters.sqlalchemy._session.session_lock_timeout`).
+    ``host``: the options the host passed itself; its ``pool_pre_ping`` and its own
+    ``lock_timeout`` setting win.
     """
-    if url.get_driver_name() != "asyncpg":
-        return options, None
-    options = {**options, "pool_pre_ping": host.get("pool_pre_ping", False)}
-    connect_args = dict(options.get("connect_args", {}))
-    settings = dict(connect_args.get("server_settings", {}))
-    if lock_timeout is None or "lock_timeout" in settings:
-        return options, None
-    settings["lock_timeout"] = f"{max(1, math.ceil(lock_timeout * 1000))}ms"
-    options["connect_args"] = {**connect_args, "server_settings": settings}
-    return options, lock_timeout
+    if url.get_driver_name() == "asyncpg":
+        options = {**options, "pool_pre_ping": host.get("pool_pre_ping", False)}
+    return session_lock_timeout(url, lock_timeout, options)
 
 
 def prepare_asyncpg_engine(engine: Engine, session_lock_timeout: float | None) -> None:
-    """Install the closed-connection check (when there is no pre-ping) and record the
-    lock timeout every session runs with (:func:`asyncpg_options`), on ``engine``: the
+    """Record the lock timeout every session runs with (:func:`asyncpg_options`) and, on
+    asyncpg without a pre-ping, install the closed-connection check, on ``engine``: the
     ``sync_engine`` of the ``AsyncEngine`` built with those options."""
-    if engine.dialect.driver != "asyncpg":
-        return
-    if not engine.pool._pre_ping:  # no public accessor
+    mark_session_lock_timeout(engine, session_lock_timeout)
+    if engine.dialect.driver == "asyncpg" and not engine.pool._pre_ping:  # no public accessor
         event.listen(engine, "checkout", _refuse_closed)
-    if session_lock_timeout is not None:
-        engine.update_execution_options(**{SESSION_LOCK_TIMEOUT_OPTION: session_lock_timeout})
 
 
 def _refuse_closed(dbapi_connection: Any, _record: object, _proxy: object) -> None:

@@ -9,10 +9,12 @@ without a thread. Everything here builds on that one mechanism.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import Executor
 from functools import partial
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy.util import await_only, greenlet_spawn
@@ -21,6 +23,7 @@ from sqlalchemy.util.concurrency import in_greenlet
 from customer_core.passwords import PasswordHasher
 
 __all__ = [
+    "BATCH",
     "ITERATOR_METHODS",
     "AsyncService",
     "OffLoopHasher",
@@ -45,18 +48,39 @@ async def run_sync(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> 
 #: Service methods that return an iterator: on the asyncio front they return an async
 #: iterator instead of a coroutine. Such a method must check its arguments and return
 #: a lazy iterator without any I/O (it is called on the loop, so a bad argument
-#: raises at the call); each ``next()`` then runs in a greenlet like any other call.
-ITERATOR_METHODS = frozenset({"stream"})
+#: raises at the call); its items are then read in batches, each in a greenlet.
+ITERATOR_METHODS = frozenset({"rfm", "stream"})
+
+#: Items taken from a sync iterator per trip into the bridge's greenlet: a trip costs a
+#: greenlet and a loop turn, so one per item would cost more than most items.
+BATCH = 500
 
 
-async def iterate_sync(iterator: Iterator[T]) -> AsyncIterator[T]:
-    """``iterator``'s items, each ``next()`` run in a greenlet (its I/O awaited on the loop)."""
-    end = object()
-    while True:
-        item = await run_sync(next, iterator, end)
-        if item is end:
-            return
-        yield item
+async def iterate_sync(iterator: Iterator[T], batch: int | None = None) -> AsyncIterator[T]:
+    """``iterator``'s items, read ``batch`` (default :data:`BATCH`) at a time in a greenlet
+    (its I/O awaited on the loop), so memory stays bounded and the loop is never blocked.
+
+    Leaving an ``async for`` early (``break``, an exception) or ``aclose()`` closes
+    ``iterator`` in a greenlet too: a read transaction it holds open (RFM's streamed
+    snapshot) ends there and gives its connection back, not in a garbage collector
+    outside the bridge.
+    """
+    exhausted = False
+    try:
+        size = batch or BATCH
+        while items := await run_sync(_take, iterator, size):
+            for item in items:
+                yield item
+        exhausted = True
+    finally:
+        # An exhausted generator has run its own ``finally``: no trip to close it.
+        close = None if exhausted else getattr(iterator, "close", None)
+        if close is not None:
+            await run_sync(close)
+
+
+def _take(iterator: Iterator[T], size: int) -> list[T]:
+    return list(islice(iterator, size))
 
 
 class AsyncService:
@@ -92,9 +116,14 @@ def _wrapped(name: str, method: object) -> Callable[..., Any]:
         raise AttributeError(name)
     sync = method
     if name in ITERATOR_METHODS:
+        # A method that reads in batches of its own (``stream``'s ``batch_size``) is taken
+        # one of its batches per trip: a trip never reads ahead into the next batch, so
+        # what changed between two batches is seen, as on the sync core.
+        own = inspect.signature(sync).parameters.get("batch_size")
+        default = None if own is None else own.default
 
         def iterate(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            return iterate_sync(sync(*args, **kwargs))
+            return iterate_sync(sync(*args, **kwargs), kwargs.get("batch_size", default))
 
         wrapper: Callable[..., Any] = iterate
     else:

@@ -26,11 +26,11 @@ from customer_core._core import (
 )
 from customer_core._on_primary import on_primary
 from customer_core.adapters.memory import InMemoryOrderLedger, InMemoryStorage
-from customer_core.aio._analytics import AsyncCustomerAnalytics
 from customer_core.aio._bridge import AsyncService, OffLoopHasher, loop_friendly_sleep, run_sync
 from customer_core.aio._hash_pool import hash_pool
 from customer_core.aio._services import (
     AsyncAddressBook,
+    AsyncCustomerAnalytics,
     AsyncCustomerNotes,
     AsyncCustomerRegistry,
     AsyncLifetimeValue,
@@ -175,7 +175,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             CustomerAnalytics(context),
         )
         # Made once: a call through ``core.customers`` builds no proxy.
-        self._faces = tuple(AsyncService(service) for service in self._services[:6])
+        self._faces = tuple(AsyncService(service) for service in self._services)
 
     @classmethod
     def in_memory(
@@ -223,14 +223,16 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        reset_table: str = "customer_password_reset_tokens",
         cursor_secret: str | bytes | None = None,
         **engine_options: Any,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         """A core on an async driver's URL (``sqlite+aiosqlite``, ``postgresql+asyncpg``,
         ``postgresql+psycopg``, ``mysql+asyncmy``, ``mariadb+asyncmy``).
 
-        The arguments are those of ``CustomerCore.from_url`` plus ``executor`` /
-        ``max_hash_workers``; the core owns the engine and disposes of it in :meth:`aclose`.
+        The arguments are those of ``CustomerCore.from_url`` (``reset_table`` included) plus
+        ``executor`` / ``max_hash_workers``; the core owns the engine and disposes of it in
+        :meth:`aclose`.
         """
         from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -263,6 +265,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             executor=executor,
             max_hash_workers=max_hash_workers,
             reset_token_ttl=reset_token_ttl,
+            reset_table=reset_table,
             cursor_secret=cursor_secret,
         )
 
@@ -282,13 +285,15 @@ class AsyncCustomerCore(Generic[OrdersT]):
         executor: Executor | None = None,
         max_hash_workers: int | None = None,
         reset_token_ttl: timedelta = DEFAULT_RESET_TOKEN_TTL,
+        reset_table: str = "customer_password_reset_tokens",
         cursor_secret: str | bytes | None = None,
     ) -> AsyncCustomerCore[OrdersTable | None]:
         """A core on the host's ``AsyncEngine`` (shared pool); :meth:`aclose` leaves it open.
 
         ``replicas``: the host's ``AsyncEngine`` objects on read replicas (as for
-        ``CustomerCore.from_engine``); ``cursor_secret`` as for ``CustomerCore.from_engine``
-        (default: derived from the engine's URL with its password, else random).
+        ``CustomerCore.from_engine``); ``reset_table`` and ``cursor_secret`` as for
+        ``CustomerCore.from_engine`` (the secret's default: derived from the engine's URL
+        with its password, else random).
         """
         return cls._on_engine(
             engine,
@@ -304,6 +309,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             executor=executor,
             max_hash_workers=max_hash_workers,
             reset_token_ttl=reset_token_ttl,
+            reset_table=reset_table,
             cursor_secret=cursor_secret,
         )
 
@@ -318,6 +324,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
         metadata: MetaData | None,
         users_table: str | None,
         lock_timeout: float | None,
+        reset_table: str,
         cursor_secret: str | bytes | None,
         **options: Any,
     ) -> AsyncCustomerCore[OrdersTable | None]:
@@ -333,6 +340,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
             metadata=metadata,
             users_table=users_table,
             lock_timeout=lock_timeout,
+            reset_table=reset_table,
             # The sync side of each replica's AsyncEngine: the routing is the storage's.
             replicas=[_sync_engine(replica) for replica in replicas],
         )
@@ -449,7 +457,7 @@ class AsyncCustomerCore(Generic[OrdersT]):
     @property
     def analytics(self) -> AsyncCustomerAnalytics:
         """RFM scores (an async iterator) and their summary by label."""
-        return AsyncCustomerAnalytics(self._services[6])
+        return cast(AsyncCustomerAnalytics, self._faces[6])
 
     @property
     def storage(self) -> Storage:

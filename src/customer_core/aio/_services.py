@@ -24,12 +24,14 @@ from customer_core.model import (
     Page,
 )
 from customer_core.ports import TotalMode
+from customer_core.rfm import RfmScore
 from customer_core.services._lifetime_value import Progress
 from customer_core.services._registry import UNSET, Unset
 from customer_core.timeline import CustomerEvent, EventType
 
 __all__ = [
     "AsyncAddressBook",
+    "AsyncCustomerAnalytics",
     "AsyncCustomerNotes",
     "AsyncCustomerRegistry",
     "AsyncLifetimeValue",
@@ -288,4 +290,24 @@ class AsyncPrivacy(Protocol):
 
     async def erase(self, customer_id: int) -> None:
         """See :meth:`Privacy.erase`."""
+        ...
+
+
+class AsyncCustomerAnalytics(Protocol):
+    """:class:`~customer_core.services.CustomerAnalytics`: the summary a coroutine, the scores
+    an async iterator."""
+
+    def rfm(self, *, segment: Segment | str | None = None) -> AsyncIterator[RfmScore]:
+        """See :meth:`CustomerAnalytics.rfm`: every scored customer, by id ascending, as an
+        async iterator (``async for``).
+
+        The one sync stream is read in batches, each in a greenlet (its I/O awaited on the
+        loop): memory stays bounded and the loop is never blocked. A bad ``segment``
+        raises at the call. Leaving an ``async for`` early (``break``) or ``aclose()``
+        ends the read transaction.
+        """
+        ...
+
+    async def rfm_summary(self, *, segment: Segment | str | None = None) -> dict[str, int]:
+        """See :meth:`CustomerAnalytics.rfm_summary`: label → number of customers."""
         ...

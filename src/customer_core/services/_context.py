@@ -7,8 +7,9 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 
@@ -130,8 +131,18 @@ class Context:
         (for :attr:`Transaction.changes`, which writes it with the change)."""
         return NewEvent(customer_id, type, self.actor_id, data or {}, self.now())
 
-    def read(self, work: Callable[[Transaction], T], *, may_lag: bool = True) -> T:
+    def read(
+        self,
+        work: Callable[[Transaction], T],
+        *,
+        may_lag: bool = True,
+        single_statement: bool = False,
+    ) -> T:
         """``work(tx)`` in a new read-only transaction (no write lock; not retried).
+
+        ``single_statement``: ``work`` sends one statement (or statements that need no
+        common snapshot): a storage with a ``single_statement`` unit (see
+        :class:`~customer_core.ports.Storage`) may then run it without a transaction block.
 
         Every read of a service tolerates a replica's lag, and may run on one, except
         those that pass ``may_lag=False`` (``authenticate``: a just-changed password
@@ -144,13 +155,23 @@ class Context:
         not waited for twice.
         """
         try:
-            with self.storage.transaction(read_only=True, may_lag=may_lag) as tx:
+            with self._reading(may_lag, single_statement) as tx:
                 return work(tx)
         except StorageUnavailable:
             if not (may_lag and getattr(self.storage, "replicas", False)):
                 raise
-        with self.storage.transaction(read_only=True, may_lag=False) as tx:
+        with self._reading(False, single_statement) as tx:
             return work(tx)
+
+    def _reading(
+        self, may_lag: bool, single_statement: bool
+    ) -> AbstractContextManager[Transaction]:
+        """The storage's read-only unit: its ``single_statement`` one when asked and it has one."""
+        if single_statement:
+            statement = getattr(self.storage, "single_statement", None)
+            if statement is not None:
+                return cast(AbstractContextManager[Transaction], statement(may_lag=may_lag))
+        return self.storage.transaction(read_only=True, may_lag=may_lag)
 
 
 def checked_id(

@@ -40,11 +40,14 @@ def page_of(context: Context, query: CustomerQuery, page: int) -> Page[ListedCus
     """One page of ``search``, counted as ``query.total`` says."""
     size = query.limit
     if query.total == "exact":
-        items, total = context.read(lambda tx: searched(tx, query))
+        # One statement: the page and the count of all matches from one snapshot.
+        items, total = context.read(lambda tx: searched(tx, query), single_statement=True)
         return Page(items=items, total=total, page=page, per_page=size)
     # One row past the page tells whether another page exists.
     probe = attrs.evolve(query, limit=size + 1)
-    rows, guess = context.read(lambda tx: searched(tx, probe))
+    # The page, then the estimate (which the page corrects below): READ COMMITTED gave
+    # them no common snapshot in a transaction either.
+    rows, guess = context.read(lambda tx: searched(tx, probe), single_statement=True)
     more = len(rows) > size
     items = rows[:size]
     total = None if guess is None else _plausible(guess, query.offset, len(items), more)
@@ -83,7 +86,7 @@ def scroll_page(
         rows, _ = searched(tx, probe)
         return rows
 
-    rows = context.read(read)
+    rows = context.read(read, single_statement=True)
     items = rows[:size]
     following = None
     if len(rows) > size:

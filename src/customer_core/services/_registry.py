@@ -207,9 +207,8 @@ class CustomerRegistry:
     def get(self, customer_id: int) -> Customer:
         """The customer with this id; ``CustomerNotFound`` if there is none."""
         number = customer_id_of(customer_id)
-        return found(
-            self._context.read(lambda tx: tx.customers.find(number)), CustomerNotFound, customer_id
-        )
+        customer = self._context.read(lambda tx: tx.customers.find(number), single_statement=True)
+        return found(customer, CustomerNotFound, customer_id)
 
     def find_by_email(self, email: str) -> Customer | None:
         """The customer with this e-mail, compared case-insensitively, or None."""
@@ -218,7 +217,9 @@ class CustomerRegistry:
         fields.done()
         if wanted is None:
             return None
-        return self._context.read(lambda tx: tx.customers.find_by_email(wanted))
+        return self._context.read(
+            lambda tx: tx.customers.find_by_email(wanted), single_statement=True
+        )
 
     def update(
         self,

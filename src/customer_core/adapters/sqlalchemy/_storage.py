@@ -151,6 +151,9 @@ class SQLAlchemyStorage:
         self._begin_sql = _begin_sql(engine, self.lock_timeout)
         self.replicas = Replicas(_checked_replicas(replicas, engine))
         self._replica_begin_sql = [_begin_sql(e, self.lock_timeout) for e in self.replicas.engines]
+        self._autocommit_reads = [
+            _autocommit_reads(e, self.lock_timeout) for e in (engine, *self.replicas.engines)
+        ]
         self._session_sql = _session_sql(self._dialect, self.lock_timeout)
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self.orders = orders
@@ -186,8 +189,29 @@ class SQLAlchemyStorage:
             yield tx
 
     @contextmanager
-    def _transaction(self, *, read_only: bool, may_lag: bool) -> Iterator[SQLAlchemyTransaction]:
-        """:meth:`transaction` without the StaticPool's lock."""
+    def single_statement(self, *, may_lag: bool = False) -> Iterator[SQLAlchemyTransaction]:
+        """A read-only unit whose work sends one statement: on PostgreSQL, no BEGIN/COMMIT.
+
+        The statement runs in autocommit: the same guarantee as a read-only
+        :meth:`transaction`, whose READ COMMITTED gives each statement its own snapshot
+        anyway, for one round trip instead of three. Only where the session already
+        bounds lock waits (the connection's ``lock_timeout`` is the storage's, or there
+        is none): a ``SET LOCAL`` needs a transaction. Elsewhere (SQLite, MySQL/MariaDB,
+        where toggling autocommit costs the round trips it saves; a host's engine) it
+        is :meth:`transaction` with ``read_only``.
+        """
+        with (
+            pool_lock(self.engine),
+            self._transaction(read_only=True, may_lag=may_lag, autocommit=True) as tx,
+        ):
+            yield tx
+
+    @contextmanager
+    def _transaction(
+        self, *, read_only: bool, may_lag: bool, autocommit: bool = False
+    ) -> Iterator[SQLAlchemyTransaction]:
+        """:meth:`transaction` without the StaticPool's lock (``autocommit``: see
+        :meth:`single_statement`)."""
         users = self._users()
         hint = self._orders_index_hint()
         options: dict[str, object] = {}
@@ -196,7 +220,9 @@ class SQLAlchemyStorage:
         if hint is not None:
             options[INDEX_HINT_OPTION] = hint
         try:
-            connection, begun = self._begin(options, replica=read_only and may_lag)
+            connection, begun = self._begin(
+                options, replica=read_only and may_lag, autocommit=autocommit
+            )
             with connection, begun:
                 yield SQLAlchemyTransaction(
                     connection, self.tables, self.orders, users, self.reset_table_exists
@@ -215,25 +241,43 @@ class SQLAlchemyStorage:
         raise_detached(failure, cause)
 
     def _begin(
-        self, options: Mapping[str, object], *, replica: bool
+        self, options: Mapping[str, object], *, replica: bool, autocommit: bool = False
     ) -> tuple[Connection, RootTransaction]:
-        """A connection with its transaction begun: on a replica that is up, else the primary."""
+        """A connection with its transaction begun: on a replica that is up, else the primary.
+
+        ``autocommit``: in autocommit instead where that engine allows it (see
+        :meth:`single_statement`).
+        """
         if replica:
             for index in self.replicas.candidates():
                 engine, begin_sql = self.replicas.engines[index], self._replica_begin_sql[index]
+                bare = autocommit and self._autocommit_reads[index + 1]
                 try:
-                    return self._begin_on(engine, begin_sql, options)
+                    return self._begin_on(engine, begin_sql, options, autocommit=bare)
                 except (exc.SQLAlchemyError, self._driver_error) as error:
                     self.replicas.down(index, error)
-        return self._begin_on(self.engine, self._begin_sql, options)
+        bare = autocommit and self._autocommit_reads[0]
+        return self._begin_on(self.engine, self._begin_sql, options, autocommit=bare)
 
     def _begin_on(
-        self, engine: Engine, begin_sql: str | list[str] | None, options: Mapping[str, object]
+        self,
+        engine: Engine,
+        begin_sql: str | list[str] | None,
+        options: Mapping[str, object],
+        *,
+        autocommit: bool = False,
     ) -> tuple[Connection, RootTransaction]:
-        """Connect, set the session up and begin (running ``begin_sql``); close on failure."""
+        """Connect, set the session up and begin (running ``begin_sql``); close on failure.
+
+        ``autocommit``: no transaction block and no ``begin_sql`` (BEGIN and COMMIT are
+        then no-ops of the driver; SQLAlchemy sets the engine's level back on check-in).
+        """
         connection = engine.connect()
         try:
-            if engine.dialect.name != "sqlite" and runs_autocommit(engine):
+            if autocommit:
+                options = {**options, "isolation_level": "AUTOCOMMIT"}
+                begin_sql = None
+            elif engine.dialect.name != "sqlite" and runs_autocommit(engine):
                 # BEGIN is a no-op under AUTOCOMMIT: a real transaction needs the level set
                 # on the connection; SQLAlchemy sets the engine's own back on check-in.
                 options = {**options, "isolation_level": "READ COMMITTED"}
@@ -392,6 +436,15 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | list[str] | 
     # psycopg runs several statements in one round trip when there are no parameters;
     # on MySQL/MariaDB the list holds at most the isolation statement.
     return "; ".join(statements) or None
+
+
+def _autocommit_reads(engine: Engine, lock_timeout: float | None) -> bool:
+    """Whether a one-statement read on ``engine`` may run in autocommit (``single_statement``):
+    PostgreSQL, with no ``SET LOCAL lock_timeout`` needed (the session has the timeout)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    session_timeout = engine.get_execution_options().get(SESSION_LOCK_TIMEOUT_OPTION)
+    return lock_timeout is None or session_timeout == lock_timeout
 
 
 def _session_sql(dialect: str, lock_timeout: float | None) -> str | None:
