@@ -82,5 +82,7 @@ def test_the_library_statements_compile_for_cockroachdb(postgres_server: Server)
     assert "ORDER BY customers.id FOR NO KEY UPDATE" in joined
     assert any(s.startswith("UPDATE customers SET") and " FROM " in s for s in compiled)
     assert any("orders_count" in s for s in compiled)  # search with orders_count
-    assert any(s.startswith("INSERT INTO customers") for s in compiled)
+    # A customer's INSERT (and its timeline event) in one data-modifying CTE on PostgreSQL.
+    assert any(s.startswith("WITH written AS (INSERT INTO customers") for s in compiled)
+    assert any("logged AS (INSERT INTO customer_events" in s for s in compiled)
     assert "WHERE lower(customers.email) = " in joined  # look-up by e-mail
