@@ -126,6 +126,9 @@ class NewCustomers(Sequence[NewCustomer]):
     def __len__(self) -> int:
         return len(self.columns["email"])
 
+    def __iter__(self) -> Iterator[NewCustomer]:
+        return map(NewCustomer, *self.columns.values())
+
     @overload
     def __getitem__(self, index: int) -> NewCustomer: ...
 
