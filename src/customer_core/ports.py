@@ -15,7 +15,7 @@ import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol, overload
 
 import attrs
 
@@ -46,6 +46,7 @@ __all__ = [
     "Keyset",
     "NewAddress",
     "NewCustomer",
+    "NewCustomers",
     "NewNote",
     "NoteRepository",
     "OrderLedger",
@@ -97,6 +98,59 @@ class NewCustomer:
 
 #: The fields a :class:`NewCustomer` shares with :class:`Customer` (all but the hash).
 NEW_CUSTOMER_FIELDS = frozenset(f.name for f in attrs.fields(NewCustomer)) - {"password_hash"}
+#: :class:`NewCustomer`'s fields in their order (its positional arguments).
+NEW_CUSTOMER_ORDER = tuple(f.name for f in attrs.fields(NewCustomer))
+
+
+class NewCustomers(Sequence[NewCustomer]):
+    """New customers held a column at a time: what the bulk import hands
+    :meth:`CustomerImports.add_many`.
+
+    ``columns[field][row]`` for every field of :class:`NewCustomer`, in its order, every
+    list as long. It is a ``Sequence[NewCustomer]`` (a row is made when read), so an
+    adapter that takes the customers one by one works unchanged; one that writes
+    columns reads ``columns`` and makes no object per row.
+    """
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: Mapping[str, builtins.list[Any]]) -> None:
+        self.columns = {field: columns[field] for field in NEW_CUSTOMER_ORDER}
+
+    @classmethod
+    def of(cls, customers: Sequence[NewCustomer]) -> NewCustomers:
+        """The same customers, a column at a time."""
+        if isinstance(customers, NewCustomers):
+            return customers
+        return cls({field: [getattr(c, field) for c in customers] for field in NEW_CUSTOMER_ORDER})
+
+    def __len__(self) -> int:
+        return len(self.columns["email"])
+
+    def __iter__(self) -> Iterator[NewCustomer]:
+        return map(NewCustomer, *self.columns.values())
+
+    @overload
+    def __getitem__(self, index: int) -> NewCustomer: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> NewCustomers: ...
+
+    def __getitem__(self, index: int | slice) -> NewCustomer | NewCustomers:
+        if isinstance(index, slice):
+            return NewCustomers({f: values[index] for f, values in self.columns.items()})
+        return NewCustomer(*(values[index] for values in self.columns.values()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NewCustomers):
+            return self.columns == other.columns
+        return isinstance(other, Sequence) and builtins.list(self) == builtins.list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        # No hash, and no list of a thousand e-mails.
+        return f"<NewCustomers: {len(self)}>"
 
 
 @attrs.frozen
@@ -315,7 +369,10 @@ class CustomerImports(Protocol):
     """
 
     def add_many(self, customers: Sequence[NewCustomer]) -> int:
-        """Insert all or none; the service has checked them; returns how many."""
+        """Insert all or none; the service has checked them; returns how many.
+
+        The import hands a :class:`NewCustomers` (a sequence of them, held a column at a
+        time): an adapter may read its ``columns`` rather than make each row."""
         ...
 
     def existing_emails(self, emails: Sequence[str]) -> set[str]:

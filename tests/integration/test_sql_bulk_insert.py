@@ -173,6 +173,34 @@ def test_sqlite_multi_row_statements_store_every_row_in_order(
 @pytest.mark.parametrize(
     "backend", [pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql])], indirect=True
 )
+def test_sqlite_binds_a_constant_column_once_a_statement(
+    store: tuple[CustomerCore, sa.Engine],
+) -> None:
+    """A column the same in every row is bound once a statement, not once a row; every
+    row is stored, in order, with it."""
+    core, engine = store
+    sent: list[tuple[str, int]] = []
+
+    def record(*args: Any) -> None:
+        statement, parameters = args[2], args[3]
+        sent.append((statement, len(parameters)))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    customers = [_customer(f"k{n}@example.com", name=f"K{n}") for n in range(600)]
+    _add(core, customers)
+    inserts = [count for statement, count in sent if statement.startswith("INSERT INTO customers")]
+    # The name and the e-mail vary; the other nine of the eleven columns are constants.
+    assert inserts == [9 + 2 * 600]
+    rows = _rows(engine, "sqlite")
+    assert len({rows[c.email][1:] for c in customers}) == 1
+    with engine.connect() as connection:
+        names = connection.execute(sa.text("select name from customers order by id")).scalars()
+        assert list(names) == [c.name for c in customers]
+
+
+@pytest.mark.parametrize(
+    "backend", [pytest.param("sqlite", marks=[pytest.mark.sqlite, pytest.mark.sql])], indirect=True
+)
 def test_sqlite_variable_limit_is_read_from_the_connection(
     store: tuple[CustomerCore, sa.Engine],
 ) -> None:

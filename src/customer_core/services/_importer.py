@@ -33,7 +33,7 @@ import attrs
 
 from customer_core import rules
 from customer_core.errors import DuplicateEmail, ValidationError
-from customer_core.ports import NewCustomer, Transaction
+from customer_core.ports import NEW_CUSTOMER_ORDER, NewCustomer, NewCustomers, Transaction
 from customer_core.rules import Fields
 from customer_core.services._context import Context
 
@@ -102,7 +102,10 @@ class _Stream:
     size: int
     errors: dict[str, str] = attrs.field(factory=dict)
     stored: int = 0
-    _pending: list[tuple[int, NewCustomer]] = attrs.field(factory=list)
+    #: The window's checked customers a column at a time (no object per record), and
+    #: the index of each.
+    _pending: dict[str, list[Any]] = attrs.field(factory=lambda: _no_columns())
+    _indexes: list[int] = attrs.field(factory=list)
     #: The index of the next record.
     _next: int = 0
     #: E-mail → index of the first record with it: the one key kept per record.
@@ -119,23 +122,25 @@ class _Stream:
 
     def room(self) -> int:
         """How many more records fill the window (at least one)."""
-        return self._window - len(self._pending)
+        return self._window - len(self._indexes)
 
     def take(self, records: list[Mapping[str, object]]) -> bool:
         """Check the next records: by columns when all are good, else one by one; True
         when the window is full and should be flushed."""
         start, self._next = self._next, self._next + len(records)
-        customers = _by_columns(records, self._rules, self._now)
-        if customers is not None:
-            emails = [customer.email for customer in customers]
+        columns = _by_columns(records, self._rules, self._now)
+        if columns is not None:
+            emails = columns["email"]
             if len(set(emails)) == len(emails) and self._first.keys().isdisjoint(emails):
                 indexes = range(start, self._next)
                 self._first.update(zip(emails, indexes, strict=True))
-                self._pending.extend(zip(indexes, customers, strict=True))
-                return len(self._pending) >= self._window
+                self._indexes.extend(indexes)
+                for field, values in columns.items():
+                    self._pending[field].extend(values)
+                return len(self._indexes) >= self._window
         for index, record in enumerate(records, start):
             self._take_one(index, record)
-        return len(self._pending) >= self._window
+        return len(self._indexes) >= self._window
 
     def _take_one(self, index: int, record: Mapping[str, object]) -> None:
         """Check one record through :func:`_record`: pending, or its errors gathered."""
@@ -148,39 +153,47 @@ class _Stream:
         if earlier != index:
             _gather(self.errors, {f"{index}.email": REPEATED_EMAIL.format(index=earlier)})
             return
-        self._pending.append((index, customer))
+        self._indexes.append(index)
+        for field, values in self._pending.items():
+            values.append(getattr(customer, field))
 
     def flush(self, tx: Transaction) -> None:
         """Refuse the e-mails stored customers have; insert the window if all is well so far."""
-        pending, self._pending = self._pending, []
-        if not pending:
+        indexes, self._indexes = self._indexes, []
+        pending = NewCustomers(self._pending)
+        self._pending = _no_columns()
+        if not indexes:
             return
         # Only first uses reach here, and this import's own rows are never their e-mails:
         # whatever the storage knows was stored before the import began.
-        self._refuse_taken(tx, pending)
+        emails = pending.columns["email"]
+        self._refuse_taken(tx, indexes, emails)
         if self.errors:
             return
-        for start in range(0, len(pending), self.size):
-            batch = [customer for _, customer in pending[start : start + self.size]]
+        for start in range(0, len(indexes), self.size):
+            batch = pending[start : start + self.size]
             try:
                 self.stored += tx.imports.add_many(batch)
             except DuplicateEmail:
                 # A writer stored one of them after the probe (a lost race): name it.
-                self._refuse_taken(tx, pending)
+                self._refuse_taken(tx, indexes, emails)
                 if not self.errors:
                     raise
                 return
-            emails = [customer.email for customer in batch]
-            tx.events.append_imported(emails, self.context.actor_id, self._now)
+            tx.events.append_imported(batch.columns["email"], self.context.actor_id, self._now)
 
-    def _refuse_taken(self, tx: Transaction, pending: list[tuple[int, NewCustomer]]) -> None:
+    def _refuse_taken(self, tx: Transaction, indexes: list[int], emails: list[str]) -> None:
         """Report each record whose e-mail a stored customer uses."""
-        taken = tx.imports.existing_emails([customer.email for _, customer in pending])
+        taken = tx.imports.existing_emails(emails)
         if not taken:
             return
-        for index, customer in pending:
-            if customer.email in taken:
+        for index, email in zip(indexes, emails, strict=True):
+            if email in taken:
                 _gather(self.errors, {f"{index}.email": "is already taken"})
+
+
+def _no_columns() -> dict[str, list[Any]]:
+    return {field: [] for field in NEW_CUSTOMER_ORDER}
 
 
 def _gather(errors: dict[str, str], more: Mapping[str, str]) -> None:
@@ -228,8 +241,9 @@ def _record(index: int, record: object, rules_: Rules, now: datetime) -> NewCust
 
 def _by_columns(
     records: Sequence[object], rules_: Rules, now: datetime
-) -> list[NewCustomer] | None:
-    """What :func:`_record` makes of each record, or None: "ask :func:`_record`".
+) -> dict[str, list[Any]] | None:
+    """What :func:`_record` makes of each record, a column per field of
+    :class:`NewCustomer` (no object per record), or None: "ask :func:`_record`".
 
     Only plain ``dict`` records with known keys and every required one are taken;
     each field's values are checked in one list (:func:`_column`).
@@ -246,7 +260,8 @@ def _by_columns(
         if checked is None:
             return None
         columns[field] = checked
-    return list(map(NewCustomer, *columns.values(), repeat(now, count)))
+    columns["updated_at"] = [now] * count
+    return columns
 
 
 def _values(records: Sequence[dict[str, object]], field: str, missing: object) -> list[object]:

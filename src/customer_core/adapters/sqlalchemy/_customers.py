@@ -27,7 +27,6 @@ from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -57,6 +56,7 @@ from customer_core.ports import (
     CustomerQuery,
     EventLog,
     NewCustomer,
+    NewCustomers,
     OrderLedger,
 )
 from customer_core.timeline import NewEvent
@@ -426,7 +426,7 @@ class SQLAlchemyImports:
             self._conn.begin_nested() if pg else nullcontext(),
         ):
             ids = _fast.insert_columns(self._conn, self._c, columns, ids=pg)
-        emails = [customer.email for customer in customers]
+        emails = columns["email"]
         self.last_added = None if ids is None and after is None else Added(emails, ids, after)
         return len(customers)
 
@@ -549,12 +549,14 @@ def _taken_under_collation(connection: Connection, table: Table, emails: Sequenc
 
 
 def _new_columns(customers: Sequence[NewCustomer]) -> dict[str, list[Any]]:
-    """The rows of new customers (no orders yet), a list per column, from their fields."""
-    count = len(customers)
+    """The rows of new customers (no orders yet), a list per column, from their columns
+    (:class:`NewCustomers`: as they are)."""
+    new = NewCustomers.of(customers)
+    count = len(new)
     columns: dict[str, list[Any]] = {
         name: [value] * count for name, value in attrs.asdict(OrderTotals.empty()).items()
     }
     for name in NEW_CUSTOMER_FIELDS:
-        columns[name] = list(map(attrgetter(name), customers))
-    columns["password"] = list(map(attrgetter("password_hash"), customers))
+        columns[name] = new.columns[name]
+    columns["password"] = new.columns["password_hash"]
     return columns
