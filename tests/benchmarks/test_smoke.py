@@ -9,8 +9,10 @@ The PostgreSQL part reuses the session's server (through
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,3 +116,65 @@ def test_the_xl_scale_says_it_is_long_and_runs_on_postgres_only() -> None:
     assert "10,000,000 customers and 20,000,000 orders" in done.stdout
     assert "expect hours" in done.stdout
     assert "runs only on: postgres" in done.stderr
+
+
+KEPT_RUN = """
+import sys
+from pathlib import Path
+from benchmarks.databases import Backend
+
+backend = Backend("postgres", keep=Path(sys.argv[1]))
+try:
+    database = backend.build("kept", customers=50, orders=100)
+    with database.engine.begin() as connection:
+        indexes = connection.exec_driver_sql(
+            "select count(*) from pg_indexes where indexname = 'added_by_a_workload'"
+        ).scalar()
+        count = connection.exec_driver_sql("select count(*) from customers").scalar()
+        print("reused" if database.reused else "loaded", indexes, count)
+        connection.exec_driver_sql("create index added_by_a_workload on customers (name)")
+        connection.exec_driver_sql(
+            "insert into customers (id, name, email, password) values (51, 'n', 'n@x.example', 'p')"
+        )
+finally:
+    backend.close()
+"""
+
+
+@pytest.mark.sql
+@pytest.mark.postgres
+def test_kept_data_is_loaded_once_and_reused_as_it_was_after_the_load(
+    postgres_server: Server,
+) -> None:
+    """``--keep DIR``: the first run loads, the next reuses the database with what a
+    workload added (an index, a row) taken away, and no server is left running."""
+    environment = {
+        key: value for key, value in os.environ.items() if key != "CUSTOMER_CORE_POSTGRES_URL"
+    }
+    environment["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    # Not pytest's tmp_path: as root the server runs as ``postgres``, which cannot enter it.
+    keep = Path(tempfile.mkdtemp(prefix="cc-kept-"))
+    try:
+        outputs = _run_twice(KEPT_RUN, keep, environment)
+        assert outputs == [["loaded", "0", "50"], ["reused", "0", "50"]]
+        assert not (keep / "data" / "postmaster.pid").exists()  # stopped, data kept
+        assert (keep / "data" / "PG_VERSION").exists()
+    finally:
+        shutil.rmtree(keep, ignore_errors=True)
+
+
+def _run_twice(script: str, keep: Path, environment: dict[str, str]) -> list[list[str]]:
+    outputs = []
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(keep)],
+            cwd=REPO,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        outputs.append(done.stdout.split())
+    return outputs
