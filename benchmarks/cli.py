@@ -130,7 +130,10 @@ def _sql_backend(
         for workload in workloads:
             if workload in steps:
                 print(f"== {workload} on {name}", flush=True)
+                start = time.perf_counter()
                 steps[workload]()
+                took = time.perf_counter() - start
+                print(f"== {workload} on {name}: {took:.0f} s, loads included", flush=True)
         return version
     finally:
         backend.close()
