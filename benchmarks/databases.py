@@ -174,28 +174,46 @@ class Backend:
 
     def build(self, label: str, *, customers: int, orders: int) -> Database:
         """A new database with the library's schema, the host's tables and the rows loaded
-        (or, with :attr:`keep`, the one an earlier run loaded, as it was after its load)."""
+        (or, with :attr:`keep`, the one an earlier run loaded, as it was after its load; a
+        load an earlier run left unfinished goes on from its first table not loaded)."""
         kept = self._kept_name(label, customers, orders)
-        if kept is not None and (reused := self._reuse(kept, customers, orders)) is not None:
-            return reused
-        database = self._database(self.new_url(label, kept), customers, orders)
-        database.core.create_schema()
-        database.host.create(database.engine, user_ids=[1])
-        engine = database.engine
+        database = None if kept is None else self._kept(kept, customers, orders)
+        if database is not None and database.reused:
+            return database
+        if database is None:
+            database = self._database(self.new_url(label, kept), customers, orders)
+            database.core.create_schema()
+            database.host.create(database.engine, user_ids=[1])
+        self._load(database, resume=kept is not None)
+        database.maintain()
+        if kept is not None:
+            _mark_loaded(database)
+        self.made.append(database)
+        return database
+
+    def _load(self, database: Database, *, resume: bool) -> None:
+        """The rows; with ``resume``, a table an earlier run filled is left as it is (each
+        table is loaded in one transaction: it holds all its rows or none)."""
+        engine, customers, orders = database.engine, database.customers, database.orders
         load = _copy if self.name == "postgres" else _executemany
-        load(engine, "customers", CUSTOMER_COLUMNS, _customer_values(customers, self.name))
-        load(engine, "orders", ORDER_COLUMNS, _order_values(orders, customers, self.name))
+        tables = (
+            ("customers", CUSTOMER_COLUMNS, customers, _customer_values, (customers, self.name)),
+            ("orders", ORDER_COLUMNS, orders, _order_values, (orders, customers, self.name)),
+        )
+        for table, columns, count, values, arguments in tables:
+            if resume and _rows_in(engine, table) == count:
+                print(f"  (kept {table}: {count:,} rows)", flush=True)
+                continue
+            if resume:
+                with engine.begin() as connection:
+                    connection.exec_driver_sql(f"truncate {table} cascade")
+            load(engine, table, columns, values(*arguments))  # type: ignore[operator]
         if self.name == "postgres":
             with engine.begin() as connection:
                 connection.exec_driver_sql(
                     "select setval(pg_get_serial_sequence('customers', 'id'),"
                     " greatest((select max(id) from customers), 1))"
                 )
-        database.maintain()
-        if kept is not None:
-            _mark_loaded(database)
-        self.made.append(database)
-        return database
 
     def _database(self, url: str, customers: int, orders: int) -> Database:
         from customer_core.adapters.sqlalchemy import engine_from_url
@@ -214,8 +232,9 @@ class Backend:
             return None
         return f"bench_{label}_{customers}_{orders}"
 
-    def _reuse(self, name: str, customers: int, orders: int) -> Database | None:
-        """The kept database ``name`` if its load finished, put back as it was after it."""
+    def _kept(self, name: str, customers: int, orders: int) -> Database | None:
+        """The kept database ``name``: put back as it was after its load if that finished
+        (``reused``), as it is if its tables exist, None if there is none to go on with."""
         from sqlalchemy import create_engine
         from sqlalchemy.engine import make_url
 
@@ -232,11 +251,14 @@ class Backend:
             return None
         url = make_url(self.server.admin_url).set(database=name)
         database = self._database(url.render_as_string(hide_password=False), customers, orders)
-        if not _restore_loaded(database):
+        state = _kept_state(database)
+        if state == "loaded":
+            _restore_loaded(database)
+            database.reused = True
+            self.made.append(database)
+        elif state == "empty":  # made, but its schema may be unfinished: start again
             database.dispose()
             return None
-        database.reused = True
-        self.made.append(database)
         return database
 
     def close(self) -> None:
@@ -299,13 +321,27 @@ def _mark_loaded(database: Database) -> None:
         )
 
 
-def _restore_loaded(database: Database) -> bool:
+def _kept_state(database: Database) -> str:
+    """``loaded`` (marked), ``tables`` (the host's tables made, rows maybe), or ``empty``."""
+    with database.engine.connect() as connection:
+        if connection.exec_driver_sql(f"select to_regclass('{LOADED_MARKER}')").scalar():
+            return "loaded"
+        # The host's tables come last (after the library's schema): with them, all is made.
+        if connection.exec_driver_sql("select to_regclass('orders')").scalar():
+            return "tables"
+    return "empty"
+
+
+def _rows_in(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql(f"select count(*) from {table}").scalar_one())
+
+
+def _restore_loaded(database: Database) -> None:
     """Put a kept database back as it was after its load: the indexes and rows an earlier
     run's workloads added are dropped (the ``lifetime_value`` an LTV run wrote stays, as
-    in one whole run). False when its load never finished."""
+    in one whole run)."""
     with database.engine.begin() as connection:
-        if connection.exec_driver_sql(f"select to_regclass('{LOADED_MARKER}')").scalar() is None:
-            return False
         added = connection.exec_driver_sql(
             "select indexname from pg_indexes where schemaname = 'public'"
             f" and indexname not in (select indexname from {LOADED_MARKER})"
@@ -322,7 +358,6 @@ def _restore_loaded(database: Database) -> bool:
         ).rowcount
     if removed:
         database.maintain()
-    return True
 
 
 CUSTOMER_COLUMNS = (

@@ -131,11 +131,17 @@ try:
             "select count(*) from pg_indexes where indexname = 'added_by_a_workload'"
         ).scalar()
         count = connection.exec_driver_sql("select count(*) from customers").scalar()
-        print("reused" if database.reused else "loaded", indexes, count)
+        orders = connection.exec_driver_sql("select count(*) from orders").scalar()
+        print("reused" if database.reused else "loaded", indexes, count, orders)
         connection.exec_driver_sql("create index added_by_a_workload on customers (name)")
         connection.exec_driver_sql(
             "insert into customers (id, name, email, password) values (51, 'n', 'n@x.example', 'p')"
         )
+        if sys.argv[2] == "interrupt":  # as if stopped after the customers' COPY
+            connection.exec_driver_sql("drop table bench_loaded")
+            connection.exec_driver_sql("drop index added_by_a_workload")
+            connection.exec_driver_sql("delete from customers where id = 51")
+            connection.exec_driver_sql("truncate orders")
 finally:
     backend.close()
 """
@@ -147,7 +153,8 @@ def test_kept_data_is_loaded_once_and_reused_as_it_was_after_the_load(
     postgres_server: Server,
 ) -> None:
     """``--keep DIR``: the first run loads, the next reuses the database with what a
-    workload added (an index, a row) taken away, and no server is left running."""
+    workload added (an index, a row) taken away, a load stopped after its first table
+    goes on from the second, and no server is left running."""
     environment = {
         key: value for key, value in os.environ.items() if key != "CUSTOMER_CORE_POSTGRES_URL"
     }
@@ -155,26 +162,25 @@ def test_kept_data_is_loaded_once_and_reused_as_it_was_after_the_load(
     # Not pytest's tmp_path: as root the server runs as ``postgres``, which cannot enter it.
     keep = Path(tempfile.mkdtemp(prefix="cc-kept-"))
     try:
-        outputs = _run_twice(KEPT_RUN, keep, environment)
-        assert outputs == [["loaded", "0", "50"], ["reused", "0", "50"]]
+        outputs = [_kept_run(keep, mode, environment) for mode in ("use", "interrupt", "use")]
+        assert outputs[0] == ["loaded", "0", "50", "100"]
+        assert outputs[1] == ["reused", "0", "50", "100"]
+        assert outputs[2] == ["(kept", "customers:", "50", "rows)", "loaded", "0", "50", "100"]
         assert not (keep / "data" / "postmaster.pid").exists()  # stopped, data kept
         assert (keep / "data" / "PG_VERSION").exists()
     finally:
         shutil.rmtree(keep, ignore_errors=True)
 
 
-def _run_twice(script: str, keep: Path, environment: dict[str, str]) -> list[list[str]]:
-    outputs = []
-    for _ in range(2):
-        done = subprocess.run(
-            [sys.executable, "-c", script, str(keep)],
-            cwd=REPO,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-        outputs.append(done.stdout.split())
-    return outputs
+def _kept_run(keep: Path, mode: str, environment: dict[str, str]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", KEPT_RUN, str(keep), mode],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout.split()
