@@ -30,8 +30,13 @@ def _bench(*arguments: str, env: dict[str, str] | None = None) -> str:
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(REPO / "src"), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
+    return _python(["-m", "benchmarks", "--scale", "smoke", *arguments], environment)
+
+
+def _python(arguments: list[str], environment: dict[str, str]) -> str:
+    """Run this Python with ``arguments`` from the repository; its output (fails on a bad exit)."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--scale", "smoke", *arguments],
+        [sys.executable, *arguments],
         cwd=REPO,
         env=environment,
         capture_output=True,
@@ -173,14 +178,4 @@ def test_kept_data_is_loaded_once_and_reused_as_it_was_after_the_load(
 
 
 def _kept_run(keep: Path, mode: str, environment: dict[str, str]) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", KEPT_RUN, str(keep), mode],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    return done.stdout.split()
+    return _python(["-c", KEPT_RUN, str(keep), mode], environment).split()
