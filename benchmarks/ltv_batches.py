@@ -82,13 +82,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         times = _times(database, sizes, args.rounds, clock)
         reference = min(min(times["row-value UPDATE"]), min(times["joined UPDATE"]))
         print(f"{args.backend}, {args.customers:,} customers, {args.orders:,} orders,")
-        print(f"{args.rounds} interleaved rounds, {args.clock} time; one UPDATE: best {reference:.2f} s")
-        per_round = [min(pair) for pair in zip(times["row-value UPDATE"], times["joined UPDATE"])]
+        print(f"{args.rounds} interleaved rounds, {args.clock} time;", end=" ")
+        print(f"one UPDATE: best {reference:.2f} s")
+        references = zip(times["row-value UPDATE"], times["joined UPDATE"], strict=True)
+        per_round = [min(pair) for pair in references]
         print("| batch_size | best s | ratio of bests | ratio in each round | peak RSS MiB |")
         print("|---|---|---|---|---|")
         for size in sizes:
             mine = times[f"batch_size={size}"]
-            ratios = [t / r for t, r in zip(mine, per_round)]
+            ratios = [t / r for t, r in zip(mine, per_round, strict=True)]
             spread = f"{min(ratios):.2f}–{max(ratios):.2f}×"
             rss = probe(["ltv", database.url, "--batch-size", str(size)])["maxrss_kib"] / 1024
             print(

@@ -157,7 +157,8 @@ def test_a_page_after_an_id_cursor_is_page_ones_statement_with_one_more_conditio
         engine, lambda: core.customers.scroll(sort="id", limit=15, after=first.next)
     )
     ids = [item.customer.id for item in first.items + after.items]
-    assert ids == sorted(ids) and len(set(ids)) == 30
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 30
     (page_one, _), *_ = first_sent
     (deep, _), *_ = after_sent
     assert deep.upper().count("SELECT") == page_one.upper().count("SELECT")
