@@ -207,7 +207,7 @@ class Backend:
             if resume:
                 with engine.begin() as connection:
                     connection.exec_driver_sql(f"truncate {table} cascade")
-            load(engine, table, columns, values(*arguments))  # type: ignore[operator]
+            load(engine, table, columns, values(*arguments))
         if self.name == "postgres":
             with engine.begin() as connection:
                 connection.exec_driver_sql(

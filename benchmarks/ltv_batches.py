@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from benchmarks.databases import Backend, Database
 from benchmarks.timing import probe
@@ -33,11 +34,12 @@ __all__ = ["main"]
 def _contenders(database: Database, sizes: Sequence[int]) -> dict[str, Callable[[], object]]:
     recalculate = database.core.ltv.recalculate_all
     contenders: dict[str, Callable[[], object]] = {
-        f"batch_size={size}": (lambda size=size: recalculate(batch_size=size)) for size in sizes
+        f"batch_size={size}": partial(recalculate, batch_size=size) for size in sizes
     }
-    for name in ("row-value UPDATE", "joined UPDATE"):
-        sql = ltv.ROW_VALUE if name == "row-value UPDATE" else ltv.JOINED[database.backend]
-        contenders[name] = lambda sql=sql: ltv._one_statement(database, sql)
+    contenders["row-value UPDATE"] = partial(ltv._one_statement, database, ltv.ROW_VALUE)
+    contenders["joined UPDATE"] = partial(
+        ltv._one_statement, database, ltv.JOINED[database.backend]
+    )
     return contenders
 
 

@@ -156,7 +156,7 @@ def test_a_page_after_an_id_cursor_is_page_ones_statement_with_one_more_conditio
     after, after_sent = _selects_sent(
         engine, lambda: core.customers.scroll(sort="id", limit=15, after=first.next)
     )
-    ids = [item.customer.id for item in first.items + after.items]
+    ids = [item.customer.id for item in [*first.items, *after.items]]
     assert ids == sorted(ids)
     assert len(set(ids)) == 30
     (page_one, _), *_ = first_sent
