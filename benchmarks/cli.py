@@ -5,6 +5,8 @@
     python -m benchmarks --only search --backend postgres
     python -m benchmarks --scale full --markdown figures.md
     python -m benchmarks --scale xl                 # 10 000 000 customers, PostgreSQL: hours
+    python -m benchmarks --scale xl --keep /tmp/cc-xl --only ltv   # a run in parts: the
+    python -m benchmarks --scale xl --keep /tmp/cc-xl --only search  # data is loaded once
 
 Exit status: 0, or 1 with ``--fail-on-miss`` when a target was missed; 2 for
 bad arguments.
@@ -54,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         help="run only on this backend (repeatable); the in-memory workload is 'memory'",
     )
     parser.add_argument("--markdown", type=Path, help="also write the figures as Markdown here")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep PostgreSQL's data in DIR and reuse the databases an earlier run with the"
+        " same DIR loaded (a long run in parts, with --only); delete DIR when done",
+    )
     parser.add_argument("--fail-on-miss", action="store_true", help="exit 1 if a target is missed")
     return parser
 
@@ -71,8 +80,9 @@ class _Databases:
             start = time.perf_counter()
             self._built[label] = self.backend.build(label, customers=customers, orders=orders)
             took = time.perf_counter() - start
+            how = "reused the kept" if self._built[label].reused else "loaded"
             print(
-                f"  (loaded {self.backend.name} '{label}': {customers:,} customers,"
+                f"  ({how} {self.backend.name} '{label}': {customers:,} customers,"
                 f" {orders:,} orders in {took:.1f} s)",
                 flush=True,
             )
@@ -83,12 +93,14 @@ class _Databases:
         return self.get("big", s.big_customers, s.big_orders)
 
 
-def _sql_backend(name: str, scale: Scale, workloads: Sequence[str], results: Results) -> str | None:
+def _sql_backend(
+    name: str, scale: Scale, workloads: Sequence[str], results: Results, keep: Path | None
+) -> str | None:
     """Run the SQL workloads on one backend; the server's version (None for SQLite)."""
     from benchmarks.databases import Backend
     from benchmarks.workloads import events, imports, ltv, scroll, search
 
-    backend = Backend(name)
+    backend = Backend(name, keep=keep)
     try:
         try:
             backend.start()
@@ -118,7 +130,10 @@ def _sql_backend(name: str, scale: Scale, workloads: Sequence[str], results: Res
         for workload in workloads:
             if workload in steps:
                 print(f"== {workload} on {name}", flush=True)
+                start = time.perf_counter()
                 steps[workload]()
+                took = time.perf_counter() - start
+                print(f"== {workload} on {name}: {took:.0f} s, loads included", flush=True)
         return version
     finally:
         backend.close()
@@ -144,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     postgres_version = None
     for name in ("sqlite", "postgres"):
         if name in backends and any(w in SQL_WORKLOADS for w in workloads):
-            version = _sql_backend(name, scale, workloads, results)
+            version = _sql_backend(name, scale, workloads, results, args.keep)
             postgres_version = postgres_version or version
     if "sqlite" in backends and "csv" in workloads:
         from benchmarks.workloads import csv_import

@@ -1,6 +1,7 @@
 """One measurement in a fresh interpreter, answered as one JSON line on stdout.
 
-``python -m benchmarks.probe ltv URL [--traced]`` runs ``core.ltv.recalculate_all()``
+``python -m benchmarks.probe ltv URL [--traced] [--batch-size N]`` runs
+``core.ltv.recalculate_all(batch_size=N)`` (default: 1000, the API's default)
 on the database at URL (host orders in ``orders``) and reports:
 
 - ``maxrss_kib``: the process's peak resident set (``ru_maxrss``), C allocations included;
@@ -34,7 +35,7 @@ def rss_kib() -> int:
     return 0
 
 
-def _ltv(url: str, traced: bool) -> dict[str, float]:
+def _ltv(url: str, traced: bool, batch_size: int) -> dict[str, float]:
     from benchmarks.databases import FixedClock
     from customer_core import CustomerCore
     from customer_core.adapters.sqlalchemy import OrdersTable
@@ -45,7 +46,7 @@ def _ltv(url: str, traced: bool) -> dict[str, float]:
     if traced:
         tracemalloc.start()
     start = time.perf_counter()
-    count = core.ltv.recalculate_all()
+    count = core.ltv.recalculate_all(batch_size=batch_size)
     seconds = time.perf_counter() - start
     answer: dict[str, float] = {"seconds": seconds, "count": count}
     if traced:
@@ -62,8 +63,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("what", choices=["ltv"])
     parser.add_argument("url")
     parser.add_argument("--traced", action="store_true")
+    parser.add_argument("--batch-size", type=int, default=1000, help="default: the API's, 1000")
     args = parser.parse_args(argv)
-    print(json.dumps(_ltv(args.url, args.traced)))
+    print(json.dumps(_ltv(args.url, args.traced, args.batch_size)))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ The PostgreSQL part reuses the session's server (through
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,8 +30,13 @@ def _bench(*arguments: str, env: dict[str, str] | None = None) -> str:
     environment["PYTHONPATH"] = os.pathsep.join(
         [str(REPO / "src"), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
     )
+    return _python(["-m", "benchmarks", "--scale", "smoke", *arguments], environment)
+
+
+def _python(arguments: list[str], environment: dict[str, str]) -> str:
+    """Run this Python with ``arguments`` from the repository; its output (fails on a bad exit)."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--scale", "smoke", *arguments],
+        [sys.executable, *arguments],
         cwd=REPO,
         env=environment,
         capture_output=True,
@@ -114,3 +121,61 @@ def test_the_xl_scale_says_it_is_long_and_runs_on_postgres_only() -> None:
     assert "10,000,000 customers and 20,000,000 orders" in done.stdout
     assert "expect hours" in done.stdout
     assert "runs only on: postgres" in done.stderr
+
+
+KEPT_RUN = """
+import sys
+from pathlib import Path
+from benchmarks.databases import Backend
+
+backend = Backend("postgres", keep=Path(sys.argv[1]))
+try:
+    database = backend.build("kept", customers=50, orders=100)
+    with database.engine.begin() as connection:
+        indexes = connection.exec_driver_sql(
+            "select count(*) from pg_indexes where indexname = 'added_by_a_workload'"
+        ).scalar()
+        count = connection.exec_driver_sql("select count(*) from customers").scalar()
+        orders = connection.exec_driver_sql("select count(*) from orders").scalar()
+        print("reused" if database.reused else "loaded", indexes, count, orders)
+        connection.exec_driver_sql("create index added_by_a_workload on customers (name)")
+        connection.exec_driver_sql(
+            "insert into customers (id, name, email, password) values (51, 'n', 'n@x.example', 'p')"
+        )
+        if sys.argv[2] == "interrupt":  # as if stopped after the customers' COPY
+            connection.exec_driver_sql("drop table bench_loaded")
+            connection.exec_driver_sql("drop index added_by_a_workload")
+            connection.exec_driver_sql("delete from customers where id = 51")
+            connection.exec_driver_sql("truncate orders")
+finally:
+    backend.close()
+"""
+
+
+@pytest.mark.sql
+@pytest.mark.postgres
+def test_kept_data_is_loaded_once_and_reused_as_it_was_after_the_load(
+    postgres_server: Server,
+) -> None:
+    """``--keep DIR``: the first run loads, the next reuses the database with what a
+    workload added (an index, a row) taken away, a load stopped after its first table
+    goes on from the second, and no server is left running."""
+    environment = {
+        key: value for key, value in os.environ.items() if key != "CUSTOMER_CORE_POSTGRES_URL"
+    }
+    environment["PYTHONPATH"] = os.pathsep.join([str(REPO / "src"), str(REPO)])
+    # Not pytest's tmp_path: as root the server runs as ``postgres``, which cannot enter it.
+    keep = Path(tempfile.mkdtemp(prefix="cc-kept-"))
+    try:
+        outputs = [_kept_run(keep, mode, environment) for mode in ("use", "interrupt", "use")]
+        assert outputs[0] == ["loaded", "0", "50", "100"]
+        assert outputs[1] == ["reused", "0", "50", "100"]
+        assert outputs[2] == ["(kept", "customers:", "50", "rows)", "loaded", "0", "50", "100"]
+        assert not (keep / "data" / "postmaster.pid").exists()  # stopped, data kept
+        assert (keep / "data" / "PG_VERSION").exists()
+    finally:
+        shutil.rmtree(keep, ignore_errors=True)
+
+
+def _kept_run(keep: Path, mode: str, environment: dict[str, str]) -> list[str]:
+    return _python(["-c", KEPT_RUN, str(keep), mode], environment).split()

@@ -3,13 +3,14 @@ PostgreSQL's planner seeks a deep scroll page through it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from host_shop import open_shop
 
-from customer_core import CustomerCore, ValidationError
+from customer_core import CursorPage, CustomerCore, ValidationError
 from customer_core.adapters.sqlalchemy import create_scroll_indexes
 
 #: Plans of PostgreSQL's (the other databases get no name index): run on it alone.
@@ -25,6 +26,23 @@ def shop(fresh_database_url: str) -> Iterator[tuple[CustomerCore, sa.Engine]]:
     """A core with the host's tables on a fresh database."""
     with open_shop(fresh_database_url) as (core, _orders, engine, _):
         yield core, engine
+
+
+def _selects_sent(
+    engine: sa.Engine, action: Callable[[], CursorPage[Any]]
+) -> tuple[CursorPage[Any], list[tuple[str, object]]]:
+    """What ``action`` returned, and the SELECT statements (with parameters) it sent."""
+    sent: list[tuple[str, object]] = []
+
+    def record(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append((statement, params))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        return action(), sent
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def _index_names(engine: sa.Engine) -> set[str]:
@@ -76,17 +94,9 @@ def test_postgresql_seeks_a_deep_name_page(shop: tuple[CustomerCore, sa.Engine])
     cursor = None
     for _ in range(150):
         cursor = core.customers.scroll(sort="name", limit=15, after=cursor).next
-    sent: list[tuple[str, object]] = []
-
-    def record(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, params))
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        page = core.customers.scroll(sort="name", limit=15, after=cursor)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    page, sent = _selects_sent(
+        engine, lambda: core.customers.scroll(sort="name", limit=15, after=cursor)
+    )
     assert page.items[0].customer.name == "Name 02250"
     (statement, params), *_ = sent
     with engine.connect() as connection:
@@ -121,20 +131,34 @@ def test_postgresql_deep_page_inside_ties_reads_no_tie_before_it(
     cursor = None
     for _ in range(150):
         cursor = core.customers.scroll(sort="-lifetime_value", limit=15, after=cursor).next
-    sent: list[tuple[str, object]] = []
-
-    def record(_c: object, _cur: object, statement: str, params: object, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            sent.append((statement, params))
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        page = core.customers.scroll(sort="-lifetime_value", limit=15, after=cursor)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    page, sent = _selects_sent(
+        engine, lambda: core.customers.scroll(sort="-lifetime_value", limit=15, after=cursor)
+    )
     assert len(page.items) == 15
     (statement, params), *_ = sent
     with engine.connect() as connection:
         explain = "EXPLAIN (ANALYZE, FORMAT JSON) " + statement
         plan = connection.exec_driver_sql(explain, params).scalar_one()  # type: ignore[arg-type]
     assert _removed_by_filter(plan) < 100
+
+
+def test_a_page_after_an_id_cursor_is_page_ones_statement_with_one_more_condition(
+    shop: tuple[CustomerCore, sa.Engine],
+) -> None:
+    """The id sort's page after a cursor is one range: no subquery wraps it (building one
+    cost as much Python on each call as the server's whole work), the same rows follow."""
+    core, engine = shop
+    hashed = core.password_hasher.hash("not used by the test")
+    core.customers.import_many(
+        {"name": f"C {n}", "email": f"c{n}@x.io", "password_hash": hashed} for n in range(40)
+    )
+    first, first_sent = _selects_sent(engine, lambda: core.customers.scroll(sort="id", limit=15))
+    after, after_sent = _selects_sent(
+        engine, lambda: core.customers.scroll(sort="id", limit=15, after=first.next)
+    )
+    ids = [item.customer.id for item in [*first.items, *after.items]]
+    assert ids == sorted(ids)
+    assert len(set(ids)) == 30
+    (page_one, _), *_ = first_sent
+    (deep, _), *_ = after_sent
+    assert deep.upper().count("SELECT") == page_one.upper().count("SELECT")
