@@ -40,7 +40,7 @@ def test_no_frame_of_the_error_holds_the_computed_hash(fresh_database_url: str) 
     engine = sa.create_engine(fresh_database_url)
     hasher = RecordingHasher()
     try:
-        core = CustomerCore.from_engine(engine, password_hasher=hasher)  # type: ignore[arg-type]
+        core = CustomerCore.from_engine(engine, password_hasher=hasher)
         core.create_schema()
         with engine.begin() as connection:
             connection.exec_driver_sql(UNIQUE_NAME)

@@ -4,6 +4,8 @@ exception the caller is handling when it calls the library (the driver error's
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 import sqlalchemy as sa
 from host_shop import CHEAP
@@ -27,20 +29,18 @@ def test_the_callers_exception_in_handling_is_left_alone(fresh_database_url: str
         with engine.begin() as connection:
             connection.exec_driver_sql(UNIQUE_NAME)
         core.customers.register(name="Ada", email="a@example.com", password="pw" * 6)
+        callers: LookupError | None = None
         try:
             _callers_failure()
-        except LookupError as callers:
+        except LookupError as error:
+            callers = error
             with pytest.raises(CustomerCoreError):
                 # Fails on a unique name: the driver's error is raised while ``callers``
                 # is being handled, so it is that error's __context__.
                 core.customers.register(name="Ada", email="b@example.com", password="pw" * 6)
-            assert callers.args == ("the caller's own error", 42)
-            assert callers.__traceback__ is not None
-            frames = []
-            tb = callers.__traceback__
-            while tb is not None:
-                frames.append(tb.tb_frame)
-                tb = tb.tb_next
-            assert frames[-1].f_locals.get("kept") == "the caller's local"
     finally:
         engine.dispose()
+    assert callers is not None
+    assert callers.args == ("the caller's own error", 42)
+    frames = [frame for frame, _ in traceback.walk_tb(callers.__traceback__)]
+    assert frames[-1].f_locals.get("kept") == "the caller's local"
