@@ -108,13 +108,17 @@ def strip(error: BaseException) -> None:
     (a quoted value) and chain go, and the traceback's returned calls lose their local
     variables (the statement's parameters, the row's values), keeping their lines.
     Call it last: it leaves ``str(error)`` empty.
+
+    Only ``error`` and the exceptions it was raised *from* (``__cause__``: the driver's)
+    are emptied. A ``__context__`` link is cut, not followed: it may be an exception the
+    caller was handling when it called the library, which is the caller's to keep.
     """
     todo: list[BaseException | None] = [error]
     while todo:
         current = todo.pop()
         if current is None:
             continue
-        todo += [current.__cause__, current.__context__]
+        todo.append(current.__cause__)
         traceback.clear_frames(current.__traceback__)  # skips the calls still running
         current.args = ()
         current.__cause__ = current.__context__ = current.__traceback__ = None

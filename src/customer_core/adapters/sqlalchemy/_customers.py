@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import attrs
@@ -488,20 +487,38 @@ _NEW, _EVENT = "new_", "event_"
 _EVENT_VALUES = ("type", "actor_id", "data", "occurred_at")
 
 
-@lru_cache(maxsize=256)
 def _insert_with_event(customers: Table, events: Table, names: tuple[str, ...]) -> Select[Any]:
     """``INSERT`` of a customer's ``names`` columns, with its event (:func:`_with_event`)."""
-    values = {name: bindparam(_NEW + name, type_=customers.c[name].type) for name in names}
-    return _with_event(insert(customers).values(values), customers, events)
+    cache, key = _statements(customers), ("insert", customers, events, names)
+    if key not in cache:
+        values = {name: bindparam(_NEW + name, type_=customers.c[name].type) for name in names}
+        cache[key] = _with_event(insert(customers).values(values), customers, events)
+    return cache[key]
 
 
-@lru_cache(maxsize=256)
 def _update_with_event(customers: Table, events: Table, names: tuple[str, ...]) -> Select[Any]:
     """``UPDATE`` of a customer's ``names`` columns, with its event (:func:`_with_event`)."""
-    c = customers.c
-    values = {name: bindparam(_NEW + name, type_=c[name].type) for name in names}
-    where = c.id == bindparam(_NEW + "id", type_=c.id.type)
-    return _with_event(update(customers).where(where).values(values), customers, events)
+    cache, key = _statements(customers), ("update", customers, events, names)
+    if key not in cache:
+        c = customers.c
+        values = {name: bindparam(_NEW + name, type_=c[name].type) for name in names}
+        where = c.id == bindparam(_NEW + "id", type_=c.id.type)
+        statement = update(customers).where(where).values(values)
+        cache[key] = _with_event(statement, customers, events)
+    return cache[key]
+
+
+def _statements(customers: Table) -> dict[tuple[object, ...], Select[Any]]:
+    """The statements of :func:`_with_event` built for ``customers``, in the table's ``info``:
+    they live as long as the table (a module-level cache keyed on tables kept every core's
+    tables and MetaData for the life of the process). The key holds the table itself, so a
+    copy of the table (``to_metadata``, which copies ``info``) builds its own."""
+    cache: dict[tuple[object, ...], Select[Any]] = customers.info.setdefault(_STATEMENTS, {})
+    return cache
+
+
+#: The key of :func:`_statements`'s cache in ``Table.info``.
+_STATEMENTS = "customer_core.statements_with_event"
 
 
 def _with_event(statement: Insert | Update, customers: Table, events: Table) -> Select[Any]:

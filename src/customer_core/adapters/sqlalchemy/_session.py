@@ -19,6 +19,7 @@ from customer_core.adapters.sqlalchemy._engine import (
     engine_from_url,
     engine_settings,
 )
+from customer_core.adapters.sqlalchemy._errors import translating
 from customer_core.adapters.sqlalchemy._storage import _checked_lock_timeout, _milliseconds
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
@@ -70,7 +71,9 @@ def library_engine(url: str, lock_timeout: object, engine_options: dict[str, Any
     """``engine_from_url(url, **engine_options)`` with ``lock_timeout`` in every session
     (PostgreSQL, see the module doc): the sync core's own engines."""
     parsed, options = engine_settings(url, **engine_options)
-    options, timeout = session_lock_timeout(parsed, lock_timeout, options)
+    # An unknown dialect fails at its first look-up, here: SQLAlchemy's NoSuchModuleError.
+    with translating():
+        options, timeout = session_lock_timeout(parsed, lock_timeout, options)
     # The host's options win in engine_from_url: the connect_args with the timeout go as theirs.
     engine = engine_from_url(
         url, **{**engine_options, "connect_args": options.get("connect_args", {})}
