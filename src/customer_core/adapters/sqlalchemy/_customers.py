@@ -307,10 +307,12 @@ class SQLAlchemyTotals(LedgerTotals):
     def recalculate_changes_after(
         self, after_id: int, limit: int, updated_at: datetime
     ) -> tuple[int, int, dict[int, OrderTotals], dict[int, OrderTotals]] | None:
-        """On PostgreSQL the totals before come with the batch's locking SELECT and those
-        after with its UPDATE (``RETURNING``): two statements, as without the timeline,
-        instead of four (elsewhere :class:`LedgerTotals`'s reads around the batch)."""
-        if self._conn.dialect.name != "postgresql":
+        """Where UPDATE … RETURNING exists (PostgreSQL; SQLite from 3.35, where the
+        transaction's write lock stands for the row locks) the totals before come with the
+        batch's locking SELECT and those after with its UPDATE: two statements, as without
+        the timeline, instead of four (MySQL/MariaDB: :class:`LedgerTotals`'s reads around
+        the batch)."""
+        if not self._conn.dialect.update_returning:  # MySQL/MariaDB
             return super().recalculate_changes_after(after_id, limit, updated_at)
         c = self._c.c
         raw = [type_coerce(c[name], NullType()) for name in _TOTALS]
