@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -353,3 +354,37 @@ def test_sqlite_locked_is_a_conflict() -> None:
     finally:
         other.dispose()
         core.storage.engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "backend", [p for p in BACKEND_PARAMS if p.id in ("postgres",)], indirect=True
+)
+def test_a_session_that_lost_its_lock_timeout_gets_it_per_transaction(
+    core: CustomerCore[object], other: sa.Engine
+) -> None:
+    """A pooler may drop the connection's startup options (PgBouncer with
+    ``ignore_startup_parameters = options``): the library notices, once per connection,
+    and bounds the waits with ``SET LOCAL`` instead of reading in autocommit unbounded."""
+    storage = core.storage
+    assert isinstance(storage, SQLAlchemyStorage)
+    ada = _ada(core)
+    # statement_timeout only ends the wait the test makes if the lock_timeout is missing.
+    unbounded = f"SET lock_timeout = 0; SET statement_timeout = {int((BOUND + 2) * 1000)}"
+
+    def dropped(dbapi_connection: Any, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(unbounded)
+        cursor.close()
+        dbapi_connection.commit()
+
+    storage.engine.dispose()
+    sa.event.listen(storage.engine, "connect", dropped)
+    with other.connect() as connection:
+        transaction = connection.begin()
+        for statement in TABLE_LOCKS["postgres"]:
+            connection.exec_driver_sql(statement)
+        try:
+            _conflict_within_bound(lambda: core.customers.get(ada))
+        finally:
+            transaction.rollback()
+    assert core.customers.get(ada).name == "Ada"

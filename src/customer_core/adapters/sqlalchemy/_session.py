@@ -12,6 +12,7 @@ the call on the host's pooled connection.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from customer_core.adapters.sqlalchemy._engine import (
@@ -26,6 +27,8 @@ from sqlalchemy.engine import URL
 
 __all__ = ["library_engine", "mark_session_lock_timeout", "session_lock_timeout"]
 
+#: A libpq ``options`` that sets lock_timeout itself (not deadlock_timeout).
+_SETS_LOCK_TIMEOUT = re.compile(r"(?<!dead)lock_timeout\s*=")
 #: PostgreSQL drivers that take libpq's ``options`` connection parameter.
 _LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2"})
 
@@ -53,7 +56,7 @@ def session_lock_timeout(
         connect_args["server_settings"] = {**settings, "lock_timeout": value}
     elif driver in _LIBPQ_DRIVERS:
         libpq = str(connect_args.get("options", ""))
-        if "lock_timeout" in libpq or "options" in url.query:
+        if _SETS_LOCK_TIMEOUT.search(libpq) or "options" in url.query:
             return options, None
         connect_args["options"] = f"{libpq} -c lock_timeout={value}".strip()
     else:

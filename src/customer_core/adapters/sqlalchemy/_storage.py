@@ -82,6 +82,8 @@ MAX_LOCK_TIMEOUT = 86_400.0
 
 # connection_record.info key: the lock timeout this connection's session runs with.
 _SESSION_LOCK_TIMEOUT = "customer_core_lock_timeout"
+#: Whether a PostgreSQL connection lacks the session's lock timeout (checked once).
+_SESSION_CHECKED = "customer_core_session_lock_timeout_lacking"
 
 
 class SQLAlchemyTransaction:
@@ -274,6 +276,9 @@ class SQLAlchemyStorage:
         """
         connection = engine.connect()
         try:
+            if self._session_lacks_lock_timeout(engine, connection):
+                autocommit = False
+                begin_sql = _begin_sql(engine, self.lock_timeout, session=False)
             if autocommit:
                 options = {**options, "isolation_level": "AUTOCOMMIT"}
                 begin_sql = None
@@ -292,6 +297,37 @@ class SQLAlchemyStorage:
             connection.close()
             raise
         return connection, begun
+
+    def _session_lacks_lock_timeout(self, engine: Engine, connection: Connection) -> bool:
+        """Whether ``connection`` should carry the lock timeout in its session (the engine is
+        marked so: ``_session``) but does not, so that its transactions need ``SET LOCAL``.
+
+        A pooler between the library and PostgreSQL (PgBouncer with
+        ``ignore_startup_parameters = options``) may drop the startup option silently;
+        without this check the reads would then run in autocommit with no bound on their
+        lock waits. Asked once per DBAPI connection: one round trip when it is made.
+        """
+        timeout = self.lock_timeout
+        if timeout is None or (
+            engine.get_execution_options().get(SESSION_LOCK_TIMEOUT_OPTION) != timeout
+        ):
+            return False
+        info = connection.info
+        lacks = info.get(_SESSION_CHECKED)
+        if lacks is None:
+            # On the DBAPI connection, as in _set_up_session; the rollback ends the implicit
+            # transaction the drivers open, so the connection's level can still be set.
+            dbapi = connection.connection.dbapi_connection
+            cursor = dbapi.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute("SELECT setting FROM pg_settings WHERE name = 'lock_timeout'")
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+                dbapi.rollback()  # type: ignore[union-attr]
+            setting = None if row is None else str(row[0])
+            lacks = info[_SESSION_CHECKED] = setting != str(_milliseconds(timeout))
+        return bool(lacks)
 
     def _set_up_session(self, connection: Connection) -> None:
         """Apply the session's lock timeout once per DBAPI connection (before any BEGIN)."""
@@ -418,8 +454,14 @@ def _checked_table_name(value: object) -> str:
     return value
 
 
-def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | list[str] | None:
-    """The statement(s) that open each transaction, or None (SQLite; MySQL on its own engines)."""
+def _begin_sql(
+    engine: Engine, lock_timeout: float | None, *, session: bool = True
+) -> str | list[str] | None:
+    """The statement(s) that open each transaction, or None (SQLite; MySQL on its own engines).
+
+    ``session=False``: as if the engine's sessions had no lock timeout of their own (a
+    connection that lacks it, :meth:`SQLAlchemyStorage._session_lacks_lock_timeout`).
+    """
     name = engine.dialect.name
     if name == "sqlite":
         return None
@@ -427,7 +469,7 @@ def _begin_sql(engine: Engine, lock_timeout: float | None) -> str | list[str] | 
     # Under AUTOCOMMIT the connection is set READ COMMITTED per transaction (``_begin_on``).
     if not runs_read_committed(engine) and not runs_autocommit(engine):
         statements.append("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-    session_timeout = engine.get_execution_options().get(SESSION_LOCK_TIMEOUT_OPTION)
+    session_timeout = session and engine.get_execution_options().get(SESSION_LOCK_TIMEOUT_OPTION)
     if name == "postgresql" and lock_timeout is not None and session_timeout != lock_timeout:
         statements.append(f"SET LOCAL lock_timeout = '{_milliseconds(lock_timeout)}ms'")
     if engine.dialect.driver == "asyncpg" and len(statements) > 1:
