@@ -19,9 +19,12 @@ timed out and a lost deadlock are :class:`StorageConflict` on every database
 
 from __future__ import annotations
 
+import contextlib
 import re
+import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import TracebackType
 from typing import NoReturn
 
 from customer_core._driver_text import first_line, strip
@@ -120,7 +123,28 @@ def detached(error: CustomerCoreError) -> CustomerCoreError:
     if context is not None and not isinstance(context, CustomerCoreError | DriverError):
         error.__context__ = None
         error.__suppress_context__ = True
+    for linked in (error, error.__cause__):
+        if linked is not None:
+            _clear_library_frames(linked.__traceback__)
     return error
+
+
+#: The modules whose finished calls lose their locals in a library error's traceback.
+_LIBRARY_MODULES = ("customer_core.", "sqlalchemy.")
+
+
+def _clear_library_frames(tb: TracebackType | None) -> None:
+    """The finished calls of the library and SQLAlchemy in ``tb`` lose their local variables.
+
+    A repository that raised a library error keeps the row it was writing (a password
+    hash among its values) in its frame, which the error's traceback holds, and error
+    trackers record frames' locals (Sentry's default). Calls still running, and the
+    host's own frames, keep theirs; the lines of every frame stay.
+    """
+    for frame, _ in traceback.walk_tb(tb):
+        if str(frame.f_globals.get("__name__", "")).startswith(_LIBRARY_MODULES):
+            with contextlib.suppress(RuntimeError):  # a call still running
+                frame.clear()
 
 
 def _qualified_name(error: BaseException) -> str:
