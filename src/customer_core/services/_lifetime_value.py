@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from decimal import Decimal
 from functools import partial
 
 from customer_core import rules
@@ -110,16 +109,12 @@ class LifetimeValue:
         self, tx: Transaction, before: dict[int, OrderTotals], after: dict[int, OrderTotals]
     ) -> None:
         """One ``lifetime_value_changed`` per customer of ``after`` whose stored totals
-        changed since ``before``, written in one call (one set-based INSERT on SQL).
-
-        A customer missing from ``before`` was committed by another writer between the
-        two reads (a register racing the batch): its stored totals were a new customer's,
-        empty, so a change from them is an event too.
-        """
+        changed since ``before``, written in one call (one set-based INSERT on SQL)."""
         now, actor = self._context.now(), self._context.actor_id
         events = []
         for customer_id, totals in after.items():
-            data = _change(before.get(customer_id, _EMPTY), totals)
+            old = before.get(customer_id)
+            data = None if old is None else _change(old, totals)
             if data is not None:
                 events.append(
                     NewEvent(customer_id, EventType.LIFETIME_VALUE_CHANGED, actor, data, now)
@@ -161,10 +156,6 @@ class LifetimeValue:
             if progress is not None:
                 # Customers registered meanwhile can push ``done`` past the first count.
                 progress(done, max(total, done))
-
-
-#: The stored totals of a customer just added (no orders counted yet; money in 2 places).
-_EMPTY = OrderTotals(Decimal("0.00"), 0, None)
 
 
 def _change(old: OrderTotals, new: OrderTotals) -> dict[str, object] | None:
