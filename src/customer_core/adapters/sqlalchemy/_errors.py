@@ -20,6 +20,7 @@ timed out and a lost deadlock are :class:`StorageConflict` on every database
 from __future__ import annotations
 
 import contextlib
+import inspect
 import re
 import traceback
 from collections.abc import Iterator, Mapping
@@ -129,6 +130,8 @@ def detached(error: CustomerCoreError) -> CustomerCoreError:
     return error
 
 
+#: Generators and coroutines: their frames are left alone.
+_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 #: The modules whose finished calls lose their locals in a library error's traceback.
 _LIBRARY_MODULES = ("customer_core.", "sqlalchemy.")
 
@@ -142,6 +145,8 @@ def _clear_library_frames(tb: TracebackType | None) -> None:
     host's own frames, keep theirs; the lines of every frame stay.
     """
     for frame, _ in traceback.walk_tb(tb):
+        if frame.f_code.co_flags & _SUSPENDABLE:
+            continue  # clearing a suspended generator's frame closes it (3.11, 3.12)
         if str(frame.f_globals.get("__name__", "")).startswith(_LIBRARY_MODULES):
             with contextlib.suppress(RuntimeError):  # a call still running
                 frame.clear()

@@ -28,7 +28,7 @@ from sqlalchemy.engine import URL
 __all__ = ["library_engine", "mark_session_lock_timeout", "session_lock_timeout"]
 
 #: A libpq ``options`` that sets lock_timeout itself (not deadlock_timeout).
-_SETS_LOCK_TIMEOUT = re.compile(r"(?<!dead)lock_timeout\s*=")
+_SETS_LOCK_TIMEOUT = re.compile(r"(?<!dead)lock_timeout\s*=", re.IGNORECASE)
 #: PostgreSQL drivers that take libpq's ``options`` connection parameter.
 _LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2"})
 
