@@ -19,10 +19,13 @@ value), except where the MySQL error code tells exactly what follows the value.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import re
 import traceback
+from types import TracebackType
 
-__all__ = ["first_line", "strip"]
+__all__ = ["clear_frames", "first_line", "strip"]
 
 #: What replaces a quoted value.
 PLACEHOLDER = "…"
@@ -119,6 +122,28 @@ def strip(error: BaseException) -> None:
         if current is None:
             continue
         todo.append(current.__cause__)
-        traceback.clear_frames(current.__traceback__)  # skips the calls still running
+        clear_frames(current.__traceback__)
         current.args = ()
         current.__cause__ = current.__context__ = current.__traceback__ = None
+
+
+#: Generators and coroutines: clearing a suspended one's frame closes it (3.11, 3.12).
+_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def clear_frames(tb: TracebackType | None, modules: tuple[str, ...] = ()) -> None:
+    """The finished calls in ``tb`` lose their local variables; their lines stay.
+
+    With ``modules`` (dotted-name prefixes such as ``"customer_core."``), only the calls
+    of those modules. Calls still running keep theirs. Every frame after the first was
+    left by the exception, so it is finished; the first is where the exception was
+    caught, which may be a generator or coroutine that goes on (clearing it would close
+    it on 3.11 and 3.12), so it is left alone.
+    """
+    for index, (frame, _) in enumerate(traceback.walk_tb(tb)):
+        if index == 0 and frame.f_code.co_flags & _SUSPENDABLE:
+            continue
+        if modules and not str(frame.f_globals.get("__name__", "")).startswith(modules):
+            continue
+        with contextlib.suppress(RuntimeError):  # a call still running
+            frame.clear()

@@ -4,9 +4,12 @@ value can take to slip through: quotes, line breaks, the words that follow a val
 
 from __future__ import annotations
 
+import traceback
+from collections.abc import Iterator
+
 import pytest
 
-from customer_core._driver_text import first_line
+from customer_core._driver_text import clear_frames, first_line
 
 SECRET = "s3cret"
 
@@ -93,3 +96,30 @@ class MySQLError(Exception):
 )
 def test_a_quoted_value_is_cut_and_the_rest_kept(error: BaseException, expected: str) -> None:
     assert first_line(error) == expected
+
+
+def _raises_with_a_local() -> None:
+    secret_row = ("a row value",)  # noqa: F841 - what an error tracker would read
+    raise ValueError("refused")
+
+
+def test_clear_frames_empties_finished_calls_and_spares_a_generator_going_on() -> None:
+    """A call the exception left loses its locals; the generator that caught it and goes
+    on yielding is not closed (frame.clear() would close it on 3.11 and 3.12)."""
+
+    def catcher() -> Iterator[object]:
+        try:
+            _raises_with_a_local()
+        except ValueError as error:
+            caught = error
+        yield caught
+        yield "still going"
+
+    running = catcher()
+    error = next(running)
+    assert isinstance(error, ValueError)
+    frames = [frame for frame, _ in traceback.walk_tb(error.__traceback__)]
+    assert "secret_row" in frames[-1].f_locals
+    clear_frames(error.__traceback__)
+    assert "secret_row" not in frames[-1].f_locals
+    assert next(running) == "still going"

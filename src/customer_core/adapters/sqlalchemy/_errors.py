@@ -19,16 +19,12 @@ timed out and a lost deadlock are :class:`StorageConflict` on every database
 
 from __future__ import annotations
 
-import contextlib
-import inspect
 import re
-import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from types import TracebackType
 from typing import NoReturn
 
-from customer_core._driver_text import first_line, strip
+from customer_core._driver_text import clear_frames, first_line, strip
 from customer_core.errors import (
     CustomerCoreError,
     StorageConflict,
@@ -119,6 +115,7 @@ def detached(error: CustomerCoreError) -> CustomerCoreError:
     Python sets ``__context__`` to the exception being handled whenever one is
     raised, even with ``raise ... from``; the driver's exception must not stay there.
     Call it on a caught library error right before a bare ``raise`` (which keeps it).
+    The finished library and SQLAlchemy calls in its tracebacks lose their locals too.
     """
     context = error.__context__
     if context is not None and not isinstance(context, CustomerCoreError | DriverError):
@@ -126,30 +123,14 @@ def detached(error: CustomerCoreError) -> CustomerCoreError:
         error.__suppress_context__ = True
     for linked in (error, error.__cause__):
         if linked is not None:
-            _clear_library_frames(linked.__traceback__)
+            clear_frames(linked.__traceback__, _LIBRARY_MODULES)
     return error
 
 
-#: Generators and coroutines: their frames are left alone.
-_SUSPENDABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
-#: The modules whose finished calls lose their locals in a library error's traceback.
+#: The modules whose finished calls lose their locals in a library error's traceback:
+#: a repository that raised one keeps the row it was writing (a password hash among its
+#: values) in its frame, and error trackers record frames' locals (Sentry's default).
 _LIBRARY_MODULES = ("customer_core.", "sqlalchemy.")
-
-
-def _clear_library_frames(tb: TracebackType | None) -> None:
-    """The finished calls of the library and SQLAlchemy in ``tb`` lose their local variables.
-
-    A repository that raised a library error keeps the row it was writing (a password
-    hash among its values) in its frame, which the error's traceback holds, and error
-    trackers record frames' locals (Sentry's default). Calls still running, and the
-    host's own frames, keep theirs; the lines of every frame stay.
-    """
-    for frame, _ in traceback.walk_tb(tb):
-        if frame.f_code.co_flags & _SUSPENDABLE:
-            continue  # clearing a suspended generator's frame closes it (3.11, 3.12)
-        if str(frame.f_globals.get("__name__", "")).startswith(_LIBRARY_MODULES):
-            with contextlib.suppress(RuntimeError):  # a call still running
-                frame.clear()
 
 
 def _qualified_name(error: BaseException) -> str:

@@ -27,6 +27,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from threading import Lock
+from typing import Any
 
 from customer_core.adapters.sqlalchemy._addresses import SQLAlchemyAddressRepository
 from customer_core.adapters.sqlalchemy._analytics import SQLAlchemyAnalytics
@@ -315,16 +316,13 @@ class SQLAlchemyStorage:
         info = connection.info
         lacks = info.get(_SESSION_CHECKED)
         if lacks is None:
-            # On the DBAPI connection, as in _set_up_session; the rollback ends the implicit
-            # transaction the drivers open, so the connection's level can still be set.
-            dbapi = connection.connection.dbapi_connection
-            cursor = dbapi.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute("SELECT setting FROM pg_settings WHERE name = 'lock_timeout'")
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-                dbapi.rollback()  # type: ignore[union-attr]
+            # The rollback ends the implicit transaction the drivers open, so the
+            # connection's level can still be set.
+            row = _on_dbapi(
+                connection,
+                "SELECT setting FROM pg_settings WHERE name = 'lock_timeout'",
+                rollback=True,
+            )
             setting = None if row is None else str(row[0])
             lacks = info[_SESSION_CHECKED] = setting != str(_milliseconds(timeout))
         return bool(lacks)
@@ -334,12 +332,7 @@ class SQLAlchemyStorage:
         info = connection.info
         if self._session_sql is None or info.get(_SESSION_LOCK_TIMEOUT) == self.lock_timeout:
             return
-        # On the DBAPI connection: through SQLAlchemy the statement would begin a transaction.
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(self._session_sql)
-        finally:
-            cursor.close()
+        _on_dbapi(connection, self._session_sql)
         info[_SESSION_LOCK_TIMEOUT] = self.lock_timeout
 
     def create_schema(self) -> None:
@@ -500,6 +493,21 @@ def _session_sql(dialect: str, lock_timeout: float | None) -> str | None:
         seconds = max(1, math.ceil(lock_timeout))
         return f"SET SESSION innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}"
     return None
+
+
+def _on_dbapi(connection: Connection, sql: str, *, rollback: bool = False) -> Any:
+    """Run ``sql`` on the DBAPI connection under ``connection`` and return its first row
+    (None without one): through SQLAlchemy the statement would begin a transaction.
+    ``rollback``: end the transaction the driver itself may have opened for it."""
+    dbapi = connection.connection.dbapi_connection
+    cursor = dbapi.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+        return cursor.fetchone() if cursor.description is not None else None
+    finally:
+        cursor.close()
+        if rollback:
+            dbapi.rollback()  # type: ignore[union-attr]
 
 
 def _milliseconds(seconds: float) -> int:
